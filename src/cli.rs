@@ -1,0 +1,205 @@
+//! The command line as users type it. This is the public contract of SPEC.md: command
+//! names, flags and environment variables do not change lightly. Parsing only; what the
+//! values mean is decided in `commands`.
+
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::{Args, Parser, Subcommand, ValueEnum};
+
+use crate::duration;
+use crate::snapshot::DEFAULT_PATH;
+
+/// Keeps services bootable when their secrets service is down.
+///
+/// Seal secrets into an age-encrypted snapshot at image build, start from live secrets
+/// with the snapshot as fallback, recover with a break-glass key in an outage.
+#[derive(Debug, Parser)]
+#[command(name = "lifeboat", version, propagate_version = true)]
+pub struct Cli {
+    /// How messages on stderr are written: human text, or one JSON object per line.
+    #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "LIFEBOAT_LOG_FORMAT", hide_env_values = true)]
+    pub log_format: LogFormat,
+
+    /// The command.
+    #[command(subcommand)]
+    pub command: Command,
+}
+
+/// The form of messages on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
+
+/// The subcommands.
+#[derive(Debug, Subcommand)]
+pub enum Command {
+    /// Make a new X25519 key; print its age1… recipient.
+    Keygen(KeygenArgs),
+    /// Read secrets from a source and seal them into a snapshot file.
+    Snapshot(SnapshotArgs),
+    /// Show what a snapshot says about itself, with no key.
+    Inspect(InspectArgs),
+    /// Open a snapshot with a key and check it, printing no secret value.
+    Verify(VerifyArgs),
+    /// Break-glass: open a snapshot with a key and print or write its secrets.
+    Recover(RecoverArgs),
+}
+
+/// `lifeboat keygen`
+#[derive(Debug, Args)]
+pub struct KeygenArgs {
+    /// Write the identity to FILE (mode 0600; an existing file is never replaced) and
+    /// print only the recipient. Without it the identity goes to stdout.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_OUTPUT",
+        hide_env_values = true
+    )]
+    pub output: Option<PathBuf>,
+}
+
+/// `lifeboat snapshot`
+#[derive(Debug, Args)]
+pub struct SnapshotArgs {
+    /// Where the secrets come from: env:PREFIX or file:PATH (dotenv or flat JSON).
+    #[arg(
+        long,
+        value_name = "SRC",
+        env = "LIFEBOAT_SOURCE",
+        hide_env_values = true
+    )]
+    pub source: String,
+
+    /// A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as
+    /// LABEL=KEY. Repeat for several; comma- or newline-separated in the variable.
+    #[arg(
+        short = 'r',
+        long = "recipient",
+        value_name = "RECIPIENT",
+        env = "LIFEBOAT_RECIPIENTS",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub recipients: Vec<String>,
+
+    /// A file of recipients, one a line (age's recipients-file format). Repeatable.
+    #[arg(
+        short = 'R',
+        long = "recipients-file",
+        value_name = "FILE",
+        env = "LIFEBOAT_RECIPIENTS_FILE",
+        hide_env_values = true
+    )]
+    pub recipients_files: Vec<PathBuf>,
+
+    /// The snapshot file to write (replaced atomically if it exists).
+    #[arg(short, long, value_name = "OUT", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
+    pub output: PathBuf,
+
+    /// Make the snapshot expire after DUR (90s, 5m, 12h, 30d): `run` and `verify` refuse
+    /// it afterwards; `recover` still opens it.
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_EXPIRES_IN", hide_env_values = true, value_parser = duration::parse)]
+    pub expires_in: Option<Duration>,
+
+    /// Record the secret names in the metadata that `inspect` shows with no key.
+    #[arg(long, env = "LIFEBOAT_PUBLISH_NAMES", hide_env_values = true)]
+    pub publish_names: bool,
+}
+
+/// `lifeboat inspect`
+#[derive(Debug, Args)]
+pub struct InspectArgs {
+    /// The snapshot file.
+    #[arg(value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
+    pub file: PathBuf,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// The identities that open a snapshot, shared by `verify` and `recover`.
+#[derive(Debug, Args)]
+pub struct IdentityArgs {
+    /// An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted
+    /// OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used.
+    #[arg(
+        short = 'i',
+        long = "identity",
+        value_name = "IDENTITY",
+        env = "LIFEBOAT_IDENTITY_FILE",
+        hide_env_values = true
+    )]
+    pub identity_files: Vec<PathBuf>,
+}
+
+/// `lifeboat verify`
+#[derive(Debug, Args)]
+pub struct VerifyArgs {
+    /// The snapshot file.
+    #[arg(value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
+    pub file: PathBuf,
+
+    /// Keys to open it with.
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+
+    /// Refuse a snapshot older than DUR (90s, 5m, 12h, 30d).
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_MAX_AGE", hide_env_values = true, value_parser = duration::parse)]
+    pub max_age: Option<Duration>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
+}
+
+/// How `recover` prints secrets.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum RecoverFormat {
+    /// NAME=value lines, values as they are (refused for values with a newline).
+    Env,
+    /// NAME="value" lines with escapes; reads back with `lifeboat snapshot --source file:`.
+    Dotenv,
+    /// One JSON object of strings.
+    Json,
+    /// export NAME='value' lines for a POSIX shell.
+    Shell,
+}
+
+/// `lifeboat recover`
+#[derive(Debug, Args)]
+pub struct RecoverArgs {
+    /// The snapshot file.
+    #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
+    pub snapshot: PathBuf,
+
+    /// Keys to open it with.
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+
+    /// The output format.
+    #[arg(long, value_enum, default_value_t = RecoverFormat::Dotenv, env = "LIFEBOAT_FORMAT", hide_env_values = true)]
+    pub format: RecoverFormat,
+
+    /// Write to FILE (mode 0600) instead of stdout. An existing file is never replaced
+    /// unless --force is given.
+    #[arg(
+        short,
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_OUTPUT",
+        hide_env_values = true
+    )]
+    pub output: Option<PathBuf>,
+
+    /// Replace an existing output file (atomically).
+    #[arg(long, requires = "output")]
+    pub force: bool,
+}

@@ -1,0 +1,96 @@
+//! `lifeboat inspect`: everything a snapshot says about itself, read with no key. No
+//! secret value is ever shown; names only when the builder published them.
+
+use std::time::SystemTime;
+
+use serde_json::json;
+
+use super::{stdout, CommandError};
+use crate::cli::InspectArgs;
+use crate::duration::describe;
+use crate::snapshot::{read_header, Header, SnapshotFile};
+
+/// Runs `inspect`.
+pub fn execute(args: InspectArgs) -> Result<(), CommandError> {
+    let file = SnapshotFile::read(&args.file)?;
+    let header = read_header(&file.bytes)?;
+    let text = if args.json {
+        format!("{:#}\n", as_json(&file, &header))
+    } else {
+        as_text(&file, &header)
+    };
+    stdout::print(&text)
+}
+
+fn as_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
+    let metadata = &header.metadata;
+    let now = SystemTime::now();
+    json!({
+        "file": file.path,
+        "sha256": file.sha256(),
+        "size": file.bytes.len(),
+        "format": metadata.format,
+        "id": metadata.id,
+        "created_at": metadata.created_at,
+        "age_seconds": metadata.age_at(now).as_secs(),
+        "expires_at": metadata.expires_at,
+        "expired": metadata.expires().is_some_and(|t| now >= t),
+        "source": metadata.source,
+        "secret_count": metadata.secret_count,
+        "names": metadata.names,
+        "recipients": metadata.recipients,
+        "stanzas": header.stanzas.iter().map(|s| &s.tag).collect::<Vec<_>>(),
+        "created_by": metadata.created_by,
+        "authenticated": false,
+    })
+}
+
+fn as_text(file: &SnapshotFile, header: &Header) -> String {
+    let metadata = &header.metadata;
+    let now = SystemTime::now();
+    let expiry = match metadata.expires() {
+        None => "never".to_string(),
+        Some(t) if now >= t => format!(
+            "{} (EXPIRED {} ago)",
+            metadata.expires_at.as_deref().unwrap_or_default(),
+            describe(now.duration_since(t).unwrap_or_default())
+        ),
+        Some(t) => format!(
+            "{} (in {})",
+            metadata.expires_at.as_deref().unwrap_or_default(),
+            describe(t.duration_since(now).unwrap_or_default())
+        ),
+    };
+    let names = match &metadata.names {
+        Some(names) => names.join(", "),
+        None => "(not published)".to_string(),
+    };
+    let mut lines = vec![
+        format!("file:        {}", file.path.display()),
+        format!("sha256:      {}", file.sha256()),
+        format!(
+            "format:      lifeboat snapshot v{} (an age file)",
+            metadata.format
+        ),
+        format!("id:          {}", metadata.id),
+        format!(
+            "created:     {} ({} ago)",
+            metadata.created_at,
+            describe(metadata.age_at(now))
+        ),
+        format!("expires:     {expiry}"),
+        format!("source:      {}", metadata.source),
+        format!("secrets:     {}", metadata.secret_count),
+        format!("names:       {names}"),
+        format!("recipients:  {}", metadata.recipients.len()),
+    ];
+    lines.extend(metadata.recipients.iter().map(|r| format!("  - {r}")));
+    let stanzas: Vec<&str> = header.stanzas.iter().map(|s| s.tag.as_str()).collect();
+    lines.push(format!("stanzas:     {}", stanzas.join(", ")));
+    lines.push(format!("created by:  {}", metadata.created_by));
+    lines.push(
+        "note:        read with no key, so not yet authenticated; `lifeboat verify` checks it"
+            .into(),
+    );
+    lines.join("\n") + "\n"
+}

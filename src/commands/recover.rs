@@ -1,0 +1,91 @@
+//! `lifeboat recover`: the break-glass path. Opens a snapshot with an offline key and
+//! prints or writes its secrets. It opens expired snapshots too (outages do not wait for
+//! rebuilds) but says so loudly, and it always leaves an audit line on stderr: which
+//! snapshot, which key, who, when.
+
+use std::time::SystemTime;
+
+use serde_json::json;
+
+use super::{identities, stdout, CommandError};
+use crate::atomic_file::{self, Existing};
+use crate::cli::RecoverArgs;
+use crate::duration::format_timestamp;
+use crate::export::render;
+use crate::log::Log;
+use crate::snapshot::{check_freshness, open, SnapshotFile};
+
+/// Runs `recover`.
+pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
+    let keys = identities::load(&args.identities)?;
+    if let Some(path) = &args.output {
+        if !args.force && path.symlink_metadata().is_ok() {
+            return Err(atomic_file::WriteError::Exists(path.clone()).into());
+        }
+    }
+    let file = SnapshotFile::read(&args.snapshot)?;
+    let opened = open(&file.bytes, &keys)?;
+    let metadata = &opened.metadata;
+    let now = SystemTime::now();
+
+    if let Err(stale) = check_freshness(metadata, now, None) {
+        log.warn(
+            "snapshot_expired",
+            &format!("THIS SNAPSHOT HAS EXPIRED: {stale}. Recovering anyway, because recover is for emergencies; its secrets may be out of date."),
+            json!({"snapshot_id": metadata.id, "expires_at": metadata.expires_at}),
+        );
+    }
+    let rendered = render(&opened.secrets, args.format)?;
+
+    let key = &keys[opened.opened_with];
+    let user = std::env::var("USER")
+        .or_else(|_| std::env::var("LOGNAME"))
+        .unwrap_or_else(|_| "unknown".into());
+    let destination = match &args.output {
+        Some(path) => path.display().to_string(),
+        None => "stdout".to_string(),
+    };
+    log.info(
+        "audit_recover",
+        &format!(
+            "audit: recovered snapshot {} (sha256 {}, created {}, {} secrets) from {} with key {} {} ({}) by user {} at {} to {}",
+            metadata.id,
+            file.sha256(),
+            metadata.created_at,
+            opened.secrets.len(),
+            file.path.display(),
+            key.kind,
+            key.fingerprint,
+            key.origin,
+            user,
+            format_timestamp(now),
+            destination
+        ),
+        json!({
+            "snapshot_id": metadata.id,
+            "sha256": file.sha256(),
+            "created_at": metadata.created_at,
+            "secret_count": opened.secrets.len(),
+            "snapshot": file.path,
+            "key_type": key.kind,
+            "key_fingerprint": key.fingerprint,
+            "key_origin": key.origin,
+            "user": user,
+            "recovered_at": format_timestamp(now),
+            "destination": destination,
+        }),
+    );
+
+    match &args.output {
+        Some(path) => {
+            let existing = if args.force {
+                Existing::Replace
+            } else {
+                Existing::Refuse
+            };
+            atomic_file::write(path, rendered.as_bytes(), 0o600, existing)?;
+            Ok(())
+        }
+        None => stdout::print(&rendered),
+    }
+}

@@ -1,0 +1,204 @@
+//! Secrets rendered as text for `recover`: env, dotenv, JSON or POSIX shell. Every format
+//! either represents each secret exactly or refuses with the secret's name (never its
+//! value) and a format that can hold it: a break-glass path must not corrupt what it
+//! recovers.
+
+use std::fmt;
+use std::fmt::Write as _;
+
+use zeroize::Zeroizing;
+
+use crate::cli::RecoverFormat;
+use crate::secret::Secrets;
+
+/// A secret the chosen format cannot represent.
+#[derive(Debug, Clone, PartialEq, Eq)]
+pub struct ExportError {
+    /// The secret's name (escaped).
+    pub name: String,
+    /// The format.
+    pub format: &'static str,
+    /// Why not.
+    pub reason: &'static str,
+}
+
+impl fmt::Display for ExportError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        write!(
+            f,
+            "secret \"{}\" cannot be written as {}: {}",
+            self.name, self.format, self.reason
+        )
+    }
+}
+
+fn is_shell_name(name: &str) -> bool {
+    let mut chars = name.chars();
+    matches!(chars.next(), Some(c) if c == '_' || c.is_ascii_alphabetic())
+        && chars.all(|c| c == '_' || c.is_ascii_alphanumeric())
+}
+
+fn is_dotenv_name(name: &str) -> bool {
+    !name.is_empty()
+        && !name.starts_with('#')
+        && !name.starts_with("export ")
+        && !name.contains(['=', ' ', '\t', '\n', '\r', '"', '\''])
+}
+
+/// Renders the secrets in a format, into a buffer that is wiped on drop.
+pub fn render(secrets: &Secrets, format: RecoverFormat) -> Result<Zeroizing<String>, ExportError> {
+    // Sized once: escaping at most doubles a value, plus quotes, `export` and newlines.
+    let capacity = 2 * secrets.byte_len() + 24 * secrets.len() + 4;
+    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    let refuse = |name: &str, format: &'static str, reason: &'static str| ExportError {
+        name: name.escape_debug().to_string(),
+        format,
+        reason,
+    };
+    match format {
+        RecoverFormat::Env => {
+            for (name, value) in secrets.iter() {
+                if name.contains(['\n', '\r']) || value.expose().contains(['\n', '\r']) {
+                    return Err(refuse(
+                        name,
+                        "env",
+                        "it contains a line break; use --format dotenv or json",
+                    ));
+                }
+                let _ = writeln!(out, "{name}={}", value.expose());
+            }
+        }
+        RecoverFormat::Dotenv => {
+            for (name, value) in secrets.iter() {
+                if !is_dotenv_name(name) {
+                    return Err(refuse(
+                        name,
+                        "dotenv",
+                        "the name has characters dotenv cannot hold; use --format json",
+                    ));
+                }
+                out.push_str(name);
+                out.push_str("=\"");
+                for c in value.expose().chars() {
+                    match c {
+                        '\\' => out.push_str("\\\\"),
+                        '"' => out.push_str("\\\""),
+                        '\n' => out.push_str("\\n"),
+                        '\r' => out.push_str("\\r"),
+                        '$' => out.push_str("\\$"),
+                        c => out.push(c),
+                    }
+                }
+                out.push_str("\"\n");
+            }
+        }
+        RecoverFormat::Shell => {
+            for (name, value) in secrets.iter() {
+                if !is_shell_name(name) {
+                    return Err(refuse(
+                        name,
+                        "shell",
+                        "the name is not a shell variable name; use --format json or dotenv",
+                    ));
+                }
+                out.push_str("export ");
+                out.push_str(name);
+                out.push_str("='");
+                out.push_str(&value.expose().replace('\'', "'\\''"));
+                out.push_str("'\n");
+            }
+        }
+        RecoverFormat::Json => {
+            // A pretty object, one secret a line, written straight into the buffer.
+            out.push('{');
+            for (index, (name, value)) in secrets.iter().enumerate() {
+                out.push_str(if index == 0 { "\n  " } else { ",\n  " });
+                push_json_string(&mut out, name);
+                out.push_str(": ");
+                push_json_string(&mut out, value.expose());
+            }
+            out.push_str(if secrets.is_empty() { "}\n" } else { "\n}\n" });
+        }
+    }
+    Ok(out)
+}
+
+fn push_json_string(out: &mut String, text: &str) {
+    out.push('"');
+    for c in text.chars() {
+        match c {
+            '"' => out.push_str("\\\""),
+            '\\' => out.push_str("\\\\"),
+            '\n' => out.push_str("\\n"),
+            '\r' => out.push_str("\\r"),
+            '\t' => out.push_str("\\t"),
+            c if (c as u32) < 0x20 => {
+                let _ = write!(out, "\\u{:04x}", c as u32);
+            }
+            c => out.push(c),
+        }
+    }
+    out.push('"');
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretValue;
+    use crate::source::{parse_dotenv, parse_flat_json};
+
+    fn tricky() -> Secrets {
+        let mut secrets = Secrets::new();
+        for (name, value) in [
+            ("PLAIN", "hello"),
+            ("QUOTES", "it's \"quoted\""),
+            ("MULTI", "line1\nline2\r\n"),
+            ("DOLLAR", "$HOME and ${X} and \\n literal"),
+            ("CONTROL", "tab\tbell\u{7}"),
+            ("UNICODE", "ünïcødé ✓"),
+            ("EMPTY", ""),
+        ] {
+            secrets.insert(name.into(), SecretValue::new(value.into()));
+        }
+        secrets
+    }
+
+    fn same(a: &Secrets, b: &Secrets) {
+        assert_eq!(a.len(), b.len());
+        for (name, value) in a.iter() {
+            assert_eq!(
+                b.get(name).map(SecretValue::expose),
+                Some(value.expose()),
+                "{name}"
+            );
+        }
+    }
+
+    #[test]
+    fn dotenv_and_json_read_back_exactly() {
+        let secrets = tricky();
+        let dotenv = render(&secrets, RecoverFormat::Dotenv).unwrap();
+        same(&secrets, &parse_dotenv(&dotenv, "t").unwrap());
+        let json = render(&secrets, RecoverFormat::Json).unwrap();
+        same(&secrets, &parse_flat_json(json.as_bytes(), "t").unwrap());
+    }
+
+    #[test]
+    fn shell_quotes_single_quotes() {
+        let mut secrets = Secrets::new();
+        secrets.insert("A".into(), SecretValue::new("it's".into()));
+        assert_eq!(
+            render(&secrets, RecoverFormat::Shell).unwrap().as_str(),
+            "export A='it'\\''s'\n"
+        );
+    }
+
+    #[test]
+    fn env_refuses_line_breaks_by_name() {
+        let error = render(&tricky(), RecoverFormat::Env).unwrap_err();
+        assert_eq!(error.name, "MULTI");
+        let mut bad_name = Secrets::new();
+        bad_name.insert("not-shell".into(), SecretValue::new("x".into()));
+        assert!(render(&bad_name, RecoverFormat::Shell).is_err());
+    }
+}

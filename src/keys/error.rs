@@ -1,0 +1,73 @@
+//! What can go wrong reading keys.
+
+use std::fmt;
+use std::io;
+use std::path::PathBuf;
+
+use crate::exit::Exit;
+
+/// A recipient or identity could not be used. Messages name the file or the flag, never
+/// the key material.
+#[derive(Debug)]
+pub enum KeyError {
+    /// A recipient string is not a recipient lifeboat can seal to.
+    BadRecipient {
+        /// Where it came from (`-r`, `LIFEBOAT_RECIPIENTS`, a file and line).
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+    /// A recipients or identity file cannot be read.
+    Unreadable {
+        /// The file.
+        path: PathBuf,
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// An identity file holds no key lifeboat can use.
+    BadIdentity {
+        /// Where it came from (a path, or `LIFEBOAT_IDENTITY`).
+        origin: String,
+        /// What is wrong with it.
+        reason: String,
+    },
+}
+
+impl KeyError {
+    /// The exit code for this error.
+    pub fn exit(&self) -> Exit {
+        match self {
+            KeyError::BadRecipient { .. } => Exit::Usage,
+            KeyError::Unreadable { .. } | KeyError::BadIdentity { .. } => Exit::BadInput,
+        }
+    }
+
+    /// What the user can do about it.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            KeyError::BadRecipient { .. } => Some(
+                "recipients are age X25519 keys (age1…) or OpenSSH public keys (ssh-ed25519 …, ssh-rsa …), optionally labelled as LABEL=KEY",
+            ),
+            KeyError::Unreadable { .. } => None,
+            KeyError::BadIdentity { .. } => Some(
+                "-i takes an age identity file (AGE-SECRET-KEY-1…, as written by lifeboat keygen or age-keygen) or an unencrypted OpenSSH private key",
+            ),
+        }
+    }
+}
+
+impl fmt::Display for KeyError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            KeyError::BadRecipient { origin, reason } => {
+                write!(f, "bad recipient in {origin}: {reason}")
+            }
+            KeyError::Unreadable { path, source } => {
+                write!(f, "cannot read {}: {source}", path.display())
+            }
+            KeyError::BadIdentity { origin, reason } => {
+                write!(f, "no usable key in {origin}: {reason}")
+            }
+        }
+    }
+}

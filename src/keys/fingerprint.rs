@@ -1,0 +1,67 @@
+//! Fingerprints name a key without revealing it.
+//!
+//! - SSH keys use OpenSSH's own form, `SHA256:` and the unpadded base64 of the SHA-256 of
+//!   the public key blob, so `ssh-keygen -lf key.pub` shows the same string.
+//! - X25519 keys have no standard fingerprint; lifeboat uses the same form over the
+//!   recipient's canonical text (`age1…`), so `printf %s age1… | sha256sum` relates them.
+//!
+//! Showing a fingerprint instead of the public key keeps the runtime recipient out of the
+//! image metadata: age has no sender authentication, so whoever knows a recipient can make
+//! a snapshot for it.
+
+use std::fmt;
+
+use base64::engine::general_purpose::STANDARD_NO_PAD;
+use base64::Engine;
+use serde::{Deserialize, Serialize};
+use sha2::{Digest, Sha256};
+
+/// The kind of a key, as shown next to its fingerprint.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub enum KeyKind {
+    /// age's native X25519 key.
+    #[serde(rename = "x25519")]
+    X25519,
+    /// An OpenSSH Ed25519 key.
+    #[serde(rename = "ssh-ed25519")]
+    SshEd25519,
+    /// An OpenSSH RSA key.
+    #[serde(rename = "ssh-rsa")]
+    SshRsa,
+}
+
+impl fmt::Display for KeyKind {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(match self {
+            KeyKind::X25519 => "x25519",
+            KeyKind::SshEd25519 => "ssh-ed25519",
+            KeyKind::SshRsa => "ssh-rsa",
+        })
+    }
+}
+
+/// `SHA256:<unpadded base64>` of a key's public form.
+#[derive(Clone, Debug, PartialEq, Eq, PartialOrd, Ord, Hash, Serialize, Deserialize)]
+#[serde(transparent)]
+pub struct Fingerprint(String);
+
+impl Fingerprint {
+    /// The fingerprint of some public bytes (an SSH key blob, an `age1…` string).
+    pub fn of(public: &[u8]) -> Self {
+        Fingerprint(format!(
+            "SHA256:{}",
+            STANDARD_NO_PAD.encode(Sha256::digest(public))
+        ))
+    }
+
+    /// The text form.
+    pub fn as_str(&self) -> &str {
+        &self.0
+    }
+}
+
+impl fmt::Display for Fingerprint {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(&self.0)
+    }
+}

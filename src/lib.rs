@@ -1,0 +1,28 @@
+//! lifeboat keeps a service bootable when its secrets service is down.
+//!
+//! At image build, `lifeboat snapshot` seals the secrets with age into a versioned
+//! snapshot file baked into the image. At start, `lifeboat run` asks the live service
+//! first and falls back to the snapshot. In an outage, `lifeboat recover` opens the
+//! snapshot with an offline break-glass key.
+//!
+//! The library is organised by concept:
+//! - [`snapshot`]: the snapshot format v1 (sealing, opening, reading metadata with no key).
+//! - [`source`]: where secrets come from (`env:`, `file:`, and later the live services).
+//! - [`keys`]: recipients (public keys) and identities (private keys), and their fingerprints.
+//! - [`commands`]: one file per subcommand, over the parts above.
+//! - [`exit`]: the documented exit codes every error maps to.
+
+#![forbid(unsafe_code)]
+#![deny(missing_docs)]
+
+pub mod atomic_file;
+pub mod cli;
+pub mod commands;
+pub mod duration;
+pub mod exit;
+pub mod export;
+pub mod keys;
+pub mod log;
+pub mod secret;
+pub mod snapshot;
+pub mod source;

@@ -1,0 +1,84 @@
+//! Messages on stderr: human lines, or with `--log-format json` one JSON object per line
+//! (`time`, `level`, `event`, `message` and event fields). No secret value, token or key
+//! is ever passed in; fields are names, ids, fingerprints, counts and times.
+
+use std::io::Write;
+use std::time::SystemTime;
+
+use serde_json::{json, Map, Value};
+
+use crate::cli::LogFormat;
+use crate::duration::format_timestamp;
+
+/// Where messages go, in the chosen form.
+#[derive(Clone, Copy, Debug)]
+pub struct Log {
+    format: LogFormat,
+}
+
+/// How serious a message is.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Level {
+    /// What happened.
+    Info,
+    /// Something the operator should act on, though the command went on.
+    Warning,
+    /// The command failed.
+    Error,
+}
+
+impl Level {
+    fn as_str(self) -> &'static str {
+        match self {
+            Level::Info => "info",
+            Level::Warning => "warning",
+            Level::Error => "error",
+        }
+    }
+}
+
+impl Log {
+    /// A log in the given form.
+    pub fn new(format: LogFormat) -> Self {
+        Log { format }
+    }
+
+    /// Writes one event. `fields` must be a JSON object (or null); in text form only the
+    /// message is shown. A failure to write to stderr is ignored: there is nowhere left
+    /// to report it.
+    pub fn event(&self, level: Level, event: &str, message: &str, fields: Value) {
+        let line = match self.format {
+            LogFormat::Text => match level {
+                Level::Info => format!("lifeboat: {message}"),
+                _ => format!("lifeboat: {}: {message}", level.as_str()),
+            },
+            LogFormat::Json => {
+                let mut object = Map::new();
+                object.insert("time".into(), json!(format_timestamp(SystemTime::now())));
+                object.insert("level".into(), json!(level.as_str()));
+                object.insert("event".into(), json!(event));
+                object.insert("message".into(), json!(message));
+                if let Value::Object(extra) = fields {
+                    object.extend(extra);
+                }
+                Value::Object(object).to_string()
+            }
+        };
+        let _ = writeln!(std::io::stderr().lock(), "{line}");
+    }
+
+    /// An informational event.
+    pub fn info(&self, event: &str, message: &str, fields: Value) {
+        self.event(Level::Info, event, message, fields);
+    }
+
+    /// A warning.
+    pub fn warn(&self, event: &str, message: &str, fields: Value) {
+        self.event(Level::Warning, event, message, fields);
+    }
+
+    /// Whether messages are JSON (commands add detail to text messages otherwise).
+    pub fn is_json(&self) -> bool {
+        self.format == LogFormat::Json
+    }
+}

@@ -1,0 +1,66 @@
+//! A snapshot file read into memory once, with its SHA-256. Everything after this works
+//! on the same bytes, so what `inspect` parses is exactly what age authenticates.
+
+use std::io::{self, Read};
+use std::path::{Path, PathBuf};
+
+use sha2::{Digest, Sha256};
+
+use super::SnapshotError;
+
+/// Larger than any real snapshot (100,000 secrets take a few MiB); a bound so a wrong
+/// path to a huge file fails fast instead of filling memory.
+pub const MAX_SNAPSHOT_BYTES: u64 = 1 << 30;
+
+/// The bytes of a snapshot file.
+pub struct SnapshotFile {
+    /// Where it was read from.
+    pub path: PathBuf,
+    /// Its contents.
+    pub bytes: Vec<u8>,
+}
+
+impl SnapshotFile {
+    /// Reads a snapshot file.
+    pub fn read(path: &Path) -> Result<Self, SnapshotError> {
+        let file = std::fs::File::open(path).map_err(|source| match source.kind() {
+            io::ErrorKind::NotFound => SnapshotError::Missing(path.to_path_buf()),
+            _ => SnapshotError::Unreadable {
+                path: path.to_path_buf(),
+                source,
+            },
+        })?;
+        let unreadable = |source| SnapshotError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        };
+        let size = file.metadata().map_err(unreadable)?.len();
+        if size > MAX_SNAPSHOT_BYTES {
+            return Err(SnapshotError::Malformed(format!(
+                "the file is {size} bytes, larger than any snapshot ({MAX_SNAPSHOT_BYTES} at most)"
+            )));
+        }
+        let mut bytes = Vec::with_capacity(size as usize);
+        file.take(MAX_SNAPSHOT_BYTES + 1)
+            .read_to_end(&mut bytes)
+            .map_err(unreadable)?;
+        Ok(SnapshotFile {
+            path: path.to_path_buf(),
+            bytes,
+        })
+    }
+
+    /// The SHA-256 of the file, in hex: what the `snapshot` summary prints and what a
+    /// deployment can pin.
+    pub fn sha256(&self) -> String {
+        sha256_hex(&self.bytes)
+    }
+}
+
+/// Lower-case hex SHA-256 of some bytes.
+pub fn sha256_hex(bytes: &[u8]) -> String {
+    Sha256::digest(bytes)
+        .iter()
+        .map(|b| format!("{b:02x}"))
+        .collect()
+}

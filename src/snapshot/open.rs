@@ -1,0 +1,142 @@
+//! Opening a snapshot with one or more identities: the header MAC is checked (so the
+//! metadata is authenticated), the payload decrypted into a buffer that is wiped on drop,
+//! and the payload's metadata compared with the header's.
+
+use std::cell::Cell;
+use std::io::Read;
+
+use serde::Deserialize;
+use zeroize::Zeroizing;
+
+use super::{read_header, Metadata, SnapshotError};
+use crate::keys::Identity;
+use crate::secret::Secrets;
+
+/// A snapshot opened and checked.
+#[derive(Debug)]
+pub struct Opened {
+    /// Its metadata, now authenticated.
+    pub metadata: Metadata,
+    /// The secrets.
+    pub secrets: Secrets,
+    /// Which of the given identities opened it (an index into the slice given to [`open`]).
+    pub opened_with: usize,
+}
+
+#[derive(Deserialize)]
+struct Payload {
+    metadata: serde_json::Value,
+    secrets: Secrets,
+}
+
+/// Wraps an identity to learn whether it was the one that unwrapped the file key.
+struct Tracked<'a> {
+    identity: &'a dyn age::Identity,
+    used: Cell<bool>,
+}
+
+impl age::Identity for Tracked<'_> {
+    fn unwrap_stanza(
+        &self,
+        stanza: &age_core::format::Stanza,
+    ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
+        self.identity.unwrap_stanza(stanza)
+    }
+
+    fn unwrap_stanzas(
+        &self,
+        stanzas: &[age_core::format::Stanza],
+    ) -> Option<Result<age_core::format::FileKey, age::DecryptError>> {
+        let result = self.identity.unwrap_stanzas(stanzas);
+        if matches!(result, Some(Ok(_))) {
+            self.used.set(true);
+        }
+        result
+    }
+}
+
+/// Opens the bytes of a snapshot file.
+pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotError> {
+    let header = read_header(bytes)?;
+    let tracked: Vec<Tracked> = identities
+        .iter()
+        .map(|identity| Tracked {
+            identity: identity.as_age(),
+            used: Cell::new(false),
+        })
+        .collect();
+
+    let decryptor = age::Decryptor::new_buffered(bytes).map_err(|error| match error {
+        age::DecryptError::Io(_) => SnapshotError::Truncated("the header"),
+        _ => SnapshotError::Malformed("age cannot parse the header".into()),
+    })?;
+    let reader = decryptor
+        .decrypt(tracked.iter().map(|t| t as &dyn age::Identity))
+        .map_err(|error| match error {
+            age::DecryptError::NoMatchingKeys => {
+                let sealed_to = &header.metadata.recipients;
+                // If a given key is one of the recorded recipients and still failed, the
+                // file is damaged, not opened with the wrong key.
+                match identities.iter().find(|identity| {
+                    sealed_to
+                        .iter()
+                        .any(|r| r.fingerprint == identity.fingerprint)
+                }) {
+                    Some(identity) => SnapshotError::Damaged(format!(
+                        "the key {} is one of its recipients, but its stanza does not open",
+                        identity.fingerprint
+                    )),
+                    None => SnapshotError::WrongKey {
+                        sealed_to: sealed_to.clone(),
+                        tried: identities
+                            .iter()
+                            .map(|i| format!("{} {} from {}", i.kind, i.fingerprint, i.origin))
+                            .collect(),
+                    },
+                }
+            }
+            age::DecryptError::InvalidMac => SnapshotError::Tampered,
+            age::DecryptError::Io(_) => SnapshotError::Truncated("the header"),
+            _ => SnapshotError::Damaged("a recipient stanza is malformed".into()),
+        })?;
+    let opened_with = tracked.iter().position(|t| t.used.get()).unwrap_or(0);
+
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(bytes.len()));
+    let mut reader = reader;
+    reader.read_to_end(&mut plaintext).map_err(|_| {
+        SnapshotError::Damaged("the encrypted payload is damaged or truncated".into())
+    })?;
+
+    // serde_json's messages can quote the input; only the position is reported.
+    let payload: Payload = serde_json::from_slice(&plaintext).map_err(|e| {
+        SnapshotError::Damaged(format!(
+            "the decrypted document is not a v1 payload (at line {} column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    if payload.metadata != header.metadata_json {
+        return Err(SnapshotError::Damaged(
+            "the metadata in the payload differs from the header's".into(),
+        ));
+    }
+    if payload.secrets.len() != header.metadata.secret_count {
+        return Err(SnapshotError::Damaged(format!(
+            "the metadata counts {} secrets but the payload holds {}",
+            header.metadata.secret_count,
+            payload.secrets.len()
+        )));
+    }
+    // lifeboat never seals these; a file that holds one was not made by it.
+    if let Some((name, problem)) = payload.secrets.first_invalid() {
+        return Err(SnapshotError::Damaged(format!(
+            "secret \"{}\" cannot be an environment variable: {problem}",
+            name.escape_debug()
+        )));
+    }
+    Ok(Opened {
+        metadata: header.metadata,
+        secrets: payload.secrets,
+        opened_with,
+    })
+}

@@ -1,0 +1,68 @@
+//! Sealing: secrets and metadata in, the bytes of a snapshot file out. Nothing is
+//! written to disk here; the plaintext lives only in buffers that are wiped on drop.
+
+use std::io::{self, Write};
+
+use serde::Serialize;
+use zeroize::Zeroizing;
+
+use super::metadata_stanza::MetadataStanza;
+use super::{Metadata, SnapshotError};
+use crate::secret::Secrets;
+
+/// The decrypted document: `{"metadata": {…}, "secrets": {"NAME": "value", …}}`.
+#[derive(Serialize)]
+struct Payload<'a> {
+    metadata: &'a Metadata,
+    secrets: &'a Secrets,
+}
+
+/// Counts bytes, so the plaintext buffer can be allocated once at its final size: a
+/// growing `Vec` would leave copies of secrets behind in freed memory.
+struct ByteCounter(usize);
+
+impl Write for ByteCounter {
+    fn write(&mut self, buf: &[u8]) -> io::Result<usize> {
+        self.0 += buf.len();
+        Ok(buf.len())
+    }
+    fn flush(&mut self) -> io::Result<()> {
+        Ok(())
+    }
+}
+
+/// Seals `secrets` to `recipients` (plus any extra age recipients, such as the unknown
+/// stanzas of interop tests) and returns the snapshot file's bytes.
+pub fn seal(
+    secrets: &Secrets,
+    metadata: &Metadata,
+    recipients: &[&dyn age::Recipient],
+) -> Result<Vec<u8>, SnapshotError> {
+    let payload = Payload { metadata, secrets };
+    let mut counter = ByteCounter(0);
+    serde_json::to_writer(&mut counter, &payload)
+        .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;
+    let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));
+    serde_json::to_writer(&mut *plaintext, &payload)
+        .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;
+
+    let metadata_stanza = MetadataStanza {
+        json: serde_json::to_vec(metadata)
+            .map_err(|_| SnapshotError::Seal("cannot encode the metadata".into()))?,
+    };
+    let all =
+        std::iter::once(&metadata_stanza as &dyn age::Recipient).chain(recipients.iter().copied());
+    let encryptor =
+        age::Encryptor::with_recipients(all).map_err(|e| SnapshotError::Seal(e.to_string()))?;
+
+    // age adds 16 bytes a 64 KiB chunk, a nonce and the header.
+    let mut sealed = Vec::with_capacity(plaintext.len() + plaintext.len() / 4096 + 4096);
+    let mut writer = encryptor
+        .wrap_output(&mut sealed)
+        .map_err(|e| SnapshotError::Seal(e.to_string()))?;
+    writer
+        .write_all(&plaintext)
+        .and_then(|()| writer.finish().map(drop))
+        .map_err(|e| SnapshotError::Seal(e.to_string()))?;
+    Ok(sealed)
+}

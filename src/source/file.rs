@@ -1,0 +1,44 @@
+//! `file:PATH`: a dotenv file, or a flat JSON object of strings (told apart by the first
+//! non-blank character: a dotenv file never starts with `{`).
+
+use std::path::PathBuf;
+
+use zeroize::Zeroizing;
+
+use super::{parse_dotenv, parse_flat_json, validate, Fetched, Scope, Source, SourceError};
+
+/// A secrets file.
+pub struct FileSource {
+    /// The file.
+    pub path: PathBuf,
+}
+
+impl Source for FileSource {
+    fn fetch(&self) -> Result<Fetched, SourceError> {
+        let origin = self.path.display().to_string();
+        let bytes = Zeroizing::new(std::fs::read(&self.path).map_err(|source| {
+            SourceError::Unreadable {
+                path: self.path.clone(),
+                source,
+            }
+        })?);
+        let text = std::str::from_utf8(&bytes).map_err(|e| SourceError::Malformed {
+            origin: origin.clone(),
+            reason: format!("the file is not UTF-8 (at byte {})", e.valid_up_to()),
+        })?;
+        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+        let secrets = if text.trim_start().starts_with('{') {
+            parse_flat_json(text.as_bytes(), &origin)?
+        } else {
+            parse_dotenv(text, &origin)?
+        };
+        Ok(Fetched {
+            secrets: validate(secrets, &origin)?,
+            scope: Scope {
+                provider: "file".into(),
+                path: Some(origin),
+                ..Scope::default()
+            },
+        })
+    }
+}

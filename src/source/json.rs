@@ -1,0 +1,78 @@
+//! A flat JSON object of strings, `{"NAME": "value", …}`: the shape of a `file:` JSON
+//! source and of the HTTPS source's response.
+
+use serde_json::Value;
+
+use super::SourceError;
+use crate::secret::{SecretValue, Secrets};
+
+fn kind_of(value: &Value) -> &'static str {
+    match value {
+        Value::Null => "null",
+        Value::Bool(_) => "a boolean",
+        Value::Number(_) => "a number",
+        Value::String(_) => "a string",
+        Value::Array(_) => "an array",
+        Value::Object(_) => "an object",
+    }
+}
+
+/// Parses a flat JSON object whose values are all strings. Errors give positions, types
+/// and names, never values (serde_json's own messages can quote the input).
+pub fn parse_flat_json(bytes: &[u8], origin: &str) -> Result<Secrets, SourceError> {
+    let malformed = |reason: String| SourceError::Malformed {
+        origin: origin.to_string(),
+        reason,
+    };
+    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
+        malformed(format!(
+            "not valid JSON (line {} column {})",
+            e.line(),
+            e.column()
+        ))
+    })?;
+    let Value::Object(object) = value else {
+        return Err(malformed(format!(
+            "expected a JSON object of strings, found {}",
+            kind_of(&value)
+        )));
+    };
+    let mut secrets = Secrets::new();
+    for (name, value) in object {
+        match value {
+            Value::String(text) => {
+                secrets.insert(name, SecretValue::new(text));
+            }
+            other => {
+                return Err(malformed(format!(
+                    "the value of {name} is {}, not a string",
+                    kind_of(&other)
+                )))
+            }
+        }
+    }
+    Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn reads_strings_and_names_the_bad_key() {
+        let secrets = parse_flat_json(br#"{"A":"1","B":"two"}"#, "t").unwrap();
+        assert_eq!(secrets.get("B").unwrap().expose(), "two");
+        let error = parse_flat_json(br#"{"A":"1","NESTED":{"x":"canary"}}"#, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(
+            error.contains("NESTED") && error.contains("an object"),
+            "{error}"
+        );
+        assert!(!error.contains("canary"));
+        let error = parse_flat_json(br#"{"A": "canary"#, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(!error.contains("canary"), "{error}");
+    }
+}
