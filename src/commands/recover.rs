@@ -38,9 +38,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
     let rendered = render(&opened.secrets, args.format)?;
 
     let key = &keys[opened.opened_with];
-    let user = std::env::var("USER")
-        .or_else(|_| std::env::var("LOGNAME"))
-        .unwrap_or_else(|_| "unknown".into());
+    let user = who_is_recovering();
     let destination = match &args.output {
         Some(path) => path.display().to_string(),
         None => "stdout".to_string(),
@@ -88,4 +86,22 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
         }
         None => stdout::print(&rendered),
     }
+}
+
+/// The user for the audit line: `$USER` or `$LOGNAME`, else the real uid (containers and
+/// `sudo -i` often set neither).
+fn who_is_recovering() -> String {
+    if let Some(name) = ["USER", "LOGNAME"]
+        .iter()
+        .find_map(|var| std::env::var(var).ok())
+    {
+        return name;
+    }
+    std::fs::read_to_string("/proc/self/status")
+        .ok()
+        .and_then(|status| {
+            let line = status.lines().find(|line| line.starts_with("Uid:"))?;
+            Some(format!("uid {}", line.split_whitespace().nth(1)?))
+        })
+        .unwrap_or_else(|| "unknown".into())
 }

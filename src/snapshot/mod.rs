@@ -13,7 +13,7 @@ mod open;
 mod seal;
 
 pub use error::SnapshotError;
-pub use file::SnapshotFile;
+pub use file::{sha256_hex, SnapshotFile};
 pub use freshness::{check_freshness, Staleness};
 pub use header::{read_header, Header, StanzaSummary};
 pub use metadata::{Metadata, RecipientInfo};

@@ -1,0 +1,208 @@
+//! `lifeboat recover`: formats, output files, the audit line.
+
+use std::os::unix::fs::PermissionsExt;
+
+use serde_json::Value;
+
+use crate::util::{Sandbox, CANARIES};
+
+fn setup() -> (Sandbox, String) {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let run = sandbox.canary_snapshot("s.age", &[&recipient], &[]);
+    let id = run
+        .stdout
+        .split("snapshot ")
+        .nth(1)
+        .unwrap()
+        .split(',')
+        .next()
+        .unwrap()
+        .to_string();
+    (sandbox, id)
+}
+
+#[test]
+fn every_format_holds_the_values_exactly() {
+    let (sandbox, _) = setup();
+    let recover = |format: &str| {
+        let run = sandbox.run(&[
+            "recover",
+            "--snapshot",
+            "s.age",
+            "-i",
+            "key.txt",
+            "--format",
+            format,
+        ]);
+        run.ok();
+        run.stdout
+    };
+    // dotenv reads back through lifeboat's own dotenv source.
+    sandbox.write("back.env", recover("dotenv"));
+    let recipient = sandbox.tool("age-keygen", &["-y", "key.txt"]);
+    let recipient = String::from_utf8_lossy(&recipient.stdout)
+        .trim()
+        .to_string();
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            "file:back.env",
+            "-r",
+            &recipient,
+            "-o",
+            "back.age",
+        ])
+        .ok();
+    let json = |file: &str| -> Value {
+        let run = sandbox.run(&[
+            "recover",
+            "--snapshot",
+            file,
+            "-i",
+            "key.txt",
+            "--format",
+            "json",
+        ]);
+        serde_json::from_str(&run.stdout).unwrap()
+    };
+    assert_eq!(json("back.age"), json("s.age"));
+    assert_eq!(json("s.age")["MULTI"], CANARIES[2]);
+    // shell: a POSIX shell sourcing it sees the same bytes.
+    sandbox.write("vars.sh", recover("shell"));
+    let shell = std::process::Command::new("sh")
+        .args([
+            "-c",
+            ". ./vars.sh; printf '%s|%s|%s' \"$API_KEY\" \"$MULTI\" \"$UNICODE\"",
+        ])
+        .current_dir(sandbox.root())
+        .output()
+        .unwrap();
+    assert_eq!(
+        String::from_utf8(shell.stdout).unwrap(),
+        format!("{}|{}|{}", CANARIES[0], CANARIES[2], CANARIES[3])
+    );
+    // env cannot hold a line break: refused, naming the secret, printing nothing.
+    sandbox
+        .run(&[
+            "recover",
+            "--snapshot",
+            "s.age",
+            "-i",
+            "key.txt",
+            "--format",
+            "env",
+        ])
+        .code(2)
+        .no_stdout()
+        .stderr_has("secret \"MULTI\" cannot be written as env");
+}
+
+#[test]
+fn output_files_are_private_and_never_replaced_silently() {
+    let (sandbox, _) = setup();
+    sandbox
+        .run(&[
+            "recover",
+            "--snapshot",
+            "s.age",
+            "-i",
+            "key.txt",
+            "-o",
+            "out.env",
+        ])
+        .ok()
+        .no_stdout();
+    let mode = std::fs::metadata(sandbox.path("out.env"))
+        .unwrap()
+        .permissions()
+        .mode();
+    assert_eq!(mode & 0o777, 0o600);
+    assert!(String::from_utf8(sandbox.read("out.env"))
+        .unwrap()
+        .contains(CANARIES[0]));
+    sandbox.write("keep.env", "precious\n");
+    sandbox
+        .run(&[
+            "recover",
+            "--snapshot",
+            "s.age",
+            "-i",
+            "key.txt",
+            "-o",
+            "keep.env",
+        ])
+        .code(1)
+        .stderr_has("keep.env already exists");
+    assert_eq!(sandbox.read("keep.env"), b"precious\n");
+    sandbox
+        .run(&[
+            "recover",
+            "--snapshot",
+            "s.age",
+            "-i",
+            "key.txt",
+            "-o",
+            "keep.env",
+            "--force",
+            "--format",
+            "json",
+        ])
+        .ok();
+    let replaced: Value = serde_json::from_slice(&sandbox.read("keep.env")).unwrap();
+    assert_eq!(replaced["API_KEY"], CANARIES[0]);
+}
+
+#[test]
+fn leaves_an_audit_line() {
+    let (sandbox, id) = setup();
+    let fingerprint: Value =
+        serde_json::from_str(&sandbox.run(&["inspect", "s.age", "--json"]).stdout).unwrap();
+    let fingerprint = fingerprint["recipients"][0]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    sandbox
+        .run(&["recover", "--snapshot", "s.age", "-i", "key.txt"])
+        .ok()
+        .stderr_has(&format!("audit: recovered snapshot {id}"))
+        .stderr_has(&format!(
+            "with key x25519 {fingerprint} (key.txt) by user tester at "
+        ));
+    let run = sandbox.run(&[
+        "recover",
+        "--snapshot",
+        "s.age",
+        "-i",
+        "key.txt",
+        "--log-format",
+        "json",
+    ]);
+    let event: Value = serde_json::from_str(run.ok().stderr.trim()).expect("one JSON line");
+    assert_eq!(event["event"], "audit_recover");
+    assert_eq!(event["snapshot_id"], id.as_str());
+    assert_eq!(event["key_fingerprint"], fingerprint.as_str());
+    assert_eq!(event["user"], "tester");
+    assert!(event["recovered_at"].as_str().unwrap().ends_with('Z'));
+}
+
+#[test]
+fn a_closed_pipe_is_an_error_not_a_crash() {
+    let (sandbox, _) = setup();
+    let mut child = sandbox
+        .command(&["recover", "--snapshot", "s.age", "-i", "key.txt"])
+        .stdout(std::process::Stdio::piped())
+        .stderr(std::process::Stdio::piped())
+        .spawn()
+        .unwrap();
+    drop(child.stdout.take());
+    let output = child.wait_with_output().unwrap();
+    let stderr = String::from_utf8_lossy(&output.stderr);
+    crate::util::assert_no_secrets(&stderr, "stderr");
+    assert!(!stderr.contains("panicked"), "{stderr}");
+    assert!(
+        matches!(output.status.code(), Some(0) | Some(1)),
+        "{stderr}"
+    );
+}

@@ -1,0 +1,14 @@
+//! Integration tests: the real binary, driven the way users drive it, against the stock
+//! `age` tool and real keys. One test binary, so everything links once.
+
+mod util;
+
+mod cli_pinned;
+mod corruption;
+mod interop;
+mod keygen;
+mod readme;
+mod recover;
+mod snapshot;
+mod vectors;
+mod verify_inspect;
