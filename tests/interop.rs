@@ -42,8 +42,7 @@ fn stock_age_decrypts_with_x25519_and_ssh_identities() {
     let ed = String::from_utf8(sandbox.read("id_ed25519.pub")).unwrap();
     let rsa = String::from_utf8(sandbox.read("id_rsa.pub")).unwrap();
     sandbox.canary_snapshot("s.age", &[&x25519, ed.trim(), rsa.trim()], &[]);
-    let inspect: Value =
-        serde_json::from_str(&sandbox.run(&["inspect", "s.age", "--json"]).stdout).unwrap();
+    let inspect: Value = sandbox.inspect_json("s.age");
     for identity in ["key.txt", "id_ed25519", "id_rsa"] {
         let document = decrypted_by_stock_age(&sandbox, identity, "s.age");
         assert_eq!(document["secrets"]["API_KEY"], CANARIES[0]);

@@ -10,15 +10,7 @@ fn setup() -> (Sandbox, String) {
     let sandbox = Sandbox::new();
     let recipient = sandbox.keygen("key.txt");
     let run = sandbox.canary_snapshot("s.age", &[&recipient], &[]);
-    let id = run
-        .stdout
-        .split("snapshot ")
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
+    let id = run.snapshot_id();
     (sandbox, id)
 }
 
@@ -157,8 +149,7 @@ fn output_files_are_private_and_never_replaced_silently() {
 #[test]
 fn leaves_an_audit_line() {
     let (sandbox, id) = setup();
-    let fingerprint: Value =
-        serde_json::from_str(&sandbox.run(&["inspect", "s.age", "--json"]).stdout).unwrap();
+    let fingerprint: Value = sandbox.inspect_json("s.age");
     let fingerprint = fingerprint["recipients"][0]["fingerprint"]
         .as_str()
         .unwrap()

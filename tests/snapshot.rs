@@ -118,8 +118,7 @@ fn recipients_from_files_and_the_environment_with_labels() {
             &[],
         )
         .ok();
-    let inspect = sandbox.run(&["inspect", "s.age", "--json"]);
-    let meta: Value = serde_json::from_str(&inspect.ok().stdout).unwrap();
+    let meta = sandbox.inspect_json("s.age");
     assert_eq!(meta["recipients"].as_array().unwrap().len(), 2);
     assert_eq!(meta["recipients"][0]["label"], "breakglass");
     for key in ["runtime.txt", "breakglass.txt"] {
@@ -135,8 +134,7 @@ fn recipients_from_files_and_the_environment_with_labels() {
             )],
         )
         .ok();
-    let inspect = sandbox.run(&["inspect", "e.age", "--json"]);
-    let meta: Value = serde_json::from_str(&inspect.ok().stdout).unwrap();
+    let meta = sandbox.inspect_json("e.age");
     assert_eq!(meta["recipients"].as_array().unwrap().len(), 2);
     sandbox.run(&["verify", "e.age", "-i", "third.txt"]).ok();
 }

@@ -92,6 +92,16 @@ impl Run {
         self
     }
 
+    /// The snapshot id from `snapshot`'s summary line.
+    pub fn snapshot_id(&self) -> String {
+        let after = self
+            .stdout
+            .split("snapshot ")
+            .nth(1)
+            .expect("a summary line");
+        after.split(',').next().unwrap().to_string()
+    }
+
     /// Asserts that stdout is empty.
     #[track_caller]
     pub fn no_stdout(&self) -> &Self {
@@ -212,6 +222,12 @@ impl Sandbox {
         let run = self.run(&["keygen", "-o", name]);
         run.ok();
         run.stdout.trim().to_string()
+    }
+
+    /// `inspect --json` of a snapshot.
+    pub fn inspect_json(&self, file: &str) -> serde_json::Value {
+        let run = self.run(&["inspect", file, "--json"]);
+        serde_json::from_str(&run.ok().stdout).expect("inspect prints JSON")
     }
 
     /// A snapshot of the canary secrets sealed to `recipients`, written to `name`.

@@ -19,15 +19,7 @@ fn inspect_shows_the_metadata_with_no_key() {
         &[&format!("runtime={runtime}")],
         &["--expires-in", "30d"],
     );
-    let id = run
-        .stdout
-        .split("snapshot ")
-        .nth(1)
-        .unwrap()
-        .split(',')
-        .next()
-        .unwrap()
-        .to_string();
+    let id = run.snapshot_id();
     let text = sandbox.run(&["inspect", "s.age"]);
     text.ok()
         .stdout_has(&format!("id:          {id}"))
@@ -38,7 +30,7 @@ fn inspect_shows_the_metadata_with_no_key() {
         .stdout_has("(runtime)")
         .stdout_has("(in 29d 23h)")
         .stdout_has("not yet authenticated");
-    let meta = json(&sandbox.run(&["inspect", "s.age", "--json"]).stdout);
+    let meta = sandbox.inspect_json("s.age");
     assert_eq!(meta["id"], id.as_str());
     assert_eq!(meta["format"], 1);
     assert_eq!(meta["secret_count"], 4);
@@ -92,9 +84,7 @@ fn keys_from_the_environment_and_several_keys_in_one_file() {
             .run(&["verify", "s.age", "-i", "both.txt", "--json"])
             .stdout,
     );
-    let key_fp = json(&sandbox.run(&["inspect", "s.age", "--json"]).stdout)["recipients"][0]
-        ["fingerprint"]
-        .clone();
+    let key_fp = sandbox.inspect_json("s.age")["recipients"][0]["fingerprint"].clone();
     assert_eq!(report["opened_with"]["fingerprint"], key_fp);
     let key_text = String::from_utf8(sandbox.read("key.txt")).unwrap();
     sandbox
@@ -119,8 +109,7 @@ fn the_wrong_key_is_named_with_the_keys_that_would_work() {
     let recipient = sandbox.keygen("key.txt");
     sandbox.keygen("wrong.txt");
     sandbox.canary_snapshot("s.age", &[&format!("runtime={recipient}")], &[]);
-    let fingerprint = json(&sandbox.run(&["inspect", "s.age", "--json"]).stdout)["recipients"][0]
-        ["fingerprint"]
+    let fingerprint = sandbox.inspect_json("s.age")["recipients"][0]["fingerprint"]
         .as_str()
         .unwrap()
         .to_string();
@@ -240,10 +229,7 @@ fn expiry_and_max_age() {
         .code(22)
         .no_stdout()
         .stderr_has("the snapshot expired at");
-    assert_eq!(
-        json(&sandbox.run(&["inspect", "s.age", "--json"]).stdout)["expired"],
-        true
-    );
+    assert_eq!(sandbox.inspect_json("s.age")["expired"], true);
     sandbox
         .run(&["inspect", "s.age"])
         .ok()
