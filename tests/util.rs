@@ -16,6 +16,13 @@ pub const CANARIES: [&str; 4] = [
     "canary-ünï-€-value",
 ];
 
+/// Service tokens planted in the live tests. None may appear anywhere either.
+pub const TOKENS: [&str; 3] = [
+    "dp.st.prd.canary-token-9c2e51",
+    "root-canary-token-4d1f",
+    "http-canary-token-77ab",
+];
+
 /// A dotenv file holding the canaries, and their names.
 pub fn canary_dotenv() -> String {
     format!(

@@ -3,7 +3,7 @@
 //! behind and an existing snapshot exactly as it was.
 
 use std::collections::HashSet;
-use std::time::SystemTime;
+use std::time::{Instant, SystemTime};
 
 use serde_json::json;
 
@@ -11,6 +11,7 @@ use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::SnapshotArgs;
 use crate::duration::format_timestamp;
+use crate::http::Deadline;
 use crate::keys::{parse_recipient, read_recipients_file, Recipient};
 use crate::log::Log;
 use crate::snapshot::{
@@ -22,7 +23,10 @@ use crate::source::SourceSpec;
 pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     let spec = SourceSpec::parse(&args.source)?;
     let recipients = collect_recipients(&args)?;
-    let fetched = spec.into_source().fetch()?;
+    let source = spec.into_source(&args.live.settings())?;
+    let started = Instant::now();
+    let fetched = source.fetch(Deadline::after(args.timeout))?;
+    let fetch_ms = started.elapsed().as_millis();
 
     let now = SystemTime::now();
     let metadata = Metadata {
@@ -55,7 +59,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     log.info(
         "snapshot_written",
         &format!(
-            "sealed {} secrets from {} to {} recipient(s)",
+            "sealed {} secrets from {} (read in {fetch_ms} ms) to {} recipient(s)",
             metadata.secret_count,
             metadata.source,
             metadata.recipients.len()
@@ -67,6 +71,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             "sha256": sha256,
             "source": metadata.source,
             "recipients": metadata.recipients,
+            "fetch_ms": fetch_ms,
         }),
     );
     stdout::print(&format!(

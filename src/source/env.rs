@@ -3,6 +3,7 @@
 //! stripped, so the rest of the environment (PATH, HOME, tokens) is never sealed.
 
 use super::{validate, Fetched, Scope, Source, SourceError};
+use crate::http::Deadline;
 use crate::secret::{SecretValue, Secrets};
 
 /// The process environment, filtered by a name prefix.
@@ -12,7 +13,7 @@ pub struct EnvSource {
 }
 
 impl Source for EnvSource {
-    fn fetch(&self) -> Result<Fetched, SourceError> {
+    fn fetch(&self, _deadline: Deadline) -> Result<Fetched, SourceError> {
         let origin = format!("env:{}", self.prefix);
         let mut secrets = Secrets::new();
         for (name, value) in std::env::vars_os() {

@@ -6,6 +6,7 @@ use std::io;
 use std::path::PathBuf;
 
 use crate::exit::Exit;
+use crate::http::{FailureClass, FetchError};
 
 /// A source could not give usable secrets.
 #[derive(Debug)]
@@ -28,6 +29,13 @@ pub enum SourceError {
         /// What is wrong, and where (line numbers, secret names).
         reason: String,
     },
+    /// A live source failed: the service, or lifeboat's configuration for it.
+    Fetch {
+        /// Which source (`doppler at https://…`).
+        origin: String,
+        /// What went wrong.
+        error: FetchError,
+    },
     /// A secret cannot be passed to a process.
     InvalidSecret {
         /// Its name (escaped, so control characters show).
@@ -42,6 +50,7 @@ impl SourceError {
     pub fn exit(&self) -> Exit {
         match self {
             SourceError::BadSpec(_) => Exit::Usage,
+            SourceError::Fetch { error, .. } => error.exit(),
             _ => Exit::BadInput,
         }
     }
@@ -55,6 +64,21 @@ impl SourceError {
             SourceError::Malformed { .. } => Some(
                 "file: reads dotenv (NAME=value, quotes, export, # comments) or a flat JSON object of strings",
             ),
+            SourceError::Fetch { error, .. } => match error.class()? {
+                FailureClass::Denied => Some(
+                    "check the token (DOPPLER_TOKEN, VAULT_TOKEN, --token-file): it may be revoked, or lack access to this project/config or path",
+                ),
+                FailureClass::NotFound => {
+                    Some("check the project and config, or the mount and path, and the service address")
+                }
+                FailureClass::Unreachable => Some(
+                    "check that the service is up and its address is right; for TLS, trust its CA with --ca-file or SSL_CERT_FILE (VAULT_CACERT for Vault)",
+                ),
+                FailureClass::ServerError => Some("the service is failing or overloaded; try again later"),
+                FailureClass::BadResponse => Some(
+                    "the address answered with something other than secrets: check that it points at the service's API",
+                ),
+            },
             SourceError::InvalidSecret { .. } => {
                 Some("environment variable names cannot be empty or contain '=' or NUL, and values cannot contain NUL")
             }
@@ -71,6 +95,7 @@ impl fmt::Display for SourceError {
             }
             SourceError::Empty(origin) => write!(f, "the source {origin} holds no secrets"),
             SourceError::Malformed { origin, reason } => write!(f, "{origin}: {reason}"),
+            SourceError::Fetch { origin, error } => write!(f, "{origin}: {error}"),
             SourceError::InvalidSecret { name, reason } => {
                 write!(
                     f,

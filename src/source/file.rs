@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use zeroize::Zeroizing;
 
 use super::{parse_dotenv, parse_flat_json, validate, Fetched, Scope, Source, SourceError};
+use crate::http::Deadline;
 
 /// A secrets file.
 pub struct FileSource {
@@ -14,7 +15,7 @@ pub struct FileSource {
 }
 
 impl Source for FileSource {
-    fn fetch(&self) -> Result<Fetched, SourceError> {
+    fn fetch(&self, _deadline: Deadline) -> Result<Fetched, SourceError> {
         let origin = self.path.display().to_string();
         let bytes = Zeroizing::new(std::fs::read(&self.path).map_err(|source| {
             SourceError::Unreadable {

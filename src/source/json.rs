@@ -6,7 +6,7 @@ use serde_json::Value;
 use super::SourceError;
 use crate::secret::{SecretValue, Secrets};
 
-fn kind_of(value: &Value) -> &'static str {
+pub(crate) fn kind_of(value: &Value) -> &'static str {
     match value {
         Value::Null => "null",
         Value::Bool(_) => "a boolean",
@@ -20,22 +20,26 @@ fn kind_of(value: &Value) -> &'static str {
 /// Parses a flat JSON object whose values are all strings. Errors give positions, types
 /// and names, never values (serde_json's own messages can quote the input).
 pub fn parse_flat_json(bytes: &[u8], origin: &str) -> Result<Secrets, SourceError> {
-    let malformed = |reason: String| SourceError::Malformed {
+    flat_json_object(bytes).map_err(|reason| SourceError::Malformed {
         origin: origin.to_string(),
         reason,
-    };
-    let value: Value = serde_json::from_slice(bytes).map_err(|e| {
-        malformed(format!(
-            "not valid JSON (line {} column {})",
-            e.line(),
-            e.column()
-        ))
-    })?;
+    })
+}
+
+/// Parses JSON without ever quoting it in an error: only the position is given.
+pub(crate) fn parse_json_quietly(bytes: &[u8]) -> Result<Value, String> {
+    serde_json::from_slice(bytes)
+        .map_err(|e| format!("not valid JSON (line {} column {})", e.line(), e.column()))
+}
+
+/// [`parse_flat_json`] with the reason alone, for sources that classify it themselves.
+pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
+    let value = parse_json_quietly(bytes)?;
     let Value::Object(object) = value else {
-        return Err(malformed(format!(
+        return Err(format!(
             "expected a JSON object of strings, found {}",
             kind_of(&value)
-        )));
+        ));
     };
     let mut secrets = Secrets::new();
     for (name, value) in object {
@@ -44,10 +48,10 @@ pub fn parse_flat_json(bytes: &[u8], origin: &str) -> Result<Secrets, SourceErro
                 secrets.insert(name, SecretValue::new(text));
             }
             other => {
-                return Err(malformed(format!(
+                return Err(format!(
                     "the value of {name} is {}, not a string",
                     kind_of(&other)
-                )))
+                ))
             }
         }
     }

@@ -4,22 +4,28 @@
 //! `--source` is one string: `env:PREFIX`, `file:PATH`, and (with the live sources)
 //! `doppler`, `vault:MOUNT/PATH` and `https://…`.
 
+mod doppler;
 mod dotenv;
 mod env;
 mod error;
 mod file;
+mod https;
 mod json;
+mod live;
 mod scope;
+mod vault;
 
 pub use dotenv::parse_dotenv;
 pub use env::EnvSource;
 pub use error::SourceError;
 pub use file::FileSource;
 pub use json::parse_flat_json;
+pub use live::LiveSettings;
 pub use scope::Scope;
 
 use std::path::PathBuf;
 
+use crate::http::Deadline;
 use crate::secret::Secrets;
 
 /// What a source returns.
@@ -33,9 +39,9 @@ pub struct Fetched {
 
 /// A place secrets can be read from.
 pub trait Source {
-    /// Reads the secrets. Never returns an empty set: an empty source is an error,
-    /// because sealing nothing into an image is always a mistake.
-    fn fetch(&self) -> Result<Fetched, SourceError>;
+    /// Reads the secrets, within `deadline` for live sources. Never returns an empty
+    /// set: an empty source is an error, because sealing nothing is always a mistake.
+    fn fetch(&self, deadline: Deadline) -> Result<Fetched, SourceError>;
 }
 
 /// A parsed `--source` value.
@@ -50,6 +56,20 @@ pub enum SourceSpec {
     File {
         /// The file.
         path: PathBuf,
+    },
+    /// `doppler`: the Doppler API.
+    Doppler,
+    /// `vault:MOUNT/PATH`: a Vault or OpenBao KV v2 secret.
+    Vault {
+        /// The KV mount.
+        mount: String,
+        /// The secret's path in it.
+        path: String,
+    },
+    /// `https://…` (or `http://…`): a URL answering a flat JSON object of strings.
+    Http {
+        /// The URL.
+        url: String,
     },
 }
 
@@ -74,11 +94,17 @@ impl SourceSpec {
             }
             return Ok(SourceSpec::File { path: path.into() });
         }
-        if text == "doppler" || text.starts_with("vault:") || text.starts_with("https://") {
-            return Err(SourceError::BadSpec(format!(
-                "the live source {:?} is not available in this build yet; use env:PREFIX or file:PATH",
-                text.split(':').next().unwrap_or(text)
-            )));
+        if text == "doppler" {
+            return Ok(SourceSpec::Doppler);
+        }
+        if let Some(rest) = text.strip_prefix("vault:") {
+            let (mount, path) = vault::split_mount_path(rest).ok_or_else(|| {
+                SourceError::BadSpec("vault: needs MOUNT/PATH (vault:secret/app)".into())
+            })?;
+            return Ok(SourceSpec::Vault { mount, path });
+        }
+        if text.starts_with("https://") || text.starts_with("http://") {
+            return Ok(SourceSpec::Http { url: text.into() });
         }
         Err(SourceError::BadSpec(
             "unknown source; write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH or https://…"
@@ -86,12 +112,31 @@ impl SourceSpec {
         ))
     }
 
-    /// The source this names.
-    pub fn into_source(self) -> Box<dyn Source> {
-        match self {
+    /// Whether it asks a service over the network.
+    pub fn is_live(&self) -> bool {
+        !matches!(self, SourceSpec::Env { .. } | SourceSpec::File { .. })
+    }
+
+    /// The source this names, configured from `settings` and the provider's variables.
+    pub fn into_source(self, settings: &LiveSettings) -> Result<Box<dyn Source>, SourceError> {
+        let configured = |origin: &str, error| SourceError::Fetch {
+            origin: origin.to_string(),
+            error,
+        };
+        Ok(match self {
             SourceSpec::Env { prefix } => Box::new(EnvSource { prefix }),
             SourceSpec::File { path } => Box::new(FileSource { path }),
-        }
+            SourceSpec::Doppler => Box::new(
+                doppler::DopplerSource::from_env(settings).map_err(|e| configured("doppler", e))?,
+            ),
+            SourceSpec::Vault { mount, path } => Box::new(
+                vault::VaultSource::from_env(mount, path, settings)
+                    .map_err(|e| configured("vault", e))?,
+            ),
+            SourceSpec::Http { url } => Box::new(
+                https::HttpSource::new(&url, settings).map_err(|e| configured("the source", e))?,
+            ),
+        })
     }
 }
 

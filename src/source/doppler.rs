@@ -1,0 +1,98 @@
+//! `doppler`: the Doppler API's secrets download endpoint, as the Doppler CLI uses it.
+//!
+//! `DOPPLER_TOKEN` (or `--token-file`), `DOPPLER_PROJECT` and `DOPPLER_CONFIG` (optional
+//! with service tokens, which imply them), `DOPPLER_API_HOST` (default the public API).
+
+use reqwest::Url;
+use zeroize::Zeroizing;
+
+use super::live::{
+    client_for, env_value, parse_address, read_secret_file, recorded_address, secrets_from_body,
+    LiveSettings,
+};
+use super::{validate, Fetched, Scope, Source, SourceError};
+use crate::http::{Deadline, FetchError, HttpClient, Request};
+
+/// The public Doppler API.
+pub const DEFAULT_API_HOST: &str = "https://api.doppler.com";
+
+/// Secrets of one Doppler config.
+pub struct DopplerSource {
+    api_host: Url,
+    token: Zeroizing<String>,
+    project: Option<String>,
+    config: Option<String>,
+    client: HttpClient,
+}
+
+impl DopplerSource {
+    /// Reads the settings from flags and Doppler's environment variables.
+    pub fn from_env(settings: &LiveSettings) -> Result<Self, FetchError> {
+        let api_host = env_value("DOPPLER_API_HOST")
+            .map(|v| v.to_string())
+            .unwrap_or_else(|| DEFAULT_API_HOST.into());
+        let api_host = parse_address(&api_host, "DOPPLER_API_HOST")?;
+        let token = match &settings.token_file {
+            Some(path) => read_secret_file(path)?,
+            None => env_value("DOPPLER_TOKEN").ok_or_else(|| {
+                FetchError::Config(
+                    "no Doppler token: set DOPPLER_TOKEN or give --token-file".into(),
+                )
+            })?,
+        };
+        let client = client_for(&api_host, &settings.ca_files, &[&token])?;
+        Ok(DopplerSource {
+            api_host,
+            project: env_value("DOPPLER_PROJECT").map(|v| v.to_string()),
+            config: env_value("DOPPLER_CONFIG").map(|v| v.to_string()),
+            token,
+            client,
+        })
+    }
+}
+
+impl Source for DopplerSource {
+    fn fetch(&self, deadline: Deadline) -> Result<Fetched, SourceError> {
+        let origin = format!("doppler at {}", recorded_address(&self.api_host));
+        let wrap = |error| SourceError::Fetch {
+            origin: origin.clone(),
+            error,
+        };
+        let mut url = self
+            .api_host
+            .join("/v3/configs/config/secrets/download")
+            .map_err(|e| wrap(FetchError::Config(format!("bad DOPPLER_API_HOST: {e}"))))?;
+        // As the CLI does: project and config always present, empty when a service token
+        // implies them. Dynamic secrets expire, so they are not sealed into images.
+        url.query_pairs_mut()
+            .append_pair("project", self.project.as_deref().unwrap_or(""))
+            .append_pair("config", self.config.as_deref().unwrap_or(""))
+            .append_pair("format", "json")
+            .append_pair("include_dynamic_secrets", "false");
+        let request = Request::get(url).header(
+            "authorization",
+            &format!("Bearer {}", self.token.as_str()),
+            true,
+        );
+        let body = self.client.fetch(&request, deadline).map_err(wrap)?;
+        let secrets = secrets_from_body(&body).map_err(wrap)?;
+        let named = |key: &str, fallback: &Option<String>| {
+            secrets
+                .get(key)
+                .map(|v| v.expose().to_string())
+                .filter(|v| !v.is_empty())
+                .or_else(|| fallback.clone())
+        };
+        let scope = Scope {
+            provider: "doppler".into(),
+            address: Some(recorded_address(&self.api_host)),
+            project: named("DOPPLER_PROJECT", &self.project),
+            config: named("DOPPLER_CONFIG", &self.config),
+            ..Scope::default()
+        };
+        Ok(Fetched {
+            secrets: validate(secrets, &origin)?,
+            scope,
+        })
+    }
+}

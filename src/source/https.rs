@@ -1,0 +1,58 @@
+//! `https://…`: any URL that answers a flat JSON object of strings, with an optional
+//! bearer token from `--token-file` or `LIFEBOAT_HTTP_TOKEN`. (`http://` is accepted too,
+//! for services on the same host or network.)
+
+use reqwest::Url;
+use zeroize::Zeroizing;
+
+use super::live::{
+    client_for, env_value, parse_address, read_secret_file, recorded_address, secrets_from_body,
+    LiveSettings,
+};
+use super::{validate, Fetched, Scope, Source, SourceError};
+use crate::http::{Deadline, FetchError, HttpClient, Request};
+
+/// Secrets from a JSON endpoint.
+pub struct HttpSource {
+    url: Url,
+    token: Option<Zeroizing<String>>,
+    client: HttpClient,
+}
+
+impl HttpSource {
+    /// Reads the settings.
+    pub fn new(url: &str, settings: &LiveSettings) -> Result<Self, FetchError> {
+        let url = parse_address(url, "the source URL")?;
+        let token = match &settings.token_file {
+            Some(path) => Some(read_secret_file(path)?),
+            None => env_value("LIFEBOAT_HTTP_TOKEN"),
+        };
+        let secrets: Vec<&str> = token.iter().map(|t| t.as_str()).collect();
+        let client = client_for(&url, &settings.ca_files, &secrets)?;
+        Ok(HttpSource { url, token, client })
+    }
+}
+
+impl Source for HttpSource {
+    fn fetch(&self, deadline: Deadline) -> Result<Fetched, SourceError> {
+        let origin = recorded_address(&self.url);
+        let wrap = |error| SourceError::Fetch {
+            origin: origin.clone(),
+            error,
+        };
+        let mut request = Request::get(self.url.clone());
+        if let Some(token) = &self.token {
+            request = request.header("authorization", &format!("Bearer {}", token.as_str()), true);
+        }
+        let body = self.client.fetch(&request, deadline).map_err(wrap)?;
+        let secrets = secrets_from_body(&body).map_err(wrap)?;
+        Ok(Fetched {
+            secrets: validate(secrets, &origin)?,
+            scope: Scope {
+                provider: "https".into(),
+                address: Some(origin),
+                ..Scope::default()
+            },
+        })
+    }
+}

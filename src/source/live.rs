@@ -1,0 +1,100 @@
+//! What the live sources share: their settings from flags and the provider's own
+//! environment variables, token files, and turning service answers into secrets.
+
+use std::path::{Path, PathBuf};
+
+use reqwest::Url;
+use zeroize::Zeroizing;
+
+use super::json::flat_json_object;
+use crate::http::{FailureClass, FetchError, HttpClient, Trust};
+use crate::secret::Secrets;
+
+/// Settings for the live sources that come from flags.
+#[derive(Clone, Debug, Default)]
+pub struct LiveSettings {
+    /// `--token-file`: the token, as a BuildKit secret mount delivers it.
+    pub token_file: Option<PathBuf>,
+    /// `--ca-file`: CA certificates to trust besides the system's.
+    pub ca_files: Vec<PathBuf>,
+    /// `--role-id-file`: a Vault AppRole role id.
+    pub role_id_file: Option<PathBuf>,
+    /// `--secret-id-file`: a Vault AppRole secret id.
+    pub secret_id_file: Option<PathBuf>,
+}
+
+/// Reads a token (or AppRole id) file: the first line, trailing whitespace removed.
+pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, FetchError> {
+    let bytes = Zeroizing::new(
+        std::fs::read(path).map_err(|source| FetchError::Unreadable {
+            path: path.to_path_buf(),
+            source,
+        })?,
+    );
+    let text = std::str::from_utf8(&bytes)
+        .map_err(|_| FetchError::Config(format!("{} is not text", path.display())))?;
+    let token = Zeroizing::new(text.trim().to_string());
+    if token.is_empty() {
+        return Err(FetchError::Config(format!("{} is empty", path.display())));
+    }
+    if token.contains(['\n', '\r']) {
+        return Err(FetchError::Config(format!(
+            "{} holds more than one line; it should hold only the token",
+            path.display()
+        )));
+    }
+    Ok(token)
+}
+
+/// The value of an environment variable, if set and not empty.
+pub fn env_value(name: &str) -> Option<Zeroizing<String>> {
+    std::env::var(name)
+        .ok()
+        .filter(|v| !v.trim().is_empty())
+        .map(|v| Zeroizing::new(v.trim().to_string()))
+}
+
+/// Parses a service address, which must be http or https.
+pub fn parse_address(text: &str, what: &str) -> Result<Url, FetchError> {
+    let url = Url::parse(text.trim())
+        .map_err(|e| FetchError::Config(format!("{what} {text:?} is not a URL: {e}")))?;
+    if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
+        return Err(FetchError::Config(format!(
+            "{what} {text:?} must be an http:// or https:// address"
+        )));
+    }
+    Ok(url)
+}
+
+/// An HTTP client for one service address, trusting the system, the compiled-in roots and
+/// `ca_files`, with `secrets` scrubbed from any quoted server message.
+pub fn client_for(
+    address: &Url,
+    ca_files: &[PathBuf],
+    secrets: &[&str],
+) -> Result<HttpClient, FetchError> {
+    let trust = Trust {
+        ca_files: ca_files.to_vec(),
+    };
+    let mut client = HttpClient::new(&trust, address.scheme() == "https")?;
+    for secret in secrets {
+        client.scrub(secret);
+    }
+    Ok(client)
+}
+
+/// A service's body as a flat JSON object of strings; anything else is a bad response.
+pub fn secrets_from_body(body: &[u8]) -> Result<Secrets, FetchError> {
+    flat_json_object(body).map_err(|reason| FetchError::service(FailureClass::BadResponse, reason))
+}
+
+/// The address as recorded in metadata: scheme, host, port and path, never a query
+/// (signed URLs carry credentials there) nor user info.
+pub fn recorded_address(url: &Url) -> String {
+    let mut shown = url.clone();
+    shown.set_query(None);
+    shown.set_fragment(None);
+    let _ = shown.set_username("");
+    let _ = shown.set_password(None);
+    shown.as_str().trim_end_matches('/').to_string()
+}
