@@ -48,6 +48,8 @@ pub enum Command {
     Verify(VerifyArgs),
     /// Break-glass: open a snapshot with a key and print or write its secrets.
     Recover(RecoverArgs),
+    /// The entrypoint: live secrets first, the snapshot as fallback, then exec the app.
+    Run(RunArgs),
 }
 
 /// `lifeboat keygen`
@@ -267,4 +269,70 @@ pub struct RecoverArgs {
     /// Replace an existing output file (atomically).
     #[arg(long, requires = "output")]
     pub force: bool,
+}
+
+/// `lifeboat run`
+#[derive(Debug, Args)]
+pub struct RunArgs {
+    /// The snapshot to fall back on.
+    #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
+    pub snapshot: PathBuf,
+
+    /// The live source: doppler, vault:MOUNT/PATH, https://… (also env:PREFIX, file:PATH).
+    #[arg(
+        long,
+        value_name = "SRC",
+        env = "LIFEBOAT_SOURCE",
+        hide_env_values = true
+    )]
+    pub source: Option<String>,
+
+    /// Settings for the live sources.
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// Keys that open the snapshot (the runtime key); LIFEBOAT_IDENTITY may hold key text.
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+
+    /// The total time for the live fetch: connecting, retries and the body.
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_TIMEOUT", hide_env_values = true, value_parser = duration::parse, default_value = "5s")]
+    pub timeout: Duration,
+
+    /// Refuse a snapshot older than DUR.
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_MAX_AGE", hide_env_values = true, value_parser = duration::parse)]
+    pub max_age: Option<Duration>,
+
+    /// The failure classes that fall back to the snapshot: unreachable, server-error,
+    /// bad-response, denied, not-found (comma-separated; also all or none).
+    #[arg(long, value_name = "CLASSES", env = "LIFEBOAT_FALLBACK_ON", hide_env_values = true, default_value = crate::runtime::DEFAULT_FALLBACK_ON)]
+    pub fallback_on: String,
+
+    /// Never touch the network: start from the snapshot.
+    #[arg(
+        long,
+        env = "LIFEBOAT_OFFLINE",
+        hide_env_values = true,
+        conflicts_with = "live_only"
+    )]
+    pub offline: bool,
+
+    /// Never open the snapshot: start from live secrets or not at all.
+    #[arg(long, env = "LIFEBOAT_LIVE_ONLY", hide_env_values = true)]
+    pub live_only: bool,
+
+    /// When a secret and an inherited variable share a name, keep the inherited value
+    /// (by default the secret wins).
+    #[arg(long, env = "LIFEBOAT_KEEP_EXISTING_ENV", hide_env_values = true)]
+    pub keep_existing_env: bool,
+
+    /// Pass lifeboat's own credentials (LIFEBOAT_IDENTITY*, DOPPLER_TOKEN, VAULT_TOKEN,
+    /// VAULT_ROLE_ID, VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) on to the app; by default they
+    /// are removed.
+    #[arg(long, env = "LIFEBOAT_KEEP_CREDENTIALS", hide_env_values = true)]
+    pub keep_credentials: bool,
+
+    /// The app and its arguments, after `--`.
+    #[arg(value_name = "CMD", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    pub command: Vec<std::ffi::OsString>,
 }

@@ -9,6 +9,8 @@
 //! - [`snapshot`]: the snapshot format v1 (sealing, opening, reading metadata with no key).
 //! - [`source`]: where secrets come from (`env:`, `file:`, and later the live services).
 //! - [`keys`]: recipients (public keys) and identities (private keys), and their fingerprints.
+//! - [`http`]: the one HTTP client of the live sources: deadline, retries, failure classes.
+//! - [`runtime`]: `run`, live first with the snapshot as fallback, then exec.
 //! - [`commands`]: one file per subcommand, over the parts above.
 //! - [`exit`]: the documented exit codes every error maps to.
 
@@ -24,6 +26,7 @@ pub mod export;
 pub mod http;
 pub mod keys;
 pub mod log;
+pub mod runtime;
 pub mod secret;
 pub mod snapshot;
 pub mod source;

@@ -216,7 +216,7 @@ impl Sandbox {
             run.stderr
         );
         assert_no_secrets(&run.stderr, &format!("stderr of {args:?}"));
-        let prints_secrets = args.first() == Some(&"recover")
+        let prints_secrets = matches!(args.first(), Some(&"recover") | Some(&"run"))
             || (args.first() == Some(&"keygen") && !args.contains(&"-o"));
         if !prints_secrets || run.code != 0 {
             assert_no_secrets(&run.stdout, &format!("stdout of {args:?}"));

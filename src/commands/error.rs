@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use crate::atomic_file::WriteError;
 use crate::exit::Exit;
 use crate::export::ExportError;
+use crate::http::FailureClass;
 use crate::keys::KeyError;
 use crate::snapshot::{SnapshotError, Staleness};
 use crate::source::SourceError;
@@ -32,6 +33,27 @@ pub enum CommandError {
     Usage(String),
     /// Standard output cannot be written (a closed pipe).
     Stdout(io::Error),
+    /// `run`: the live fetch failed in a class that falls back, and the snapshot cannot
+    /// be used either.
+    NoFallback {
+        /// The class of the live failure.
+        class: FailureClass,
+        /// The live failure, in words.
+        live: String,
+        /// Why the snapshot cannot be used.
+        snapshot: Box<CommandError>,
+    },
+    /// `run`: the snapshot was made for another scope.
+    ScopeMismatch(String),
+    /// `run`: the secrets cannot be passed in the environment.
+    Environment(String),
+    /// `run`: the app cannot be executed.
+    Exec {
+        /// The command.
+        program: String,
+        /// Why not.
+        error: io::Error,
+    },
 }
 
 impl CommandError {
@@ -44,6 +66,21 @@ impl CommandError {
             CommandError::Write(_) | CommandError::Stdout(_) => Exit::Failure,
             CommandError::Stale(_) => Exit::SnapshotStale,
             CommandError::Export(_) | CommandError::Usage(_) => Exit::Usage,
+            // A snapshot refused for a reason of its own says so; one that could not even
+            // be tried (no key given) leaves "unavailable".
+            CommandError::NoFallback { snapshot, .. } => match snapshot.exit() {
+                Exit::SnapshotMissing
+                | Exit::SnapshotUnusable
+                | Exit::SnapshotStale
+                | Exit::SnapshotScope => snapshot.exit(),
+                _ => Exit::Unavailable,
+            },
+            CommandError::ScopeMismatch(_) => Exit::SnapshotScope,
+            CommandError::Environment(_) => Exit::BadInput,
+            CommandError::Exec { error, .. } => match error.kind() {
+                io::ErrorKind::NotFound => Exit::CommandNotFound,
+                _ => Exit::NotExecutable,
+            },
         }
     }
 
@@ -65,6 +102,15 @@ impl CommandError {
             CommandError::Stale(Staleness::TooOld { .. }) => {
                 Some("rebuild the image for a fresh snapshot, or allow an older one with --max-age".into())
             }
+            CommandError::NoFallback { snapshot, .. } => snapshot.hint(),
+            CommandError::ScopeMismatch(_) => Some(
+                "rebuild the image for the scope run is configured for, or fix the configuration (LIFEBOAT_SOURCE, DOPPLER_PROJECT, DOPPLER_CONFIG)".into(),
+            ),
+            CommandError::Environment(_) => None,
+            CommandError::Exec { error, .. } => Some(match error.kind() {
+                io::ErrorKind::NotFound => "check the command after `--` and the PATH".into(),
+                _ => "check that the command is an executable file (mode +x, the right architecture)".into(),
+            }),
             CommandError::Export(_) | CommandError::Usage(_) | CommandError::Stdout(_) => None,
         }
     }
@@ -77,6 +123,12 @@ impl CommandError {
             Exit::SnapshotMissing => "snapshot-missing",
             Exit::SnapshotUnusable => "snapshot-unusable",
             Exit::SnapshotStale => "snapshot-stale",
+            Exit::SnapshotScope => "snapshot-scope",
+            Exit::Denied => "denied",
+            Exit::NotFound => "not-found",
+            Exit::Unavailable => "unavailable",
+            Exit::CommandNotFound => "command-not-found",
+            Exit::NotExecutable => "not-executable",
             _ => "failure",
         }
     }
@@ -103,6 +155,20 @@ impl fmt::Display for CommandError {
             CommandError::Export(e) => e.fmt(f),
             CommandError::Usage(message) => f.write_str(message),
             CommandError::Stdout(e) => write!(f, "cannot write to standard output: {e}"),
+            CommandError::NoFallback { live, snapshot, .. } => {
+                write!(
+                    f,
+                    "the live fetch failed ({live}), and the snapshot cannot be used: {snapshot}"
+                )
+            }
+            CommandError::ScopeMismatch(reason) => {
+                write!(f, "the snapshot is for another scope: {reason}")
+            }
+            CommandError::Environment(reason) => f.write_str(reason),
+            CommandError::Exec { program, error } => match error.kind() {
+                io::ErrorKind::NotFound => write!(f, "command not found: {program}"),
+                _ => write!(f, "cannot execute {program}: {error}"),
+            },
         }
     }
 }

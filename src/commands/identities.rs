@@ -1,21 +1,22 @@
 //! The keys `verify` and `recover` open a snapshot with: `-i` files (also
 //! `LIFEBOAT_IDENTITY_FILE`), or else the key text in `LIFEBOAT_IDENTITY`.
 
+use std::path::PathBuf;
+
 use zeroize::Zeroizing;
 
 use super::CommandError;
-use crate::cli::IdentityArgs;
 use crate::keys::{load_identity_file, parse_identities, Identity};
 
 /// The variable that carries key text itself (for orchestrators that inject secrets as
 /// environment variables).
 pub const IDENTITY_TEXT_VAR: &str = "LIFEBOAT_IDENTITY";
 
-/// Loads every identity given.
-pub fn load(args: &IdentityArgs) -> Result<Vec<Identity>, CommandError> {
-    if !args.identity_files.is_empty() {
+/// Loads every identity given: the files, or else the key text in `LIFEBOAT_IDENTITY`.
+pub fn load_identities(identity_files: &[PathBuf]) -> Result<Vec<Identity>, CommandError> {
+    if !identity_files.is_empty() {
         let mut identities = Vec::new();
-        for path in &args.identity_files {
+        for path in identity_files {
             identities.extend(load_identity_file(path)?);
         }
         return Ok(identities);

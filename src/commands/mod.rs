@@ -11,6 +11,7 @@ mod stdout;
 mod verify;
 
 pub use error::CommandError;
+pub use identities::load_identities;
 
 use crate::cli::{Cli, Command};
 use crate::log::Log;
@@ -23,5 +24,7 @@ pub fn execute(cli: Cli, log: &Log) -> Result<(), CommandError> {
         Command::Inspect(args) => inspect::execute(args),
         Command::Verify(args) => verify::execute(args),
         Command::Recover(args) => recover::execute(args, log),
+        // `run` returns only when the app could not be started.
+        Command::Run(args) => Err(crate::runtime::run(args, log)),
     }
 }

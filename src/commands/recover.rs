@@ -17,7 +17,7 @@ use crate::snapshot::{check_freshness, open, SnapshotFile};
 
 /// Runs `recover`.
 pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
-    let keys = identities::load(&args.identities)?;
+    let keys = identities::load_identities(&args.identities.identity_files)?;
     if let Some(path) = &args.output {
         if !args.force && path.symlink_metadata().is_ok() {
             return Err(atomic_file::WriteError::Exists(path.clone()).into());

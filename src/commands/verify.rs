@@ -29,7 +29,7 @@ pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
 }
 
 fn check(args: VerifyArgs) -> Result<String, CommandError> {
-    let keys = identities::load(&args.identities)?;
+    let keys = identities::load_identities(&args.identities.identity_files)?;
     let file = SnapshotFile::read(&args.file)?;
     let opened = open(&file.bytes, &keys)?;
     let now = SystemTime::now();

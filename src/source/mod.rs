@@ -112,6 +112,52 @@ impl SourceSpec {
         ))
     }
 
+    /// The scope this source is configured for, from the spec and the provider's
+    /// variables, for comparison with a snapshot's (`run`). Fields it cannot know before
+    /// asking the service (a service token's project) stay empty.
+    pub fn configured_scope(&self) -> Scope {
+        let var = |name: &str| live::env_value(name).map(|v| v.to_string());
+        let address = |var_name: &str, default: &str| {
+            let text = var(var_name).unwrap_or_else(|| default.to_string());
+            live::parse_address(&text, var_name)
+                .ok()
+                .map(|url| live::recorded_address(&url))
+        };
+        match self {
+            SourceSpec::Env { prefix } => Scope {
+                provider: "env".into(),
+                prefix: Some(prefix.clone()),
+                ..Scope::default()
+            },
+            SourceSpec::File { path } => Scope {
+                provider: "file".into(),
+                path: Some(path.display().to_string()),
+                ..Scope::default()
+            },
+            SourceSpec::Doppler => Scope {
+                provider: "doppler".into(),
+                address: address("DOPPLER_API_HOST", doppler::DEFAULT_API_HOST),
+                project: var("DOPPLER_PROJECT"),
+                config: var("DOPPLER_CONFIG"),
+                ..Scope::default()
+            },
+            SourceSpec::Vault { mount, path } => Scope {
+                provider: "vault".into(),
+                address: address("VAULT_ADDR", vault::DEFAULT_VAULT_ADDR),
+                mount: Some(mount.clone()),
+                path: Some(path.clone()),
+                ..Scope::default()
+            },
+            SourceSpec::Http { url } => Scope {
+                provider: "https".into(),
+                address: live::parse_address(url, "the source URL")
+                    .ok()
+                    .map(|u| live::recorded_address(&u)),
+                ..Scope::default()
+            },
+        }
+    }
+
     /// Whether it asks a service over the network.
     pub fn is_live(&self) -> bool {
         !matches!(self, SourceSpec::Env { .. } | SourceSpec::File { .. })

@@ -75,6 +75,15 @@ impl DopplerFake {
         self.server.url()
     }
 
+    /// Changes (or adds) a secret, as someone editing it in Doppler would.
+    pub fn set_secret(&self, name: &str, value: &str) {
+        self.state
+            .lock()
+            .unwrap()
+            .secrets
+            .insert(name.into(), value.into());
+    }
+
     /// Answers every request in `mode` from now on.
     pub fn set_mode(&self, mode: Mode) {
         let mut state = self.state.lock().unwrap();

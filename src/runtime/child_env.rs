@@ -1,0 +1,232 @@
+//! The app's environment: lifeboat's own environment, less its credentials, plus the
+//! secrets, plus what lifeboat tells the app about where they came from.
+//!
+//! Precedence: a secret replaces an inherited variable of the same name (the image's
+//! `ENV` often holds placeholders), unless `--keep-existing-env`, which keeps the inherited
+//! value. `LIFEBOAT_ORIGIN`, `LIFEBOAT_SNAPSHOT_ID` and `LIFEBOAT_SNAPSHOT_CREATED_AT` are
+//! always lifeboat's.
+//!
+//! Everything is checked before exec, so a bad secret is named instead of failing in
+//! `execve` with `E2BIG` or `EINVAL`.
+
+use std::collections::BTreeMap;
+use std::ffi::{OsStr, OsString};
+use std::os::unix::ffi::OsStrExt;
+
+use crate::secret::Secrets;
+
+/// lifeboat's credentials: never passed to the app unless `--keep-credentials`.
+pub const CREDENTIAL_VARS: [&str; 7] = [
+    "LIFEBOAT_IDENTITY",
+    "LIFEBOAT_IDENTITY_FILE",
+    "DOPPLER_TOKEN",
+    "VAULT_TOKEN",
+    "VAULT_ROLE_ID",
+    "VAULT_SECRET_ID",
+    "LIFEBOAT_HTTP_TOKEN",
+];
+
+/// What lifeboat tells the app.
+pub const ORIGIN_VARS: [&str; 3] = [
+    "LIFEBOAT_ORIGIN",
+    "LIFEBOAT_SNAPSHOT_ID",
+    "LIFEBOAT_SNAPSHOT_CREATED_AT",
+];
+
+/// The kernel's limit on one `NAME=value` string, its NUL included (MAX_ARG_STRLEN).
+pub const MAX_ENV_STRING: usize = 128 << 10;
+
+/// How the environment is put together.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct EnvOptions {
+    /// Inherited variables win over secrets of the same name.
+    pub keep_existing: bool,
+    /// Pass lifeboat's credentials on.
+    pub keep_credentials: bool,
+}
+
+/// The environment for exec, and the secrets not applied because an inherited variable
+/// of the same name was kept.
+pub struct ChildEnv {
+    /// Name and value pairs.
+    pub vars: Vec<(OsString, OsString)>,
+    /// Names of secrets the inherited environment kept.
+    pub kept_existing: Vec<String>,
+}
+
+/// Builds the environment. `argv` counts towards the kernel's total, `arg_max`.
+pub fn build_child_env(
+    inherited: impl IntoIterator<Item = (OsString, OsString)>,
+    secrets: &Secrets,
+    origin: &[(&str, String)],
+    options: EnvOptions,
+    argv: &[OsString],
+    arg_max: usize,
+) -> Result<ChildEnv, String> {
+    let mut vars: BTreeMap<OsString, OsString> = inherited
+        .into_iter()
+        .filter(|(name, _)| {
+            let name = name.to_string_lossy();
+            !ORIGIN_VARS.contains(&name.as_ref())
+                && (options.keep_credentials || !CREDENTIAL_VARS.contains(&name.as_ref()))
+        })
+        .collect();
+    let mut kept_existing = Vec::new();
+    for (name, value) in secrets.iter() {
+        if name.is_empty() || name.contains(['=', '\0']) {
+            return Err(format!(
+                "secret \"{}\" cannot be an environment variable: names cannot be empty or contain '=' or NUL",
+                name.escape_debug()
+            ));
+        }
+        if value.expose().contains('\0') {
+            return Err(format!("the value of secret {name} contains a NUL byte, which cannot be passed in the environment"));
+        }
+        let length = name.len() + 1 + value.expose().len() + 1;
+        if length > MAX_ENV_STRING {
+            return Err(format!(
+                "secret {name} is {length} bytes as NAME=value, over the kernel's limit of {MAX_ENV_STRING} bytes for one environment string; deliver it another way"
+            ));
+        }
+        if options.keep_existing && vars.contains_key(OsStr::new(name)) {
+            kept_existing.push(name.to_string());
+            continue;
+        }
+        vars.insert(name.into(), value.expose().into());
+    }
+    for (name, value) in origin {
+        vars.insert(name.into(), value.into());
+    }
+    let pointer = std::mem::size_of::<usize>();
+    let strings: usize = vars
+        .iter()
+        .map(|(n, v)| n.as_bytes().len() + 1 + v.as_bytes().len() + 1)
+        .chain(argv.iter().map(|a| a.as_bytes().len() + 1))
+        .sum();
+    let total = strings + pointer * (vars.len() + argv.len() + 2);
+    if total > arg_max {
+        return Err(format!(
+            "the environment and arguments take {total} bytes, over the kernel's limit (ARG_MAX) of {arg_max} bytes; the secrets are too large for the environment"
+        ));
+    }
+    Ok(ChildEnv {
+        vars: vars.into_iter().collect(),
+        kept_existing,
+    })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::secret::SecretValue;
+
+    fn secrets(pairs: &[(&str, &str)]) -> Secrets {
+        let mut secrets = Secrets::new();
+        for (n, v) in pairs {
+            secrets.insert(n.to_string(), SecretValue::new(v.to_string()));
+        }
+        secrets
+    }
+
+    fn inherited() -> Vec<(OsString, OsString)> {
+        [
+            ("PATH", "/bin"),
+            ("API_KEY", "placeholder"),
+            ("DOPPLER_TOKEN", "dp.st.x"),
+            ("LIFEBOAT_ORIGIN", "forged"),
+        ]
+        .iter()
+        .map(|(n, v)| (n.into(), v.into()))
+        .collect()
+    }
+
+    fn get<'a>(env: &'a ChildEnv, name: &str) -> Option<&'a str> {
+        env.vars
+            .iter()
+            .find(|(n, _)| n == name)
+            .map(|(_, v)| v.to_str().unwrap())
+    }
+
+    #[test]
+    fn secrets_win_credentials_go_origin_is_ours() {
+        let env = build_child_env(
+            inherited(),
+            &secrets(&[("API_KEY", "live")]),
+            &[("LIFEBOAT_ORIGIN", "live".into())],
+            EnvOptions::default(),
+            &[],
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(get(&env, "API_KEY"), Some("live"));
+        assert_eq!(get(&env, "DOPPLER_TOKEN"), None);
+        assert_eq!(get(&env, "LIFEBOAT_ORIGIN"), Some("live"));
+        assert_eq!(get(&env, "PATH"), Some("/bin"));
+        let options = EnvOptions {
+            keep_existing: true,
+            keep_credentials: true,
+        };
+        let env = build_child_env(
+            inherited(),
+            &secrets(&[("API_KEY", "live")]),
+            &[],
+            options,
+            &[],
+            1 << 20,
+        )
+        .unwrap();
+        assert_eq!(get(&env, "API_KEY"), Some("placeholder"));
+        assert_eq!(env.kept_existing, vec!["API_KEY".to_string()]);
+        assert_eq!(get(&env, "DOPPLER_TOKEN"), Some("dp.st.x"));
+    }
+
+    #[test]
+    fn refuses_what_execve_would() {
+        let bad = build_child_env(
+            [],
+            &secrets(&[("A=B", "x")]),
+            &[],
+            EnvOptions::default(),
+            &[],
+            1 << 20,
+        );
+        assert!(bad.unwrap_err().contains("\"A=B\""));
+        let nul = build_child_env(
+            [],
+            &secrets(&[("A", "x\0y")]),
+            &[],
+            EnvOptions::default(),
+            &[],
+            1 << 20,
+        );
+        assert!(nul.unwrap_err().contains("NUL"));
+        let long = "x".repeat(MAX_ENV_STRING);
+        let error = build_child_env(
+            [],
+            &secrets(&[("BIG", &long)]),
+            &[],
+            EnvOptions::default(),
+            &[],
+            8 << 20,
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("secret BIG") && !error.contains("xxxx"),
+            "{error}"
+        );
+        let many: Vec<(String, String)> = (0..40)
+            .map(|i| (format!("S{i}"), "y".repeat(100_000)))
+            .collect();
+        let pairs: Vec<(&str, &str)> = many.iter().map(|(n, v)| (n.as_str(), v.as_str())).collect();
+        let error = build_child_env(
+            [],
+            &secrets(&pairs),
+            &[],
+            EnvOptions::default(),
+            &[],
+            2 << 20,
+        )
+        .unwrap_err();
+        assert!(error.contains("ARG_MAX"), "{error}");
+    }
+}

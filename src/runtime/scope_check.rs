@@ -1,0 +1,93 @@
+//! Whether a snapshot was made for the scope `run` is configured for. Only what both sides
+//! name is compared: a Doppler project and config, a Vault mount and path. A different
+//! service address is only noted, since build and runtime often reach one service by
+//! different names.
+
+use crate::source::Scope;
+
+/// The outcome of comparing scopes.
+#[derive(Debug, PartialEq, Eq)]
+pub enum ScopeCheck {
+    /// Nothing both sides name differs.
+    Same,
+    /// Only the address differs (noted, not refused).
+    AddressDiffers {
+        /// The snapshot's address.
+        snapshot: String,
+        /// The configured address.
+        configured: String,
+    },
+    /// A named scope differs: refused.
+    Mismatch(String),
+}
+
+fn differs(what: &str, snapshot: &Option<String>, configured: &Option<String>) -> Option<String> {
+    match (snapshot, configured) {
+        (Some(a), Some(b)) if a != b => {
+            Some(format!("{what} {a:?}, but run is configured for {b:?}"))
+        }
+        _ => None,
+    }
+}
+
+/// Compares the snapshot's scope with the configured one.
+pub fn check_scope(snapshot: &Scope, configured: &Scope) -> ScopeCheck {
+    let mut mismatches: Vec<String> = [
+        differs("Doppler project", &snapshot.project, &configured.project),
+        differs("Doppler config", &snapshot.config, &configured.config),
+    ]
+    .into_iter()
+    .flatten()
+    .collect();
+    if snapshot.provider == "vault" && configured.provider == "vault" {
+        mismatches.extend(differs("Vault mount", &snapshot.mount, &configured.mount));
+        mismatches.extend(differs("Vault path", &snapshot.path, &configured.path));
+    }
+    if !mismatches.is_empty() {
+        return ScopeCheck::Mismatch(format!(
+            "the snapshot was made for {}",
+            mismatches.join(" and ")
+        ));
+    }
+    match (&snapshot.address, &configured.address) {
+        (Some(a), Some(b)) if a != b => ScopeCheck::AddressDiffers {
+            snapshot: a.clone(),
+            configured: b.clone(),
+        },
+        _ => ScopeCheck::Same,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn doppler(project: Option<&str>, config: Option<&str>, address: &str) -> Scope {
+        Scope {
+            provider: "doppler".into(),
+            address: Some(address.into()),
+            project: project.map(Into::into),
+            config: config.map(Into::into),
+            ..Scope::default()
+        }
+    }
+
+    #[test]
+    fn compares_only_what_both_name() {
+        let built = doppler(Some("shop"), Some("prd"), "https://api.doppler.com");
+        assert_eq!(
+            check_scope(&built, &doppler(None, None, "https://api.doppler.com")),
+            ScopeCheck::Same
+        );
+        assert!(
+            matches!(check_scope(&built, &doppler(Some("shop"), Some("dev"), "https://api.doppler.com")), ScopeCheck::Mismatch(m) if m.contains("\"prd\""))
+        );
+        assert!(matches!(
+            check_scope(
+                &built,
+                &doppler(Some("shop"), None, "http://doppler.internal")
+            ),
+            ScopeCheck::AddressDiffers { .. }
+        ));
+    }
+}
