@@ -11,6 +11,7 @@ mod keygen;
 mod live;
 mod readme;
 mod recover;
+mod run;
 mod snapshot;
 mod vectors;
 mod verify_inspect;

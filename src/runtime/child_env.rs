@@ -54,6 +54,15 @@ pub struct ChildEnv {
     pub kept_existing: Vec<String>,
 }
 
+impl std::fmt::Debug for ChildEnv {
+    /// Names only: the values are secrets.
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_list()
+            .entries(self.vars.iter().map(|(name, _)| name))
+            .finish()
+    }
+}
+
 /// Builds the environment. `argv` counts towards the kernel's total, `arg_max`.
 pub fn build_child_env(
     inherited: impl IntoIterator<Item = (OsString, OsString)>,

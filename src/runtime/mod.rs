@@ -106,11 +106,11 @@ pub fn run(args: RunArgs, log: &Log) -> CommandError {
     }
 }
 
-/// Decides where the secrets come from; returns them with the variables that say so.
-fn prepare(
-    args: &RunArgs,
-    log: &Log,
-) -> Result<(Secrets, Vec<(&'static str, String)>), CommandError> {
+/// The secrets to start with, and the variables that tell the app where they came from.
+type Resolved = (Secrets, Vec<(&'static str, String)>);
+
+/// Decides where the secrets come from.
+fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
     let policy = FallbackPolicy::parse(&args.fallback_on).map_err(CommandError::Usage)?;
     let spec = args.source.as_deref().map(SourceSpec::parse).transpose()?;
     let configured = spec.as_ref().map(SourceSpec::configured_scope);
@@ -173,7 +173,7 @@ fn prepare(
     }
 }
 
-fn from_snapshot(opened: Opened) -> (Secrets, Vec<(&'static str, String)>) {
+fn from_snapshot(opened: Opened) -> Resolved {
     let origin = vec![
         ("LIFEBOAT_ORIGIN", "snapshot".to_string()),
         ("LIFEBOAT_SNAPSHOT_ID", opened.metadata.id.clone()),
