@@ -1,9 +1,9 @@
 #!/usr/bin/env bash
 # The main job end to end on real local parts: a real OpenBao server holds the secrets;
 # lifeboat makes keys, snapshots the secrets from it (as a Dockerfile RUN step would),
-# shows what the snapshot says about itself, checks it with the runtime key, and an
-# operator recovers it with the break-glass key, as in an outage. The stock age tool
-# opens the same file without lifeboat.
+# starts an app on live secrets (as the ENTRYPOINT would), then OpenBao stops and the app
+# starts on the snapshot; an operator recovers the secrets with the break-glass key, as
+# in an outage. The stock age tool opens the same file without lifeboat.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -49,8 +49,17 @@ step "$lifeboat" snapshot --source vault:secret/app --token-file vault-token \
 step "$lifeboat" inspect snapshot.age
 step "$lifeboat" verify snapshot.age -i runtime.key --max-age 1h
 
-echo; echo "# the outage: the service is down; a new snapshot cannot be made (exit 12) and the old one is untouched"
+echo; echo "# container start: the ENTRYPOINT is lifeboat run; the orchestrator gives the runtime key and the token"
+export LIFEBOAT_SOURCE=vault:secret/app LIFEBOAT_SNAPSHOT=snapshot.age LIFEBOAT_IDENTITY_FILE=runtime.key VAULT_TOKEN=demo-root-token
+app=(sh -c 'echo "app (pid $$): STRIPE_KEY=$STRIPE_KEY origin=$LIFEBOAT_ORIGIN ${LIFEBOAT_SNAPSHOT_ID:+snapshot=$LIFEBOAT_SNAPSHOT_ID}"; echo "app: VAULT_TOKEN is ${VAULT_TOKEN:-not in my environment}"')
+"$bao" kv put -mount=secret app DATABASE_URL=postgres://app:demo-password@db.internal:5432/app \
+    STRIPE_KEY=sk_demo_rotated_after_the_build >/dev/null
+step "$lifeboat" run -- "${app[@]}"
+
+echo; echo "# the outage: OpenBao goes down"
 kill $bao_pid; wait $bao_pid 2>/dev/null || true
+step "$lifeboat" run -- "${app[@]}"
+echo; echo "# a new snapshot cannot be made now (exit 12), and the old one is untouched"
 before=$(sha256sum snapshot.age)
 set +e
 "$lifeboat" snapshot --source vault:secret/app --token-file vault-token -r "$runtime" -o snapshot.age --timeout 2s

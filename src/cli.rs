@@ -176,6 +176,7 @@ impl LiveArgs {
             ca_files: self.ca_files.clone(),
             role_id_file: self.role_id_file.clone(),
             secret_id_file: self.secret_id_file.clone(),
+            no_refused_retry: false,
         }
     }
 }

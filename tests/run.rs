@@ -613,3 +613,45 @@ fn openbao_live_then_fallback_when_it_stops() {
     assert!(fallback.contains(&format!("API_KEY={}\0", CANARIES[1])));
     assert!(fallback.contains("LIFEBOAT_ORIGIN=snapshot\0"));
 }
+
+/// While lifeboat holds plaintext its core limit is zero; the app gets its own back.
+#[test]
+fn no_core_dumps_while_holding_plaintext() {
+    let setup = setup();
+    let silent = Silent::start();
+    let script =
+        "ulimit -c 1024; exec \"$LIFEBOAT\" run --timeout 2s -- sh -c 'ulimit -c > app.core'";
+    let child = std::process::Command::new("sh")
+        .args(["-c", script])
+        .current_dir(setup.sandbox.root())
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap())
+        .env("LIFEBOAT", env!("CARGO_BIN_EXE_lifeboat"))
+        .env("DOPPLER_TOKEN", TOKEN)
+        .env(
+            "DOPPLER_API_HOST",
+            format!("http://127.0.0.1:{}", silent.port),
+        )
+        .env("LIFEBOAT_SOURCE", "doppler")
+        .env("LIFEBOAT_SNAPSHOT", "snap.age")
+        .env("LIFEBOAT_IDENTITY_FILE", "key.txt")
+        .stderr(Stdio::piped())
+        .spawn()
+        .unwrap();
+    std::thread::sleep(Duration::from_millis(700));
+    let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
+    let core = limits
+        .lines()
+        .find(|l| l.starts_with("Max core file size"))
+        .unwrap();
+    assert_eq!(core.split_whitespace().nth(4), Some("0"), "{core}");
+    let output = child.wait_with_output().unwrap();
+    assert_no_secrets(&String::from_utf8_lossy(&output.stderr), "stderr");
+    assert!(output.status.success());
+    assert_eq!(
+        String::from_utf8(setup.sandbox.read("app.core"))
+            .unwrap()
+            .trim(),
+        "1024"
+    );
+}

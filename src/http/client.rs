@@ -147,6 +147,7 @@ impl HttpClient {
     ) -> Result<Zeroizing<Vec<u8>>, FetchError> {
         let mut attempt = 0u32;
         let mut refused_retried = false;
+        let mut previous: Option<(FailureClass, String)> = None;
         loop {
             attempt += 1;
             let outcome =
@@ -154,20 +155,32 @@ impl HttpClient {
             let failure = match outcome {
                 Ok(Ok(body)) => return Ok(body),
                 Ok(Err(failure)) => failure,
-                Err(_) => Failure {
-                    class: FailureClass::Unreachable,
-                    reason: format!(
-                        "no complete answer within the deadline of {} ms",
-                        deadline.total().as_millis()
-                    ),
-                    retry: Retry::No,
+                // Cut off by the deadline after earlier failures: those say what is wrong.
+                Err(_) => match previous.take() {
+                    Some((class, reason)) => {
+                        return Err(FetchError::service(
+                            class,
+                            format!(
+                                "{reason} (then the deadline of {} ms passed, after {attempt} attempts)",
+                                deadline.total().as_millis()
+                            ),
+                        ))
+                    }
+                    None => Failure {
+                        class: FailureClass::Unreachable,
+                        reason: format!(
+                            "no complete answer within the deadline of {} ms",
+                            deadline.total().as_millis()
+                        ),
+                        retry: Retry::No,
+                    },
                 },
             };
             let wait = match failure.retry {
                 Retry::No => None,
                 Retry::Once if !refused_retried => {
                     refused_retried = true;
-                    Some(self.policy.refused_retry)
+                    self.policy.refused_retry
                 }
                 Retry::Once => None,
                 Retry::Backoff { after: Some(after) } => Some(after),
@@ -176,10 +189,13 @@ impl HttpClient {
             let reason = if attempt > 1 {
                 format!("{} (after {attempt} attempts)", failure.reason)
             } else {
-                failure.reason
+                failure.reason.clone()
             };
             match wait {
-                Some(wait) if wait < deadline.remaining() => tokio::time::sleep(wait).await,
+                Some(wait) if wait < deadline.remaining() => {
+                    previous = Some((failure.class, failure.reason));
+                    tokio::time::sleep(wait).await
+                }
                 Some(wait) if matches!(failure.retry, Retry::Backoff { after: Some(_) }) => {
                     return Err(FetchError::service(
                         failure.class,

@@ -1,7 +1,7 @@
 //! When to try again. Retries happen only for failures a retry can fix (a busy or
 //! restarting service), with jittered exponential backoff, and never past the deadline.
-//! A refused connection gets one very short retry: a service that is down should not
-//! hold up a start that could fall back at once.
+//! A refused connection gets at most one very short retry: a service that is down should
+//! not hold up a start that could fall back at once.
 
 use std::time::Duration;
 
@@ -12,8 +12,10 @@ pub struct RetryPolicy {
     pub base: Duration,
     /// The longest backoff.
     pub max: Duration,
-    /// The wait before the single retry of a refused connection.
-    pub refused_retry: Duration,
+    /// The wait before the single retry of a refused connection; `None` gives up at once
+    /// (`run`, which has a snapshot to fall back on and should not wait for a service
+    /// that is down).
+    pub refused_retry: Option<Duration>,
 }
 
 impl Default for RetryPolicy {
@@ -21,7 +23,7 @@ impl Default for RetryPolicy {
         RetryPolicy {
             base: Duration::from_millis(100),
             max: Duration::from_secs(2),
-            refused_retry: Duration::from_millis(25),
+            refused_retry: Some(Duration::from_millis(25)),
         }
     }
 }

@@ -25,7 +25,7 @@ use crate::http::{Deadline, FetchError};
 use crate::log::Log;
 use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, open, Opened, SnapshotFile};
-use crate::source::{Scope, SourceError, SourceSpec};
+use crate::source::{LiveSettings, Scope, SourceError, SourceSpec};
 
 /// The snapshot, opened on its own thread while the live fetch runs.
 type SnapshotJob = JoinHandle<Result<Opened, CommandError>>;
@@ -125,7 +125,12 @@ fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
         ));
     };
     let job = (!args.live_only).then(|| open_in_background(args));
-    let source = spec.into_source(&args.live.settings())?;
+    // A refused connection falls back at once: the service is down, the snapshot is here.
+    let settings = LiveSettings {
+        no_refused_retry: true,
+        ..args.live.settings()
+    };
+    let source = spec.into_source(&settings)?;
     let started = Instant::now();
     match source.fetch(Deadline::after(args.timeout)) {
         Ok(fetched) => {

@@ -40,7 +40,7 @@ impl DopplerSource {
                 )
             })?,
         };
-        let client = client_for(&api_host, &settings.ca_files, &[&token])?;
+        let client = client_for(&api_host, settings, &settings.ca_files, &[&token])?;
         Ok(DopplerSource {
             api_host,
             project: env_value("DOPPLER_PROJECT").map(|v| v.to_string()),

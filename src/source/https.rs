@@ -28,7 +28,7 @@ impl HttpSource {
             None => env_value("LIFEBOAT_HTTP_TOKEN"),
         };
         let secrets: Vec<&str> = token.iter().map(|t| t.as_str()).collect();
-        let client = client_for(&url, &settings.ca_files, &secrets)?;
+        let client = client_for(&url, settings, &settings.ca_files, &secrets)?;
         Ok(HttpSource { url, token, client })
     }
 }

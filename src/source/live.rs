@@ -7,7 +7,7 @@ use reqwest::Url;
 use zeroize::Zeroizing;
 
 use super::json::flat_json_object;
-use crate::http::{FailureClass, FetchError, HttpClient, Trust};
+use crate::http::{FailureClass, FetchError, HttpClient, RetryPolicy, Trust};
 use crate::secret::Secrets;
 
 /// Settings for the live sources that come from flags.
@@ -21,6 +21,9 @@ pub struct LiveSettings {
     pub role_id_file: Option<PathBuf>,
     /// `--secret-id-file`: a Vault AppRole secret id.
     pub secret_id_file: Option<PathBuf>,
+    /// Fail at once on a refused connection instead of one short retry (`run`, which
+    /// falls back to its snapshot instead).
+    pub no_refused_retry: bool,
 }
 
 /// Reads a token (or AppRole id) file: the first line, trailing whitespace removed.
@@ -70,6 +73,7 @@ pub fn parse_address(text: &str, what: &str) -> Result<Url, FetchError> {
 /// `ca_files`, with `secrets` scrubbed from any quoted server message.
 pub fn client_for(
     address: &Url,
+    settings: &LiveSettings,
     ca_files: &[PathBuf],
     secrets: &[&str],
 ) -> Result<HttpClient, FetchError> {
@@ -77,6 +81,12 @@ pub fn client_for(
         ca_files: ca_files.to_vec(),
     };
     let mut client = HttpClient::new(&trust, address.scheme() == "https")?;
+    if settings.no_refused_retry {
+        client = client.with_policy(RetryPolicy {
+            refused_retry: None,
+            ..RetryPolicy::default()
+        });
+    }
     for secret in secrets {
         client.scrub(secret);
     }

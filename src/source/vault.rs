@@ -88,7 +88,7 @@ impl VaultSource {
             Auth::Token(token) => vec![token.as_str()],
             Auth::AppRole { role_id, secret_id } => vec![role_id.as_str(), secret_id.as_str()],
         };
-        let client = client_for(&address, &ca_files, &secrets)?;
+        let client = client_for(&address, settings, &ca_files, &secrets)?;
         Ok(VaultSource {
             address,
             auth,
