@@ -30,26 +30,29 @@ use crate::source::{LiveSettings, Scope, SourceError, SourceSpec};
 /// The snapshot, opened on its own thread while the live fetch runs.
 type SnapshotJob = JoinHandle<Result<Opened, CommandError>>;
 
+fn open_snapshot(
+    path: &std::path::Path,
+    identity_files: &[PathBuf],
+) -> Result<Opened, CommandError> {
+    let identities = load_identities(identity_files)?;
+    let file = SnapshotFile::read(path)?;
+    Ok(open(&file.bytes, &identities)?)
+}
+
 fn open_in_background(args: &RunArgs) -> SnapshotJob {
     let path: PathBuf = args.snapshot.clone();
     let identity_files = args.identities.identity_files.clone();
-    std::thread::spawn(move || {
-        let identities = load_identities(&identity_files)?;
-        let file = SnapshotFile::read(&path)?;
-        Ok(open(&file.bytes, &identities)?)
-    })
+    std::thread::spawn(move || open_snapshot(&path, &identity_files))
 }
 
 /// The snapshot if it may be used: opened, fresh enough, and made for this scope.
 fn usable_snapshot(
-    job: SnapshotJob,
+    job: Result<Opened, CommandError>,
     args: &RunArgs,
     configured: Option<&Scope>,
     log: &Log,
 ) -> Result<Opened, CommandError> {
-    let opened = job
-        .join()
-        .map_err(|_| CommandError::Usage("the snapshot reader stopped unexpectedly".into()))??;
+    let opened = job?;
     check_freshness(&opened.metadata, SystemTime::now(), args.max_age)?;
     if let Some(configured) = configured {
         match check_scope(&opened.metadata.source, configured) {
@@ -115,7 +118,9 @@ fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
     let spec = args.source.as_deref().map(SourceSpec::parse).transpose()?;
     let configured = spec.as_ref().map(SourceSpec::configured_scope);
     if args.offline {
-        let opened = usable_snapshot(open_in_background(args), args, configured.as_ref(), log)?;
+        // Nothing to overlap with: opened right here, without a thread.
+        let opened = open_snapshot(&args.snapshot, &args.identities.identity_files);
+        let opened = usable_snapshot(opened, args, configured.as_ref(), log)?;
         log_snapshot_use(log, &opened, None);
         return Ok(from_snapshot(opened));
     }
@@ -143,7 +148,8 @@ fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
             if let Some(job) = job {
                 // The live answer names the scope exactly (a service token's project and
                 // config), so the snapshot is held against that.
-                if let Err(problem) = usable_snapshot(job, args, Some(&fetched.scope), log) {
+                if let Err(problem) = usable_snapshot(joined(job), args, Some(&fetched.scope), log)
+                {
                     log.warn(
                         "snapshot_unusable",
                         &format!(
@@ -162,7 +168,7 @@ fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
         }) if policy.falls_back_on(class) && job.is_some() => {
             let failure = format!("{origin}: {class}: {reason}");
             let job = job.expect("checked above");
-            match usable_snapshot(job, args, configured.as_ref(), log) {
+            match usable_snapshot(joined(job), args, configured.as_ref(), log) {
                 Ok(opened) => {
                     log_snapshot_use(log, &opened, Some((class.name(), &failure)));
                     Ok(from_snapshot(opened))
@@ -176,6 +182,11 @@ fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
         }
         Err(error) => Err(error.into()),
     }
+}
+
+fn joined(job: SnapshotJob) -> Result<Opened, CommandError> {
+    job.join()
+        .map_err(|_| CommandError::Usage("the snapshot reader stopped unexpectedly".into()))?
 }
 
 fn from_snapshot(opened: Opened) -> Resolved {
