@@ -448,6 +448,11 @@ fn every_failure_class_from_the_doppler_fake() {
         ),
         (Mode::Reset, 12, "unreachable: "),
         (Mode::EchoToken, 10, "Invalid token Bearer [REDACTED]"),
+        (
+            Mode::Oversized,
+            12,
+            "bad-response: the response is larger than 64 MiB",
+        ),
     ];
     for (mode, code, message) in cases {
         fake.set_mode(mode.clone());
@@ -466,11 +471,29 @@ fn every_failure_class_from_the_doppler_fake() {
             Mode::Status(401 | 403 | 404)
             | Mode::NotJson
             | Mode::NonStringValues
-            | Mode::EchoToken => {
+            | Mode::EchoToken
+            | Mode::Oversized => {
                 assert_eq!(attempts, 1, "{mode:?} is not retried")
             }
             _ => assert!(attempts > 1, "{mode:?} is retried within the deadline"),
         }
+        // Nor is a snapshot created where there was none.
+        let fresh = [
+            "snapshot",
+            "--source",
+            "doppler",
+            "-r",
+            &recipient,
+            "-o",
+            "fresh.age",
+            "--timeout",
+            "1s",
+        ];
+        sandbox.run_env(&fresh, &env).code(code);
+        assert!(
+            !sandbox.path("fresh.age").exists(),
+            "{mode:?} created a snapshot"
+        );
     }
     // A wrong service token is denied by the API itself.
     fake.set_mode(Mode::Normal);
@@ -666,4 +689,33 @@ fn proxies_are_honoured() {
     ];
     snapshot_with(&sandbox, &recipient, "doppler", &[], &env).ok();
     assert_eq!(proxy.seen().len(), before);
+}
+
+/// VAULT_NAMESPACE reaches the server as X-Vault-Namespace (a Vault Enterprise and OpenBao
+/// feature; checked on a recording server, since the dev server's namespaces need setup
+/// this test does not need).
+#[test]
+fn vault_namespace_header() {
+    let server = FakeServer::start(|request| {
+        if request.headers.get("x-vault-namespace").map(String::as_str) == Some("team-a")
+            && request.target == "/v1/kv/data/app"
+        {
+            Reply::json(
+                200,
+                &json!({"data": {"data": {"API_KEY": CANARIES[0]}, "metadata": {"version": 3}}}),
+            )
+        } else {
+            Reply::json(404, &json!({"errors": []}))
+        }
+    });
+    let (sandbox, recipient, _) = sandbox_with_old_snapshot();
+    let env = [
+        ("VAULT_ADDR", &server.url() as &str),
+        ("VAULT_TOKEN", ROOT_TOKEN),
+        ("VAULT_NAMESPACE", "team-a"),
+    ];
+    snapshot_with(&sandbox, &recipient, "vault:kv/app", &[], &env)
+        .ok()
+        .stdout_has("1 secrets from vault kv/app (version 3)");
+    assert_eq!(server.seen()[0].headers["x-vault-token"], ROOT_TOKEN);
 }

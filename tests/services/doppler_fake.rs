@@ -28,6 +28,8 @@ pub enum Mode {
     Redirect(String),
     /// 401 whose message quotes the token back (a hostile or careless server).
     EchoToken,
+    /// 200 with a body over lifeboat's 64 MiB cap.
+    Oversized,
 }
 
 struct State {
@@ -144,6 +146,15 @@ fn answer(state: &mut State, request: &Seen) -> Reply {
         Mode::Reset => return Reply::Close,
         Mode::Redirect(to) => {
             return Reply::text(302, "").with_header("location", &format!("{to}{}", request.target))
+        }
+        Mode::Oversized => {
+            let mut body = b"{\"A\":\"".to_vec();
+            body.resize(65 << 20, b'a');
+            return Reply::Respond {
+                status: 200,
+                headers: vec![],
+                body,
+            };
         }
         Mode::EchoToken => {
             let sent = request
