@@ -5,12 +5,16 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use for real: the stock age tool (interop), ssh-keygen (SSH
-# keys), unshare (a full disk in a private mount namespace).
+# keys), unshare (a full disk in a private mount namespace, DNS with no network),
+# buildah and busybox-static (real image builds), musl-tools (the static binary).
 if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 need=()
 command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v unshare >/dev/null || need+=(util-linux)
+command -v buildah >/dev/null || need+=(buildah)
+[ -x /bin/busybox ] || need+=(busybox-static)
+command -v musl-gcc >/dev/null || need+=(musl-tools)
 if ((${#need[@]})); then
     echo "== installing ${need[*]}"
     "${sudo[@]}" apt-get update -qq
@@ -35,5 +39,7 @@ echo "== cargo fmt --check"
 cargo fmt --all -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
+echo "== static binary (the image test builds Dockerfile.example with it)"
+scripts/build-static.sh
 echo "== cargo test"
 cargo test --locked

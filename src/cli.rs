@@ -181,12 +181,35 @@ impl LiveArgs {
     }
 }
 
+/// Taking the snapshot out of an image archive instead of a file.
+#[derive(Debug, Args)]
+pub struct ImageArgs {
+    /// Read the snapshot from an image archive without running it: an OCI archive
+    /// (buildah push IMG oci-archive:FILE), an OCI layout directory, or a docker save
+    /// tarball.
+    #[arg(
+        long,
+        value_name = "ARCHIVE",
+        env = "LIFEBOAT_IMAGE",
+        hide_env_values = true
+    )]
+    pub image: Option<PathBuf>,
+
+    /// The snapshot's path inside the image.
+    #[arg(long, value_name = "PATH", env = "LIFEBOAT_PATH", hide_env_values = true, default_value = DEFAULT_PATH, requires = "image")]
+    pub path: String,
+}
+
 /// `lifeboat inspect`
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The snapshot file.
     #[arg(value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
     pub file: PathBuf,
+
+    /// Or: the image archive to read it from.
+    #[command(flatten)]
+    pub image: ImageArgs,
 
     /// Print one JSON object instead of text.
     #[arg(long)]
@@ -247,6 +270,10 @@ pub struct RecoverArgs {
     /// The snapshot file.
     #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
     pub snapshot: PathBuf,
+
+    /// Or: the image archive to read it from.
+    #[command(flatten)]
+    pub image: ImageArgs,
 
     /// Keys to open it with.
     #[command(flatten)]

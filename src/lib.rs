@@ -24,6 +24,7 @@ pub mod duration;
 pub mod exit;
 pub mod export;
 pub mod http;
+pub mod image;
 pub mod keys;
 pub mod log;
 pub mod runtime;

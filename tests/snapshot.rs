@@ -252,7 +252,7 @@ fn failures_write_nothing_and_keep_the_old_snapshot() {
             "{full:?} changed the snapshot"
         );
     }
-    // A write that cannot happen (no such directory) creates nothing either.
+    // A write that cannot happen (the directory is a file) creates nothing either.
     sandbox
         .run(&[
             "snapshot",
@@ -261,10 +261,10 @@ fn failures_write_nothing_and_keep_the_old_snapshot() {
             "-r",
             &recipient,
             "-o",
-            "nodir/snap.age",
+            "canaries.env/snap.age",
         ])
         .code(1)
-        .stderr_has("cannot write nodir/snap.age");
+        .stderr_has("cannot write canaries.env/snap.age");
     let mut left: Vec<String> = files_under(sandbox.root())
         .iter()
         .map(|p| p.file_name().unwrap().to_string_lossy().into_owned())

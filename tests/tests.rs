@@ -6,6 +6,7 @@ mod util;
 
 mod cli_pinned;
 mod corruption;
+mod image;
 mod interop;
 mod keygen;
 mod live;

@@ -10,6 +10,7 @@ use crate::atomic_file::WriteError;
 use crate::exit::Exit;
 use crate::export::ExportError;
 use crate::http::FailureClass;
+use crate::image::ImageError;
 use crate::keys::KeyError;
 use crate::snapshot::{SnapshotError, Staleness};
 use crate::source::SourceError;
@@ -43,6 +44,8 @@ pub enum CommandError {
         /// Why the snapshot cannot be used.
         snapshot: Box<CommandError>,
     },
+    /// An image archive that cannot be read or lacks the snapshot.
+    Image(ImageError),
     /// `run`: the snapshot was made for another scope.
     ScopeMismatch(String),
     /// `run`: the secrets cannot be passed in the environment.
@@ -76,6 +79,7 @@ impl CommandError {
                 _ => Exit::Unavailable,
             },
             CommandError::ScopeMismatch(_) => Exit::SnapshotScope,
+            CommandError::Image(e) => e.exit(),
             CommandError::Environment(_) => Exit::BadInput,
             CommandError::Exec { error, .. } => match error.kind() {
                 io::ErrorKind::NotFound => Exit::CommandNotFound,
@@ -107,6 +111,7 @@ impl CommandError {
                 "rebuild the image for the scope run is configured for, or fix the configuration (LIFEBOAT_SOURCE, DOPPLER_PROJECT, DOPPLER_CONFIG)".into(),
             ),
             CommandError::Environment(_) => None,
+            CommandError::Image(e) => e.hint().map(str::to_string),
             CommandError::Exec { error, .. } => Some(match error.kind() {
                 io::ErrorKind::NotFound => "check the command after `--` and the PATH".into(),
                 _ => "check that the command is an executable file (mode +x, the right architecture)".into(),
@@ -165,6 +170,7 @@ impl fmt::Display for CommandError {
                 write!(f, "the snapshot is for another scope: {reason}")
             }
             CommandError::Environment(reason) => f.write_str(reason),
+            CommandError::Image(e) => e.fmt(f),
             CommandError::Exec { program, error } => match error.kind() {
                 io::ErrorKind::NotFound => write!(f, "command not found: {program}"),
                 _ => write!(f, "cannot execute {program}: {error}"),
@@ -189,5 +195,6 @@ from_layer!(
     Source(SourceError),
     Write(WriteError),
     Stale(Staleness),
-    Export(ExportError)
+    Export(ExportError),
+    Image(ImageError)
 );

@@ -5,6 +5,7 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
+use super::snapshot_input::read_snapshot;
 use super::{stdout, CommandError};
 use crate::cli::InspectArgs;
 use crate::duration::describe;
@@ -12,7 +13,7 @@ use crate::snapshot::{read_header, Header, SnapshotFile};
 
 /// Runs `inspect`.
 pub fn execute(args: InspectArgs) -> Result<(), CommandError> {
-    let file = SnapshotFile::read(&args.file)?;
+    let file = read_snapshot(&args.file, &args.image)?;
     let header = read_header(&file.bytes)?;
     let text = if args.json {
         format!("{:#}\n", as_json(&file, &header))

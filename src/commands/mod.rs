@@ -7,6 +7,7 @@ mod inspect;
 mod keygen;
 mod recover;
 mod snapshot;
+mod snapshot_input;
 mod stdout;
 mod verify;
 

@@ -7,13 +7,14 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
+use super::snapshot_input::read_snapshot;
 use super::{identities, stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::RecoverArgs;
 use crate::duration::format_timestamp;
 use crate::export::render;
 use crate::log::Log;
-use crate::snapshot::{check_freshness, open, SnapshotFile};
+use crate::snapshot::{check_freshness, open};
 
 /// Runs `recover`.
 pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
@@ -23,7 +24,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             return Err(atomic_file::WriteError::Exists(path.clone()).into());
         }
     }
-    let file = SnapshotFile::read(&args.snapshot)?;
+    let file = read_snapshot(&args.snapshot, &args.image)?;
     let opened = open(&file.bytes, &keys)?;
     let metadata = &opened.metadata;
     let now = SystemTime::now();

@@ -49,6 +49,14 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     if read_header(&sealed)?.metadata != metadata {
         return Err(SnapshotError::Seal("the sealed metadata does not read back".into()).into());
     }
+    // An image built FROM scratch has no mkdir: make /etc/lifeboat here.
+    if let Some(parent) = args.output.parent().filter(|p| !p.as_os_str().is_empty()) {
+        std::fs::create_dir_all(parent).map_err(|source| atomic_file::WriteError::Io {
+            path: args.output.clone(),
+            step: "creating its directory",
+            source,
+        })?;
+    }
     atomic_file::write(&args.output, &sealed, 0o644, Existing::Replace)?;
 
     let file = SnapshotFile {

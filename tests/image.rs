@@ -1,0 +1,314 @@
+//! The image loop for real, with buildah (no daemon, `vfs` storage, `chroot` isolation,
+//! a private storage root): `Dockerfile.example` itself is built against the Doppler fake
+//! with the token as a secret mount; the image is scanned for every secret; the snapshot
+//! is read out of exported archives; the entrypoint runs with the identity given at run
+//! time, live with the service up and on the snapshot with no network at all.
+//!
+//! Needs Debian's buildah and busybox-static, and the static binary that
+//! `scripts/build-static.sh` makes (scripts/test.sh does all three); a missing one fails.
+
+use std::path::{Path, PathBuf};
+use std::process::{Command, Output};
+
+use flate2::read::GzDecoder;
+use std::io::Read;
+
+use crate::services::doppler_fake::DopplerFake;
+use crate::util::{Sandbox, CANARIES, TOKENS};
+
+const TOKEN: &str = TOKENS[0];
+const IMAGE: &str = "localhost/lifeboat-e2e:test";
+const BASE: &str = "localhost/lifeboat-e2e-busybox:test";
+
+fn repo() -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+}
+
+struct Buildah {
+    root: tempfile::TempDir,
+}
+
+impl Buildah {
+    fn new() -> Self {
+        Buildah {
+            root: tempfile::tempdir().unwrap(),
+        }
+    }
+
+    fn command(&self, args: &[&str]) -> Command {
+        self.command_via(&[], args)
+    }
+
+    /// The command run under a wrapper (`unshare -n`: no network at all).
+    fn command_via(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg("buildah");
+                command
+            }
+            None => Command::new("buildah"),
+        };
+        command
+            .arg("--root")
+            .arg(self.root.path().join("root"))
+            .arg("--runroot")
+            .arg(self.root.path().join("runroot"))
+            .args(["--storage-driver", "vfs"])
+            .args(args)
+            .env("BUILDAH_ISOLATION", "chroot")
+            .env("STORAGE_DRIVER", "vfs");
+        command
+    }
+
+    #[track_caller]
+    fn must(&self, args: &[&str]) -> Output {
+        let output = self
+            .command(args)
+            .output()
+            .expect("buildah is required (scripts/test.sh installs it)");
+        assert!(
+            output.status.success(),
+            "buildah {args:?}:\n{}\n{}",
+            String::from_utf8_lossy(&output.stdout),
+            String::from_utf8_lossy(&output.stderr)
+        );
+        output
+    }
+}
+
+impl Drop for Buildah {
+    fn drop(&mut self) {
+        // vfs layers are plain directories, some made read-only; unmount and remove.
+        let _ = self.command(&["rm", "--all"]).output();
+        let _ = Command::new("chmod")
+            .args(["-R", "u+w"])
+            .arg(self.root.path())
+            .output();
+    }
+}
+
+/// Every file in an image archive, with gzip layers decompressed.
+fn archive_blobs(archive: &Path) -> Vec<(String, Vec<u8>)> {
+    let mut blobs = Vec::new();
+    let mut tar = tar::Archive::new(std::fs::File::open(archive).unwrap());
+    for entry in tar.entries().unwrap() {
+        let mut entry = entry.unwrap();
+        let name = entry.path().unwrap().display().to_string();
+        let mut bytes = Vec::new();
+        entry.read_to_end(&mut bytes).unwrap();
+        if bytes.starts_with(&[0x1f, 0x8b]) {
+            let mut plain = Vec::new();
+            GzDecoder::new(&bytes[..]).read_to_end(&mut plain).unwrap();
+            bytes = plain;
+        }
+        blobs.push((name, bytes));
+    }
+    blobs
+}
+
+fn contains(haystack: &[u8], needle: &str) -> bool {
+    haystack
+        .windows(needle.len())
+        .any(|w| w == needle.as_bytes())
+}
+
+#[test]
+fn dockerfile_example_builds_scans_clean_and_starts_with_or_without_the_service() {
+    let static_binary = repo().join("target/x86_64-unknown-linux-musl/release/lifeboat");
+    assert!(
+        static_binary.exists(),
+        "run scripts/build-static.sh first (scripts/test.sh does)"
+    );
+    let busybox = Path::new("/bin/busybox");
+    assert!(
+        busybox.exists(),
+        "busybox-static is required (scripts/test.sh installs it)"
+    );
+
+    let sandbox = Sandbox::new();
+    let runtime = sandbox.keygen("runtime.key");
+    let breakglass = sandbox.keygen("breakglass.key");
+    let fake = DopplerFake::start(
+        &[("API_KEY", CANARIES[0]), ("DB_PASSWORD", CANARIES[1])],
+        TOKEN,
+        "shop",
+        "prd",
+    );
+    let buildah = Buildah::new();
+
+    // A base image with busybox as shell and app (no image can be pulled here).
+    let base_dir = sandbox.path("base");
+    std::fs::create_dir(&base_dir).unwrap();
+    std::fs::copy(busybox, base_dir.join("busybox")).unwrap();
+    std::fs::write(
+        base_dir.join("Containerfile"),
+        "FROM scratch\nCOPY busybox /bin/busybox\nRUN [\"/bin/busybox\", \"--install\", \"-s\", \"/bin\"]\n",
+    )
+    .unwrap();
+    buildah.must(&["bud", "-t", BASE, &base_dir.display().to_string()]);
+
+    // Dockerfile.example itself, pointed at local images and the local service.
+    let token_file = sandbox.write("token", TOKEN);
+    let recipients = format!("runtime={runtime},breakglass={breakglass}");
+    let build = buildah.must(&[
+        "bud",
+        "-f",
+        &repo().join("Dockerfile.example").display().to_string(),
+        "--secret",
+        &format!("id=lifeboat_token,src={}", token_file.display()),
+        "--build-arg",
+        &format!("RUST_IMAGE={BASE}"),
+        "--build-arg",
+        &format!("APP_IMAGE={BASE}"),
+        "--build-arg",
+        &format!("DOPPLER_API_HOST={}", fake.url()),
+        "--build-arg",
+        &format!("LIFEBOAT_RECIPIENTS={recipients}"),
+        "--build-arg",
+        "LIFEBOAT_BUILD_ID=e2e-1",
+        "-t",
+        IMAGE,
+        &repo().display().to_string(),
+    ]);
+    let build_log = String::from_utf8_lossy(&build.stdout).into_owned()
+        + &String::from_utf8_lossy(&build.stderr);
+    assert!(
+        build_log.contains("/etc/lifeboat/snapshot.age: snapshot "),
+        "{build_log}"
+    );
+    crate::util::assert_no_secrets(&build_log, "the build log");
+    assert_eq!(
+        fake.downloads().len(),
+        1,
+        "the snapshot step asked the service once"
+    );
+
+    // Export it three ways and scan every blob: layers, config, manifest, history.
+    let oci_archive = sandbox.path("image.oci.tar");
+    let docker_archive = sandbox.path("image.docker.tar");
+    let layout = sandbox.path("layout");
+    buildah.must(&[
+        "push",
+        IMAGE,
+        &format!("oci-archive:{}", oci_archive.display()),
+    ]);
+    buildah.must(&[
+        "push",
+        IMAGE,
+        &format!("docker-archive:{}", docker_archive.display()),
+    ]);
+    buildah.must(&["push", IMAGE, &format!("oci:{}", layout.display())]);
+    let runtime_secret = String::from_utf8(sandbox.read("runtime.key")).unwrap();
+    let breakglass_secret = String::from_utf8(sandbox.read("breakglass.key")).unwrap();
+    let mut needles: Vec<&str> = vec![TOKEN];
+    needles.extend(CANARIES.iter().flat_map(|c| c.split('\n')));
+    needles.push(runtime_secret.lines().last().unwrap());
+    needles.push(breakglass_secret.lines().last().unwrap());
+    let mut scanned = 0;
+    for archive in [&oci_archive, &docker_archive] {
+        for (name, bytes) in archive_blobs(archive) {
+            for needle in &needles {
+                assert!(
+                    !contains(&bytes, needle),
+                    "a secret is in {} of {}",
+                    name,
+                    archive.display()
+                );
+            }
+            scanned += bytes.len();
+        }
+    }
+    assert!(
+        scanned > 1_000_000,
+        "the scan read the layers ({scanned} bytes)"
+    );
+    let config = String::from_utf8(buildah.must(&["inspect", IMAGE]).stdout).unwrap();
+    for needle in &needles {
+        assert!(
+            !config.contains(needle),
+            "a secret is in the image config or history"
+        );
+    }
+    assert!(config.contains("/usr/local/bin/lifeboat"));
+
+    // The snapshot is in the image, and inspect/recover --image read it from each format.
+    for archive in [&oci_archive, &docker_archive, &layout] {
+        let archive = archive.display().to_string();
+        let meta = sandbox.run(&["inspect", "--image", &archive, "--json"]);
+        let meta: serde_json::Value = serde_json::from_str(&meta.ok().stdout).unwrap();
+        assert_eq!(meta["source"]["project"], "shop");
+        assert_eq!(meta["recipients"].as_array().unwrap().len(), 2);
+        let recovered = sandbox.run(&[
+            "recover",
+            "--image",
+            &archive,
+            "-i",
+            "breakglass.key",
+            "--format",
+            "json",
+        ]);
+        let secrets: serde_json::Value = serde_json::from_str(&recovered.ok().stdout).unwrap();
+        assert_eq!(secrets["API_KEY"], CANARIES[0]);
+    }
+    sandbox
+        .run(&[
+            "inspect",
+            "--image",
+            &oci_archive.display().to_string(),
+            "--path",
+            "/etc/nothing",
+        ])
+        .code(20)
+        .stderr_has("the image has no file at /etc/nothing");
+
+    // Start: the image's own entrypoint, the identity given at run time.
+    fake.set_secret("API_KEY", "rotated-after-the-build");
+    let container = String::from_utf8(buildah.must(&["from", IMAGE]).stdout)
+        .unwrap()
+        .trim()
+        .to_string();
+    let inspect: serde_json::Value = serde_json::from_str(&config).unwrap();
+    let entrypoint: Vec<String> =
+        serde_json::from_value(inspect["OCIv1"]["config"]["Entrypoint"].clone()).unwrap();
+    assert_eq!(entrypoint, ["/usr/local/bin/lifeboat", "run", "--"]);
+    let start = |wrapper: &[&str]| {
+        let mut args: Vec<String> = vec![
+            "run".into(),
+            "--env".into(),
+            format!("LIFEBOAT_IDENTITY={runtime_secret}"),
+            "--env".into(),
+            format!("DOPPLER_TOKEN={TOKEN}"),
+            container.clone(),
+            "--".into(),
+        ];
+        args.extend(entrypoint.iter().cloned());
+        args.extend(["/bin/env".to_string()]);
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        let output = buildah.command_via(wrapper, &args).output().unwrap();
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        crate::util::assert_no_secrets(
+            &String::from_utf8_lossy(&output.stderr),
+            "the container's stderr",
+        );
+        String::from_utf8(output.stdout).unwrap()
+    };
+    let live = start(&[]);
+    assert!(live.contains("API_KEY=rotated-after-the-build\n"), "{live}");
+    assert!(live.contains("LIFEBOAT_ORIGIN=live\n"), "{live}");
+    assert!(
+        !live.contains(TOKEN) && !live.contains("AGE-SECRET-KEY-1"),
+        "credentials reached the app"
+    );
+    // No network at all: the service is unreachable, the snapshot starts the app.
+    let offline = start(&["unshare", "-n"]);
+    assert!(
+        offline.contains(&format!("API_KEY={}\n", CANARIES[0])),
+        "{offline}"
+    );
+    assert!(offline.contains("LIFEBOAT_ORIGIN=snapshot\n"), "{offline}");
+}
