@@ -371,6 +371,12 @@ fn transport_failure(error: reqwest::Error) -> Failure {
                 ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof => {
                     reason = Some(format!("connection reset ({io})"));
                 }
+                // No route at all (no network in the container): like a refused
+                // connection, waiting will not help a start that can fall back.
+                NetworkUnreachable | HostUnreachable | AddrNotAvailable => {
+                    reason = Some(format!("no route to the service ({io})"));
+                    retry = Retry::Once;
+                }
                 TimedOut => reason = Some("connect timeout".to_string()),
                 _ => {}
             }
@@ -384,6 +390,7 @@ fn transport_failure(error: reqwest::Error) -> Failure {
             && (text.contains("dns error") || text.contains("failed to lookup address"))
         {
             reason = Some(format!("DNS lookup failed ({text})"));
+            retry = Retry::Once;
         }
         if reason.is_some() {
             break;
