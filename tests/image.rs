@@ -312,3 +312,107 @@ fn dockerfile_example_builds_scans_clean_and_starts_with_or_without_the_service(
     );
     assert!(offline.contains("LIFEBOAT_ORIGIN=snapshot\n"), "{offline}");
 }
+
+/// The static binary in an image with nothing else: no shell, no libc, no CA bundle, no
+/// /etc/passwd. It makes a snapshot from the service, starts an app from it (itself, as
+/// there is no other program), and builds its TLS client from the compiled-in roots.
+#[test]
+fn the_static_binary_runs_from_scratch() {
+    let static_binary = repo().join("target/x86_64-unknown-linux-musl/release/lifeboat");
+    assert!(
+        static_binary.exists(),
+        "run scripts/build-static.sh first (scripts/test.sh does)"
+    );
+    let sandbox = Sandbox::new();
+    let runtime = sandbox.keygen("runtime.key");
+    let fake = DopplerFake::start(&[("API_KEY", CANARIES[0])], TOKEN, "shop", "prd");
+    let buildah = Buildah::new();
+    let context = sandbox.path("scratch");
+    std::fs::create_dir(&context).unwrap();
+    std::fs::copy(&static_binary, context.join("lifeboat")).unwrap();
+    std::fs::write(
+        context.join("Containerfile"),
+        "FROM scratch\nCOPY lifeboat /lifeboat\n",
+    )
+    .unwrap();
+    buildah.must(&[
+        "bud",
+        "-t",
+        "localhost/lifeboat-scratch:test",
+        &context.display().to_string(),
+    ]);
+    let container = String::from_utf8(
+        buildah
+            .must(&["from", "localhost/lifeboat-scratch:test"])
+            .stdout,
+    )
+    .unwrap()
+    .trim()
+    .to_string();
+    let run = |env: &[(&str, &str)], args: &[&str]| {
+        let mut full: Vec<String> = vec!["run".into()];
+        for (name, value) in env {
+            full.push("--env".into());
+            full.push(format!("{name}={value}"));
+        }
+        full.push(container.clone());
+        full.push("--".into());
+        full.push("/lifeboat".into());
+        full.extend(args.iter().map(|a| a.to_string()));
+        let full: Vec<&str> = full.iter().map(String::as_str).collect();
+        let output = buildah.command(&full).output().unwrap();
+        let stderr = String::from_utf8_lossy(&output.stderr).into_owned();
+        crate::util::assert_no_secrets(&stderr, "stderr in the scratch image");
+        (
+            output.status.code(),
+            String::from_utf8_lossy(&output.stdout).into_owned(),
+            stderr,
+        )
+    };
+    let (code, stdout, _) = run(&[], &["--version"]);
+    assert_eq!(code, Some(0));
+    assert!(stdout.starts_with("lifeboat "));
+    let doppler = [
+        ("DOPPLER_TOKEN", TOKEN),
+        ("DOPPLER_API_HOST", &fake.url() as &str),
+    ];
+    let (code, stdout, stderr) = run(
+        &doppler,
+        &["snapshot", "--source", "doppler", "-r", &runtime],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(
+        stdout.contains("/etc/lifeboat/snapshot.age: snapshot "),
+        "{stdout}"
+    );
+    let key = String::from_utf8(sandbox.read("runtime.key")).unwrap();
+    let (code, stdout, stderr) = run(
+        &[("LIFEBOAT_IDENTITY", &key)],
+        &["run", "--offline", "--", "/lifeboat", "inspect", "--json"],
+    );
+    assert_eq!(code, Some(0), "{stderr}");
+    assert!(stdout.contains("\"project\": \"shop\""), "{stdout}");
+    // TLS with no CA bundle on disk: the client is built from the compiled-in roots, and
+    // the local server's certificate (issued by no public root) is refused as such.
+    let bao = crate::services::bao::Bao::start_tls();
+    let (code, _, stderr) = run(
+        &[
+            ("VAULT_ADDR", &bao.address),
+            ("VAULT_TOKEN", crate::services::bao::ROOT_TOKEN),
+        ],
+        &[
+            "snapshot",
+            "--source",
+            "vault:secret/app",
+            "-r",
+            &runtime,
+            "-o",
+            "/tmp/v.age",
+        ],
+    );
+    assert_eq!(code, Some(12), "{stderr}");
+    assert!(
+        stderr.contains("TLS failure: invalid peer certificate: UnknownIssuer"),
+        "{stderr}"
+    );
+}
