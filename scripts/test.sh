@@ -43,3 +43,5 @@ echo "== static binary (the image test builds Dockerfile.example with it)"
 scripts/build-static.sh
 echo "== cargo test"
 cargo test --locked
+echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts nothing)"
+scripts/bench.sh --quick >/dev/null

@@ -56,6 +56,17 @@ fn error(status: u16, message: &str) -> Reply {
 impl DopplerFake {
     /// A fake holding `secrets` for one service token bound to `project`/`config`.
     pub fn start(secrets: &[(&str, &str)], token: &str, project: &str, config: &str) -> Self {
+        Self::start_on(0, secrets, token, project, config)
+    }
+
+    /// The same on a given port (0: any free one).
+    pub fn start_on(
+        port: u16,
+        secrets: &[(&str, &str)],
+        token: &str,
+        project: &str,
+        config: &str,
+    ) -> Self {
         let state = Arc::new(Mutex::new(State {
             secrets: secrets
                 .iter()
@@ -68,7 +79,9 @@ impl DopplerFake {
             remaining: None,
         }));
         let shared = state.clone();
-        let server = FakeServer::start(move |request| answer(&mut shared.lock().unwrap(), request));
+        let server = FakeServer::start_on(port, move |request| {
+            answer(&mut shared.lock().unwrap(), request)
+        });
         DopplerFake { server, state }
     }
 

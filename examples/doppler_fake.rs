@@ -1,0 +1,53 @@
+//! The Doppler API fake of the test suite as a standalone process, for benchmarks
+//! (`scripts/bench.sh`) and for trying lifeboat by hand:
+//!
+//! ```sh
+//! cargo run --release --example doppler_fake -- --port 8080 --secrets 20 --token dp.st.dev.x
+//! DOPPLER_API_HOST=http://127.0.0.1:8080 DOPPLER_TOKEN=dp.st.dev.x lifeboat snapshot --source doppler -r age1…
+//! ```
+//!
+//! It serves until killed. The code is the tests' own (`tests/services/`), so what the
+//! benchmarks talk to is what the real Doppler CLI was proven against.
+
+#[path = "../tests/services/doppler_fake.rs"]
+#[allow(dead_code)]
+mod doppler_fake;
+#[path = "../tests/services/http_fake.rs"]
+#[allow(dead_code)]
+mod http_fake;
+
+fn main() {
+    let mut port = 0u16;
+    let mut count = 20usize;
+    let mut token = "dp.st.bench.fake-token".to_string();
+    let mut args = std::env::args().skip(1);
+    while let Some(flag) = args.next() {
+        let value = args.next().unwrap_or_default();
+        match flag.as_str() {
+            "--port" => port = value.parse().expect("--port N"),
+            "--secrets" => count = value.parse().expect("--secrets N"),
+            "--token" => token = value,
+            _ => {
+                eprintln!("usage: doppler_fake [--port N] [--secrets N] [--token T]");
+                std::process::exit(2);
+            }
+        }
+    }
+    let secrets: Vec<(String, String)> = (0..count)
+        .map(|i| {
+            (
+                format!("SECRET_{i:04}"),
+                format!("value-{i:04}-{}", "x".repeat(32)),
+            )
+        })
+        .collect();
+    let pairs: Vec<(&str, &str)> = secrets
+        .iter()
+        .map(|(n, v)| (n.as_str(), v.as_str()))
+        .collect();
+    let fake = doppler_fake::DopplerFake::start_on(port, &pairs, &token, "bench", "prd");
+    println!("{}", fake.url());
+    loop {
+        std::thread::park();
+    }
+}
