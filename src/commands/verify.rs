@@ -49,7 +49,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
             "expires_at": metadata.expires_at,
             "secret_count": opened.secrets.len(),
             "source": metadata.source,
-            "opened_with": {"type": key.kind, "fingerprint": key.fingerprint, "origin": key.origin},
+            "opened_with": {"type": key.kind, "fingerprint": key.fingerprint(), "origin": key.origin},
         });
         return Ok(format!("{value:#}\n"));
     }
@@ -67,7 +67,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
         metadata.created_at,
         describe(age),
         key.kind,
-        key.fingerprint,
+        key.fingerprint(),
         key.origin
     ))
 }

@@ -8,6 +8,7 @@
 use std::io::Cursor;
 use std::path::Path;
 use std::str::FromStr;
+use std::sync::OnceLock;
 use std::time::SystemTime;
 
 use secrecy::ExposeSecret;
@@ -20,10 +21,11 @@ use crate::duration::format_timestamp;
 pub struct Identity {
     /// The kind of key.
     pub kind: KeyKind,
-    /// The fingerprint of its public key, comparable with the snapshot's recipients.
-    pub fingerprint: Fingerprint,
     /// Where it was read from (a path, or `LIFEBOAT_IDENTITY`).
     pub origin: String,
+    /// Computed on first use: deriving an X25519 public key is a scalar multiplication,
+    /// a tenth of an offline start, and only messages need it.
+    fingerprint: OnceLock<Fingerprint>,
     key: IdentityKey,
 }
 
@@ -33,6 +35,17 @@ enum IdentityKey {
 }
 
 impl Identity {
+    /// The fingerprint of its public key, comparable with the snapshot's recipients.
+    pub fn fingerprint(&self) -> &Fingerprint {
+        self.fingerprint.get_or_init(|| match &self.key {
+            IdentityKey::X25519(key) => Fingerprint::of(key.to_public().to_string().as_bytes()),
+            // Set when the key is read (it decides the kind); computed again if not.
+            IdentityKey::Ssh(key) => ssh_public(key)
+                .map(|(_, fingerprint)| fingerprint)
+                .unwrap_or_else(|| Fingerprint::of(b"")),
+        })
+    }
+
     /// The key, for the age decryptor.
     pub fn as_age(&self) -> &dyn age::Identity {
         match &self.key {
@@ -44,8 +57,8 @@ impl Identity {
     fn x25519(key: age::x25519::Identity, origin: &str) -> Self {
         Identity {
             kind: KeyKind::X25519,
-            fingerprint: Fingerprint::of(key.to_public().to_string().as_bytes()),
             origin: origin.to_string(),
+            fingerprint: OnceLock::new(),
             key: IdentityKey::X25519(key),
         }
     }
@@ -139,19 +152,24 @@ fn parse_ssh_identity(text: &str, origin: &str) -> Result<Vec<Identity>, KeyErro
             ))
         }
     }
-    let (kind, fingerprint) = match age::ssh::Recipient::try_from(key.clone()) {
-        Ok(age::ssh::Recipient::SshEd25519(blob, _)) => {
-            (KeyKind::SshEd25519, Fingerprint::of(&blob))
-        }
-        Ok(age::ssh::Recipient::SshRsa(blob, _)) => (KeyKind::SshRsa, Fingerprint::of(&blob)),
-        Err(_) => return Err(bad("the public half of the SSH key cannot be read".into())),
-    };
+    let (kind, fingerprint) = ssh_public(&key)
+        .ok_or_else(|| bad("the public half of the SSH key cannot be read".into()))?;
     Ok(vec![Identity {
         kind,
-        fingerprint,
         origin: origin.to_string(),
+        fingerprint: OnceLock::from(fingerprint),
         key: IdentityKey::Ssh(key),
     }])
+}
+
+/// The kind and fingerprint of an SSH key's public half.
+fn ssh_public(key: &age::ssh::Identity) -> Option<(KeyKind, Fingerprint)> {
+    match age::ssh::Recipient::try_from(key.clone()).ok()? {
+        age::ssh::Recipient::SshEd25519(blob, _) => {
+            Some((KeyKind::SshEd25519, Fingerprint::of(&blob)))
+        }
+        age::ssh::Recipient::SshRsa(blob, _) => Some((KeyKind::SshRsa, Fingerprint::of(&blob))),
+    }
 }
 
 /// A new X25519 identity: the identity file's text (in age-keygen's layout) and the
@@ -178,7 +196,7 @@ mod tests {
         let identities = parse_identities(&file, "test").unwrap();
         assert_eq!(identities.len(), 1);
         assert_eq!(
-            identities[0].fingerprint,
+            *identities[0].fingerprint(),
             Fingerprint::of(recipient.as_bytes())
         );
     }

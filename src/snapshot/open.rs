@@ -80,17 +80,17 @@ pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotErr
                 match identities.iter().find(|identity| {
                     sealed_to
                         .iter()
-                        .any(|r| r.fingerprint == identity.fingerprint)
+                        .any(|r| r.fingerprint == *identity.fingerprint())
                 }) {
                     Some(identity) => SnapshotError::Damaged(format!(
                         "the key {} is one of its recipients, but its stanza does not open",
-                        identity.fingerprint
+                        *identity.fingerprint()
                     )),
                     None => SnapshotError::WrongKey {
                         sealed_to: sealed_to.clone(),
                         tried: identities
                             .iter()
-                            .map(|i| format!("{} {} from {}", i.kind, i.fingerprint, i.origin))
+                            .map(|i| format!("{} {} from {}", i.kind, i.fingerprint(), i.origin))
                             .collect(),
                     },
                 }
