@@ -41,7 +41,11 @@ echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== static binary (the image test builds Dockerfile.example with it)"
 scripts/build-static.sh
-echo "== cargo test"
-cargo test --locked
 echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts nothing)"
 scripts/bench.sh --quick >/dev/null
+echo "== cargo test"
+log=$(mktemp)
+cargo test --locked 2>&1 | tee "$log"
+# One closing line for the whole suite (unit and integration tests together).
+awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"
+rm -f "$log"
