@@ -57,13 +57,15 @@ pub fn env_value(name: &str) -> Option<Zeroizing<String>> {
         .map(|v| Zeroizing::new(v.trim().to_string()))
 }
 
-/// Parses a service address, which must be http or https.
+/// Parses a service address, which must be http or https. Errors never quote the
+/// address: it may carry credentials (`user:password@`, a signed query).
 pub fn parse_address(text: &str, what: &str) -> Result<Url, FetchError> {
     let url = Url::parse(text.trim())
-        .map_err(|e| FetchError::Config(format!("{what} {text:?} is not a URL: {e}")))?;
+        .map_err(|e| FetchError::Config(format!("{what} is not a valid URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(FetchError::Config(format!(
-            "{what} {text:?} must be an http:// or https:// address"
+            "{what} must be an http:// or https:// address with a host (the scheme given is {:?})",
+            url.scheme()
         )));
     }
     Ok(url)
@@ -107,4 +109,25 @@ pub fn recorded_address(url: &Url) -> String {
     let _ = shown.set_username("");
     let _ = shown.set_password(None);
     shown.as_str().trim_end_matches('/').to_string()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn addresses_with_credentials_are_never_quoted() {
+        for text in [
+            "https://user:canary-pw@[bad-host/v1",
+            "ftp://user:canary-pw@host/x?sig=canary-sig",
+            "not a url canary-pw",
+        ] {
+            let error = parse_address(text, "the source URL")
+                .unwrap_err()
+                .to_string();
+            assert!(!error.contains("canary"), "{error}");
+        }
+        let url = parse_address("https://user:pw@host:8443/v1/s?sig=secret#f", "x").unwrap();
+        assert_eq!(recorded_address(&url), "https://host:8443/v1/s");
+    }
 }
