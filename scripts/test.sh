@@ -37,6 +37,7 @@ rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup comp
 
 echo "== cargo fmt --check"
 cargo fmt --all -- --check
+cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
 echo "== static binary (the image test builds Dockerfile.example with it)"
@@ -45,7 +46,12 @@ echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts n
 scripts/bench.sh --quick >/dev/null
 echo "== cargo test"
 log=$(mktemp)
+# Every sandbox appends what its final leak scan covered (tests/util.rs).
+rm -f target/tmp/leak-scan.log
 cargo test --locked 2>&1 | tee "$log"
+if [ -f target/tmp/leak-scan.log ]; then
+    awk '{ sandboxes++; files += $1; bytes += $2 } END { printf "leak scan: %d sandboxes, %d files (%d bytes) left behind by the tests, no canary in any\n", sandboxes, files, bytes }' target/tmp/leak-scan.log
+fi
 # One closing line for the whole suite (unit and integration tests together).
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"
 rm -f "$log"

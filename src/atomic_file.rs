@@ -2,6 +2,12 @@
 //! contents: a temporary file in the same directory (created with its final mode, so a
 //! private key is never readable by others, not even briefly), fsync, rename, fsync the
 //! directory. If anything fails the temporary file is removed and the target is untouched.
+//!
+//! A process killed mid-write (SIGKILL, OOM, power loss) cannot remove its temporary
+//! file. Each writer holds an exclusive `flock` on its temporary file until the rename, and
+//! every later write into the same directory removes the `.lifeboat-*.tmp` files nobody
+//! holds: the kernel drops a lock when its holder dies, so a lock that can be taken marks
+//! an orphan, and a file being written by a live process is never touched.
 
 use std::fmt;
 use std::fs::{File, Permissions};
@@ -49,6 +55,41 @@ impl fmt::Display for WriteError {
     }
 }
 
+const TEMP_PREFIX: &str = ".lifeboat-";
+const TEMP_SUFFIX: &str = ".tmp";
+
+/// Whether a directory entry is one of lifeboat's temporary files.
+pub fn is_temporary_name(name: &str) -> bool {
+    name.starts_with(TEMP_PREFIX) && name.ends_with(TEMP_SUFFIX)
+}
+
+/// Removes the temporary files that writers killed mid-write left in `directory`, and
+/// returns how many. Best effort: a file that cannot be opened or locked is left alone.
+pub fn remove_orphans(directory: &Path) -> usize {
+    let Ok(entries) = std::fs::read_dir(directory) else {
+        return 0;
+    };
+    let mut removed = 0;
+    for entry in entries.flatten() {
+        let name = entry.file_name();
+        if !name.to_str().is_some_and(is_temporary_name) {
+            continue;
+        }
+        let path = entry.path();
+        // Not following links: an orphan is always a regular file this code created.
+        if !entry.file_type().is_ok_and(|t| t.is_file()) {
+            continue;
+        }
+        let Ok(file) = File::open(&path) else {
+            continue;
+        };
+        if file.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {
+            removed += 1;
+        }
+    }
+    removed
+}
+
 /// Writes `contents` to `path` atomically with the given Unix mode.
 pub fn write(
     path: &Path,
@@ -67,12 +108,18 @@ pub fn write(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
+    remove_orphans(directory);
     let mut temporary = tempfile::Builder::new()
-        .prefix(".lifeboat-")
-        .suffix(".tmp")
+        .prefix(TEMP_PREFIX)
+        .suffix(TEMP_SUFFIX)
         .permissions(Permissions::from_mode(mode))
         .tempfile_in(directory)
         .map_err(io_error("creating a temporary file"))?;
+    // Held until the file is renamed or removed: it tells other writers it is alive.
+    temporary
+        .as_file()
+        .lock()
+        .map_err(io_error("locking the temporary file"))?;
     // The umask may have narrowed the mode at creation; the file gets exactly `mode`.
     temporary
         .as_file()
@@ -105,6 +152,29 @@ pub fn write(
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn removes_orphans_but_not_files_being_written() {
+        let dir = tempfile::tempdir().unwrap();
+        let orphan = dir.path().join(".lifeboat-dead.tmp");
+        std::fs::write(&orphan, b"half a snapshot").unwrap();
+        let alive = dir.path().join(".lifeboat-alive.tmp");
+        let held = File::create(&alive).unwrap();
+        held.lock().unwrap();
+        let unrelated = dir.path().join("notes.tmp");
+        std::fs::write(&unrelated, b"").unwrap();
+
+        write(&dir.path().join("out"), b"new", 0o600, Existing::Replace).unwrap();
+        assert!(!orphan.exists());
+        assert!(
+            alive.exists(),
+            "a locked temporary file belongs to a live writer"
+        );
+        assert!(unrelated.exists());
+        drop(held);
+        assert_eq!(remove_orphans(dir.path()), 1);
+        assert!(!alive.exists());
+    }
 
     #[test]
     fn replaces_or_refuses() {

@@ -8,7 +8,7 @@ use std::time::Duration;
 use clap::{Args, Parser, Subcommand, ValueEnum};
 
 use crate::duration;
-use crate::snapshot::DEFAULT_PATH;
+use crate::snapshot::{Pin, DEFAULT_PATH};
 
 /// Keeps services bootable when their secrets service is down.
 ///
@@ -231,6 +231,22 @@ pub struct IdentityArgs {
     pub identity_files: Vec<PathBuf>,
 }
 
+/// The snapshot a deployment pinned, shared by `verify`, `recover` and `run`.
+#[derive(Debug, Args)]
+pub struct PinArgs {
+    /// Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256
+    /// `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside
+    /// the image: age cannot tell who sealed a file.
+    #[arg(
+        long = "expect-sha256",
+        value_name = "HEX",
+        env = "LIFEBOAT_SNAPSHOT_SHA256",
+        hide_env_values = true,
+        value_parser = Pin::parse
+    )]
+    pub expect_sha256: Option<Pin>,
+}
+
 /// `lifeboat verify`
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -241,6 +257,10 @@ pub struct VerifyArgs {
     /// Keys to open it with.
     #[command(flatten)]
     pub identities: IdentityArgs,
+
+    /// The pinned snapshot, if any.
+    #[command(flatten)]
+    pub pin: PinArgs,
 
     /// Refuse a snapshot older than DUR (90s, 5m, 12h, 30d).
     #[arg(long, value_name = "DUR", env = "LIFEBOAT_MAX_AGE", hide_env_values = true, value_parser = duration::parse)]
@@ -278,6 +298,10 @@ pub struct RecoverArgs {
     /// Keys to open it with.
     #[command(flatten)]
     pub identities: IdentityArgs,
+
+    /// The pinned snapshot, if any.
+    #[command(flatten)]
+    pub pin: PinArgs,
 
     /// The output format.
     #[arg(long, value_enum, default_value_t = RecoverFormat::Dotenv, env = "LIFEBOAT_FORMAT", hide_env_values = true)]
@@ -322,6 +346,10 @@ pub struct RunArgs {
     /// Keys that open the snapshot (the runtime key); LIFEBOAT_IDENTITY may hold key text.
     #[command(flatten)]
     pub identities: IdentityArgs,
+
+    /// The pinned snapshot, if any.
+    #[command(flatten)]
+    pub pin: PinArgs,
 
     /// The total time for the live fetch: connecting, retries and the body.
     #[arg(long, value_name = "DUR", env = "LIFEBOAT_TIMEOUT", hide_env_values = true, value_parser = duration::parse, default_value = "5s")]

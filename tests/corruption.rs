@@ -1,5 +1,6 @@
-//! Every single-byte change and every truncation of a small snapshot fails cleanly:
-//! the right exit code, no panic, nothing on stdout, no secret on stderr.
+//! Every single-byte change and every truncation of a small snapshot fails cleanly through
+//! `verify`, `recover` and `run --offline`: exit 21, no panic, nothing on stdout (where
+//! `run` would start `env`, which prints its environment), no secret on stderr.
 
 use lifeboat::keys::parse_identities;
 use lifeboat::snapshot::open;
@@ -30,6 +31,16 @@ fn assert_refused(sandbox: &Sandbox, bytes: &[u8], what: &str) {
     for args in [
         vec!["verify", "bad.age", "-i", "key.txt"],
         vec!["recover", "--snapshot", "bad.age", "-i", "key.txt"],
+        vec![
+            "run",
+            "--offline",
+            "--snapshot",
+            "bad.age",
+            "-i",
+            "key.txt",
+            "--",
+            "env",
+        ],
     ] {
         let run = sandbox.run(&args);
         assert_eq!(run.code, 21, "{what}: {args:?}\n{}", run.stderr);
@@ -69,7 +80,7 @@ fn every_truncation_is_refused_by_the_binary() {
 }
 
 #[test]
-fn every_byte_value_at_every_position_is_refused_by_the_library() {
+fn nine_bit_patterns_at_every_position_are_refused_by_the_library() {
     let (sandbox, original) = small_snapshot();
     let identities = parse_identities(
         &String::from_utf8(sandbox.read("key.txt")).unwrap(),

@@ -38,6 +38,7 @@ fn stock_age_decrypts_with_x25519_and_ssh_identities() {
             "ssh-keygen: {}",
             String::from_utf8_lossy(&made.stderr)
         );
+        sandbox.holds_secrets(file);
     }
     let ed = String::from_utf8(sandbox.read("id_ed25519.pub")).unwrap();
     let rsa = String::from_utf8(sandbox.read("id_rsa.pub")).unwrap();
@@ -67,6 +68,7 @@ fn lifeboat_opens_with_keys_made_by_age_keygen() {
     let sandbox = Sandbox::new();
     let made = sandbox.tool("age-keygen", &["-o", "stock.txt"]);
     assert!(made.status.success());
+    sandbox.holds_secrets("stock.txt");
     let recipient = sandbox.tool("age-keygen", &["-y", "stock.txt"]);
     let recipient = String::from_utf8_lossy(&recipient.stdout)
         .trim()
@@ -164,7 +166,7 @@ pub fn edit_metadata(file: &[u8], edit: impl FnOnce(&mut Vec<u8>)) -> Vec<u8> {
         .chunks(64)
         .map(|c| std::str::from_utf8(c).unwrap())
         .collect();
-    if encoded.len() % 64 == 0 {
+    if encoded.len().is_multiple_of(64) {
         lines.push("");
     }
     let mut out = file[..start].to_vec();

@@ -719,3 +719,57 @@ fn vault_namespace_header() {
         .stdout_has("1 secrets from vault kv/app (version 3)");
     assert_eq!(server.seen()[0].headers["x-vault-token"], ROOT_TOKEN);
 }
+
+/// A hostile or broken service cannot hold a build or a start past its deadline, nor
+/// flood lifeboat: a body that trickles one byte a second, a megabyte of headers.
+#[test]
+fn a_trickling_body_or_a_flood_of_headers_is_cut_off() {
+    let fake = doppler();
+    let (sandbox, recipient, old) = sandbox_with_old_snapshot();
+    let env = [
+        ("DOPPLER_TOKEN", DOPPLER_TOKEN),
+        ("DOPPLER_API_HOST", &fake.url() as &str),
+    ];
+    let cases = [
+        (Mode::Trickle, "unreachable: "),
+        (Mode::HugeHeaders, "bad-response: "),
+    ];
+    for (mode, message) in cases {
+        fake.set_mode(mode.clone());
+        let started = std::time::Instant::now();
+        let run = snapshot_with(&sandbox, &recipient, "doppler", &["--timeout", "2s"], &env);
+        let took = started.elapsed();
+        run.code(12).no_stdout().stderr_has(message);
+        // Not a speed assertion: a bound on hanging, far above the 2 s deadline.
+        assert!(
+            took < Duration::from_secs(10),
+            "{mode:?} held snapshot for {took:?}"
+        );
+        assert_eq!(
+            sandbox.read("snap.age"),
+            old,
+            "{mode:?} changed the snapshot"
+        );
+
+        // At start, the same service means the snapshot.
+        let run = sandbox.run_env(
+            &[
+                "run",
+                "--source",
+                "doppler",
+                "--snapshot",
+                "snap.age",
+                "-i",
+                "key.txt",
+                "--timeout",
+                "2s",
+                "--",
+                "true",
+            ],
+            &env,
+        );
+        run.ok()
+            .stderr_has(message)
+            .stderr_has("starting from snapshot");
+    }
+}

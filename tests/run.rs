@@ -30,6 +30,8 @@ fn setup() -> Setup {
         "prd",
     );
     let sandbox = Sandbox::new();
+    // The app's own record of its environment: secrets by design.
+    sandbox.holds_secrets("app.env");
     let recipient = sandbox.keygen("key.txt");
     let run = sandbox.run_env(
         &[
@@ -582,6 +584,7 @@ fn openbao_live_then_fallback_when_it_stops() {
     bao.put("app", &[&format!("API_KEY={}", CANARIES[1])]);
     let address = bao.address.clone();
     let sandbox = Sandbox::new();
+    sandbox.holds_secrets("app.env");
     let recipient = sandbox.keygen("key.txt");
     let env = [
         ("VAULT_ADDR", address.as_str()),

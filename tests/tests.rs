@@ -6,10 +6,13 @@ mod util;
 
 mod cli_pinned;
 mod corruption;
+mod crash;
+mod fuzz_regressions;
 mod image;
 mod interop;
 mod keygen;
 mod live;
+mod pinning;
 mod readme;
 mod recover;
 mod run;

@@ -1,8 +1,13 @@
 //! The test harness: a temporary directory and a command builder for the real binary,
-//! run with a clean environment. Every run is checked for leaks: no canary secret value
-//! and no private key may ever appear on stderr, and on stdout only when the command was
-//! asked to print secrets.
+//! run with a clean environment. Every run is checked for leaks: no canary secret value,
+//! canary token or private key may ever appear on stderr, and on stdout only when the
+//! command was asked to print secrets. When a sandbox is dropped, every file in it (the
+//! binary's `TMPDIR` included) is scanned the same way, except the files that hold
+//! secrets by design: the fixtures the test wrote, `keygen` and `recover` outputs.
 
+use std::cell::RefCell;
+use std::collections::HashSet;
+use std::io::Write;
 use std::path::{Path, PathBuf};
 use std::process::{Command, Output, Stdio};
 
@@ -45,7 +50,16 @@ pub fn has_private_key(text: &str) -> bool {
             .count()
             == 20
     });
-    age_key || text.contains("-----BEGIN OPENSSH PRIVATE KEY")
+    // The PEM marker alone is in lifeboat's own binary (it parses such keys); a key has
+    // the marker, then base64 of "openssh-key-v1".
+    let ssh_key = text
+        .match_indices("-----BEGIN OPENSSH PRIVATE KEY-----")
+        .any(|(at, marker)| {
+            text[at + marker.len()..]
+                .trim_start_matches(['\r', '\n'])
+                .starts_with("b3BlbnNzaC1rZXktdjE")
+        });
+    age_key || ssh_key
 }
 
 /// The result of one run.
@@ -121,7 +135,7 @@ impl Run {
     }
 }
 
-/// Fails if any canary or key text shows in `text`.
+/// Fails if any canary, token or key text shows in `text`.
 #[track_caller]
 pub fn assert_no_secrets(text: &str, what: &str) {
     for canary in CANARIES {
@@ -132,6 +146,12 @@ pub fn assert_no_secrets(text: &str, what: &str) {
             );
         }
     }
+    for token in TOKENS {
+        assert!(
+            !text.contains(token),
+            "a canary token leaked into {what}:\n{text}"
+        );
+    }
     assert!(
         !has_private_key(text),
         "a private key leaked into {what}:\n{text}"
@@ -141,14 +161,26 @@ pub fn assert_no_secrets(text: &str, what: &str) {
 /// A scratch directory the binary runs in.
 pub struct Sandbox {
     dir: TempDir,
+    /// Files that hold secrets by design, left out of the final leak scan.
+    holds_secrets: RefCell<HashSet<PathBuf>>,
 }
 
 impl Sandbox {
-    /// A new empty sandbox.
+    /// A new empty sandbox, with a `tmp/` the binary uses as its `TMPDIR`.
     pub fn new() -> Self {
+        let dir = tempfile::tempdir().expect("temp dir");
+        std::fs::create_dir(dir.path().join("tmp")).expect("sandbox tmp");
         Sandbox {
-            dir: tempfile::tempdir().expect("temp dir"),
+            dir,
+            holds_secrets: RefCell::new(HashSet::new()),
         }
+    }
+
+    /// Marks a file as holding secrets by design (a fixture, a key, recovered secrets).
+    pub fn holds_secrets(&self, name: impl AsRef<Path>) {
+        self.holds_secrets
+            .borrow_mut()
+            .insert(self.root().join(name));
     }
 
     /// The directory.
@@ -161,10 +193,11 @@ impl Sandbox {
         self.dir.path().join(name)
     }
 
-    /// Writes a file and returns its path.
+    /// Writes a fixture file and returns its path.
     pub fn write(&self, name: &str, contents: impl AsRef<[u8]>) -> PathBuf {
         let path = self.path(name);
         std::fs::write(&path, contents).expect("write fixture");
+        self.holds_secrets(&path);
         path
     }
 
@@ -182,6 +215,7 @@ impl Sandbox {
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default())
             .env("HOME", self.root())
+            .env("TMPDIR", self.root().join("tmp"))
             .env("USER", "tester")
             .stdin(Stdio::null());
         command
@@ -204,6 +238,16 @@ impl Sandbox {
 
     #[track_caller]
     fn run_with(&self, mut command: Command, args: &[&str]) -> Run {
+        // keygen -o and recover -o write secrets by design.
+        if matches!(args.first(), Some(&"keygen") | Some(&"recover")) {
+            for flag in ["-o", "--output"] {
+                if let Some(at) = args.iter().position(|a| *a == flag) {
+                    if let Some(file) = args.get(at + 1) {
+                        self.holds_secrets(file);
+                    }
+                }
+            }
+        }
         let output: Output = command.output().expect("run lifeboat");
         let run = Run {
             code: output.status.code().unwrap_or(-1),
@@ -277,4 +321,70 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
         }
     }
     files
+}
+
+/// Where every sandbox records what its final scan covered (`scripts/test.sh` sums it).
+const SCAN_LOG: &str = concat!(env!("CARGO_TARGET_TMPDIR"), "/leak-scan.log");
+
+impl Drop for Sandbox {
+    fn drop(&mut self) {
+        if std::thread::panicking() {
+            return;
+        }
+        let skip = self.holds_secrets.borrow();
+        let (mut files, mut bytes) = (0u64, 0u64);
+        for path in files_under(self.root()) {
+            if skip.contains(&path) {
+                continue;
+            }
+            let Ok(contents) = std::fs::read(&path) else {
+                continue;
+            };
+            files += 1;
+            bytes += contents.len() as u64;
+            assert_no_secrets(
+                &String::from_utf8_lossy(&contents),
+                &format!("{} (left behind by the test)", path.display()),
+            );
+        }
+        let line = format!("{files} {bytes}\n");
+        if let Ok(mut log) = std::fs::OpenOptions::new()
+            .create(true)
+            .append(true)
+            .open(SCAN_LOG)
+        {
+            let _ = log.write_all(line.as_bytes());
+        }
+    }
+}
+
+/// The scanner itself: it must find what it looks for, or every leak check above passes
+/// for nothing.
+#[test]
+fn the_leak_scan_finds_planted_secrets() {
+    let sandbox = Sandbox::new();
+    sandbox.keygen("age.key");
+    let made = sandbox.tool(
+        "ssh-keygen",
+        &["-q", "-t", "ed25519", "-N", "", "-f", "id_ed25519"],
+    );
+    assert!(made.status.success());
+    sandbox.holds_secrets("id_ed25519");
+    for key in ["age.key", "id_ed25519"] {
+        assert!(
+            has_private_key(&String::from_utf8(sandbox.read(key)).unwrap()),
+            "{key}"
+        );
+    }
+    assert!(!has_private_key(
+        "expected AGE-SECRET-KEY-1… or -----BEGIN OPENSSH PRIVATE KEY-----"
+    ));
+    for planted in [CANARIES[2].split('\n').nth(1).unwrap(), TOKENS[1]] {
+        let text = format!("log line: {planted}\n");
+        assert!(std::panic::catch_unwind(|| assert_no_secrets(&text, "a planted line")).is_err());
+    }
+    // A file a test did not declare, holding a canary, fails the final scan.
+    let leaky = Sandbox::new();
+    std::fs::write(leaky.path("tmp/left-behind"), CANARIES[3]).unwrap();
+    assert!(std::panic::catch_unwind(move || drop(leaky)).is_err());
 }

@@ -11,11 +11,10 @@ fn vectors() -> Sandbox {
     let sandbox = Sandbox::new();
     let source = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/data/v1");
     for entry in std::fs::read_dir(source).unwrap().flatten() {
-        std::fs::copy(
-            entry.path(),
-            sandbox.path(&entry.file_name().to_string_lossy()),
-        )
-        .unwrap();
+        let name = entry.file_name().to_string_lossy().into_owned();
+        std::fs::copy(entry.path(), sandbox.path(&name)).unwrap();
+        // The vector's keys are fixtures.
+        sandbox.holds_secrets(&name);
     }
     sandbox
 }

@@ -16,14 +16,15 @@ pub fn execute(args: InspectArgs) -> Result<(), CommandError> {
     let file = read_snapshot(&args.file, &args.image)?;
     let header = read_header(&file.bytes)?;
     let text = if args.json {
-        format!("{:#}\n", as_json(&file, &header))
+        format!("{:#}\n", inspect_json(&file, &header))
     } else {
-        as_text(&file, &header)
+        inspect_text(&file, &header)
     };
     stdout::print(&text)
 }
 
-fn as_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
+/// What `inspect --json` prints for a snapshot's header.
+pub fn inspect_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
     let metadata = &header.metadata;
     let now = SystemTime::now();
     json!({
@@ -46,7 +47,8 @@ fn as_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
     })
 }
 
-fn as_text(file: &SnapshotFile, header: &Header) -> String {
+/// What `inspect` prints for a snapshot's header.
+pub fn inspect_text(file: &SnapshotFile, header: &Header) -> String {
     let metadata = &header.metadata;
     let now = SystemTime::now();
     let expiry = match metadata.expires() {

@@ -13,6 +13,7 @@ mod verify;
 
 pub use error::CommandError;
 pub use identities::load_identities;
+pub use inspect::{inspect_json, inspect_text};
 
 use crate::cli::{Cli, Command};
 use crate::log::Log;

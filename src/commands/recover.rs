@@ -14,7 +14,7 @@ use crate::cli::RecoverArgs;
 use crate::duration::format_timestamp;
 use crate::export::render;
 use crate::log::Log;
-use crate::snapshot::{check_freshness, open};
+use crate::snapshot::{check_freshness, check_pin, open};
 
 /// Runs `recover`.
 pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
@@ -25,6 +25,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
         }
     }
     let file = read_snapshot(&args.snapshot, &args.image)?;
+    check_pin(&file, args.pin.expect_sha256.as_ref())?;
     let opened = open(&file.bytes, &keys)?;
     let metadata = &opened.metadata;
     let now = SystemTime::now();

@@ -9,7 +9,7 @@ use serde_json::json;
 use super::{identities, stdout, CommandError};
 use crate::cli::VerifyArgs;
 use crate::duration::describe;
-use crate::snapshot::{check_freshness, open, SnapshotFile};
+use crate::snapshot::{check_freshness, check_pin, open, SnapshotFile};
 
 /// Runs `verify`.
 pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
@@ -31,6 +31,7 @@ pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
 fn check(args: VerifyArgs) -> Result<String, CommandError> {
     let keys = identities::load_identities(&args.identities.identity_files)?;
     let file = SnapshotFile::read(&args.file)?;
+    check_pin(&file, args.pin.expect_sha256.as_ref())?;
     let opened = open(&file.bytes, &keys)?;
     let now = SystemTime::now();
     check_freshness(&opened.metadata, now, args.max_age)?;

@@ -385,6 +385,17 @@ fn transport_failure(error: reqwest::Error) -> Failure {
             reason = Some(format!("TLS failure: {tls}"));
             retry = Retry::No;
         }
+        // The service answered, but not in HTTP lifeboat can read (a megabyte of
+        // headers, a garbled status line): asking again gets the same answer.
+        if let Some(http) = cause.downcast_ref::<hyper::Error>() {
+            if http.is_parse() || http.is_parse_status() {
+                return Failure {
+                    class: FailureClass::BadResponse,
+                    reason: format!("the answer is not valid HTTP ({http})"),
+                    retry: Retry::No,
+                };
+            }
+        }
         let text = cause.to_string();
         if reason.is_none()
             && (text.contains("dns error") || text.contains("failed to lookup address"))

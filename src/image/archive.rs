@@ -67,6 +67,16 @@ impl ImageArchive {
         let name = normalize(name);
         match &self.entries {
             None => {
+                // The names come from the image's own JSON: a layout directory must not
+                // lead the reader to files outside it.
+                if Path::new(&name)
+                    .components()
+                    .any(|c| !matches!(c, std::path::Component::Normal(_)))
+                {
+                    return Err(ImageError::Format(format!(
+                        "the member name {name:?} leaves the layout directory"
+                    )));
+                }
                 let path = self.path.join(&name);
                 match File::open(&path) {
                     Ok(file) => Ok(Some(Box::new(file))),

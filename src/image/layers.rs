@@ -158,6 +158,27 @@ mod tests {
     const SNAP: &str = "/etc/lifeboat/snapshot.age";
 
     #[test]
+    fn a_layout_cannot_point_outside_its_directory() {
+        let outside = tempfile::tempdir().unwrap();
+        let dir = outside.path().join("layout");
+        std::fs::create_dir(&dir).unwrap();
+        std::fs::write(
+            outside.path().join("secret.tar"),
+            layer(&[("etc/lifeboat/snapshot.age", Some("x"))], false),
+        )
+        .unwrap();
+        let manifest = json!([{"Layers": ["../secret.tar"]}]);
+        std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
+        let image = ImageArchive::open(&dir).unwrap();
+        let names = image.layers().unwrap();
+        let error = find_in_layers(&image, &names, SNAP).unwrap_err();
+        assert!(
+            error.to_string().contains("leaves the layout directory"),
+            "{error}"
+        );
+    }
+
+    #[test]
     fn later_layers_win_gzip_or_not() {
         let one = layer(
             &[

@@ -24,7 +24,7 @@ use crate::duration::describe;
 use crate::http::{Deadline, FetchError};
 use crate::log::Log;
 use crate::secret::Secrets;
-use crate::snapshot::{check_freshness, open, Opened, SnapshotFile};
+use crate::snapshot::{check_freshness, check_pin, open, Opened, Pin, SnapshotFile};
 use crate::source::{LiveSettings, Scope, SourceError, SourceSpec};
 
 /// The snapshot, opened on its own thread while the live fetch runs.
@@ -33,16 +33,19 @@ type SnapshotJob = JoinHandle<Result<Opened, CommandError>>;
 fn open_snapshot(
     path: &std::path::Path,
     identity_files: &[PathBuf],
+    pin: Option<&Pin>,
 ) -> Result<Opened, CommandError> {
     let identities = load_identities(identity_files)?;
     let file = SnapshotFile::read(path)?;
+    check_pin(&file, pin)?;
     Ok(open(&file.bytes, &identities)?)
 }
 
 fn open_in_background(args: &RunArgs) -> SnapshotJob {
     let path: PathBuf = args.snapshot.clone();
     let identity_files = args.identities.identity_files.clone();
-    std::thread::spawn(move || open_snapshot(&path, &identity_files))
+    let pin = args.pin.expect_sha256.clone();
+    std::thread::spawn(move || open_snapshot(&path, &identity_files, pin.as_ref()))
 }
 
 /// The snapshot if it may be used: opened, fresh enough, and made for this scope.
@@ -119,7 +122,11 @@ fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
     let configured = spec.as_ref().map(SourceSpec::configured_scope);
     if args.offline {
         // Nothing to overlap with: opened right here, without a thread.
-        let opened = open_snapshot(&args.snapshot, &args.identities.identity_files);
+        let opened = open_snapshot(
+            &args.snapshot,
+            &args.identities.identity_files,
+            args.pin.expect_sha256.as_ref(),
+        );
         let opened = usable_snapshot(opened, args, configured.as_ref(), log)?;
         log_snapshot_use(log, &opened, None);
         return Ok(from_snapshot(opened));

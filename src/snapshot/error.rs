@@ -36,6 +36,13 @@ pub enum SnapshotError {
     Malformed(String),
     /// The header MAC does not match: the header (metadata or a stanza) was changed.
     Tampered,
+    /// The file is not the one the deployment pinned (`--expect-sha256`).
+    NotPinned {
+        /// The pinned SHA-256.
+        expected: String,
+        /// The file's.
+        found: String,
+    },
     /// The header is intact as far as can be told, but the rest is damaged.
     Damaged(String),
     /// None of the given keys is a recipient.
@@ -79,6 +86,9 @@ impl SnapshotError {
             SnapshotError::Tampered => {
                 "the file was changed after it was sealed: do not use it; take it from a trusted image or rebuild it".into()
             }
+            SnapshotError::NotPinned { .. } => {
+                "this is not the snapshot the deployment was built with: take the image whose build printed the pinned sha256, or update the pin (--expect-sha256, LIFEBOAT_SNAPSHOT_SHA256) to a snapshot you trust".into()
+            }
             SnapshotError::WrongKey { .. } => {
                 "use a key it was sealed to (`lifeboat inspect` lists their fingerprints), or rebuild it with your key as a recipient (-r)".into()
             }
@@ -108,6 +118,10 @@ impl fmt::Display for SnapshotError {
                 "the snapshot was modified: its header (metadata or key stanzas) does not match the header MAC",
             ),
             SnapshotError::Damaged(what) => write!(f, "the snapshot is corrupt: {what}"),
+            SnapshotError::NotPinned { expected, found } => write!(
+                f,
+                "the snapshot is not the pinned one: its sha256 is {found}, expected {expected}; it was not opened"
+            ),
             SnapshotError::WrongKey { sealed_to, tried } => {
                 f.write_str("none of the given keys can open this snapshot; it was sealed to: ")?;
                 let sealed: Vec<String> = sealed_to.iter().map(ToString::to_string).collect();

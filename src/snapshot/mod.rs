@@ -10,6 +10,7 @@ mod header;
 mod metadata;
 mod metadata_stanza;
 mod open;
+mod pin;
 mod seal;
 
 pub use error::SnapshotError;
@@ -17,7 +18,8 @@ pub use file::{sha256_hex, SnapshotFile};
 pub use freshness::{check_freshness, Staleness};
 pub use header::{read_header, Header, StanzaSummary};
 pub use metadata::{Metadata, RecipientInfo};
-pub use open::{open, Opened};
+pub use open::{check_payload, open, Opened};
+pub use pin::{check_pin, Pin};
 pub use seal::seal;
 
 /// The format version this build writes, and the newest it reads.

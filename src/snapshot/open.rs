@@ -8,7 +8,7 @@ use std::io::Read;
 use serde::Deserialize;
 use zeroize::Zeroizing;
 
-use super::{read_header, Metadata, SnapshotError};
+use super::{read_header, Header, Metadata, SnapshotError};
 use crate::keys::Identity;
 use crate::secret::Secrets;
 
@@ -107,8 +107,20 @@ pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotErr
         SnapshotError::Damaged("the encrypted payload is damaged or truncated".into())
     })?;
 
+    let secrets = check_payload(&plaintext, &header)?;
+    Ok(Opened {
+        metadata: header.metadata,
+        secrets,
+        opened_with,
+    })
+}
+
+/// Checks a decrypted payload against the header it came with and returns its secrets:
+/// a v1 document whose metadata equals the header's, with as many secrets as the
+/// metadata counts, every one usable as an environment variable.
+pub fn check_payload(plaintext: &[u8], header: &Header) -> Result<Secrets, SnapshotError> {
     // serde_json's messages can quote the input; only the position is reported.
-    let payload: Payload = serde_json::from_slice(&plaintext).map_err(|e| {
+    let payload: Payload = serde_json::from_slice(plaintext).map_err(|e| {
         SnapshotError::Damaged(format!(
             "the decrypted document is not a v1 payload (at line {} column {})",
             e.line(),
@@ -134,9 +146,5 @@ pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotErr
             name.escape_debug()
         )));
     }
-    Ok(Opened {
-        metadata: header.metadata,
-        secrets: payload.secrets,
-        opened_with,
-    })
+    Ok(payload.secrets)
 }

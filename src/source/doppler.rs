@@ -12,6 +12,7 @@ use super::live::{
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
 use crate::http::{Deadline, FetchError, HttpClient, Request};
+use crate::secret::Secrets;
 
 /// The public Doppler API.
 pub const DEFAULT_API_HOST: &str = "https://api.doppler.com";
@@ -75,24 +76,50 @@ impl Source for DopplerSource {
             true,
         );
         let body = self.client.fetch(&request, deadline).map_err(wrap)?;
-        let secrets = secrets_from_body(&body).map_err(wrap)?;
-        let named = |key: &str, fallback: &Option<String>| {
-            secrets
-                .get(key)
-                .map(|v| v.expose().to_string())
-                .filter(|v| !v.is_empty())
-                .or_else(|| fallback.clone())
-        };
+        let answer = parse_doppler_answer(&body, &origin)?;
         let scope = Scope {
             provider: "doppler".into(),
             address: Some(recorded_address(&self.api_host)),
-            project: named("DOPPLER_PROJECT", &self.project),
-            config: named("DOPPLER_CONFIG", &self.config),
+            project: answer.project.or_else(|| self.project.clone()),
+            config: answer.config.or_else(|| self.config.clone()),
             ..Scope::default()
         };
         Ok(Fetched {
-            secrets: validate(secrets, &origin)?,
+            secrets: answer.secrets,
             scope,
         })
     }
+}
+
+/// What a Doppler download answer holds.
+#[derive(Debug)]
+pub struct DopplerAnswer {
+    /// The secrets, validated.
+    pub secrets: Secrets,
+    /// `DOPPLER_PROJECT`, which Doppler adds to every download, when not empty.
+    pub project: Option<String>,
+    /// `DOPPLER_CONFIG`, likewise.
+    pub config: Option<String>,
+}
+
+/// Parses the body of `GET /v3/configs/config/secrets/download?format=json`: a flat JSON
+/// object of strings. Anything else is a bad response; names that cannot be environment
+/// variables are refused as malformed.
+pub fn parse_doppler_answer(body: &[u8], origin: &str) -> Result<DopplerAnswer, SourceError> {
+    let secrets = secrets_from_body(body).map_err(|error| SourceError::Fetch {
+        origin: origin.to_string(),
+        error,
+    })?;
+    let named = |key: &str| {
+        secrets
+            .get(key)
+            .map(|v| v.expose().to_string())
+            .filter(|v| !v.is_empty())
+    };
+    let (project, config) = (named("DOPPLER_PROJECT"), named("DOPPLER_CONFIG"));
+    Ok(DopplerAnswer {
+        secrets: validate(secrets, origin)?,
+        project,
+        config,
+    })
 }

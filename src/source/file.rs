@@ -7,6 +7,7 @@ use zeroize::Zeroizing;
 
 use super::{parse_dotenv, parse_flat_json, validate, Fetched, Scope, Source, SourceError};
 use crate::http::Deadline;
+use crate::secret::Secrets;
 
 /// A secrets file.
 pub struct FileSource {
@@ -23,18 +24,9 @@ impl Source for FileSource {
                 source,
             }
         })?);
-        let text = std::str::from_utf8(&bytes).map_err(|e| SourceError::Malformed {
-            origin: origin.clone(),
-            reason: format!("the file is not UTF-8 (at byte {})", e.valid_up_to()),
-        })?;
-        let text = text.strip_prefix('\u{feff}').unwrap_or(text);
-        let secrets = if text.trim_start().starts_with('{') {
-            parse_flat_json(text.as_bytes(), &origin)?
-        } else {
-            parse_dotenv(text, &origin)?
-        };
+        let secrets = parse_secrets_file(&bytes, &origin)?;
         Ok(Fetched {
-            secrets: validate(secrets, &origin)?,
+            secrets,
             scope: Scope {
                 provider: "file".into(),
                 path: Some(origin),
@@ -42,4 +34,21 @@ impl Source for FileSource {
             },
         })
     }
+}
+
+/// Parses the contents of a secrets file: UTF-8 (a byte-order mark is skipped), a flat
+/// JSON object if the first non-blank character is `{`, else dotenv; every name usable
+/// as an environment variable.
+pub fn parse_secrets_file(bytes: &[u8], origin: &str) -> Result<Secrets, SourceError> {
+    let text = std::str::from_utf8(bytes).map_err(|e| SourceError::Malformed {
+        origin: origin.to_string(),
+        reason: format!("the file is not UTF-8 (at byte {})", e.valid_up_to()),
+    })?;
+    let text = text.strip_prefix('\u{feff}').unwrap_or(text);
+    let secrets = if text.trim_start().starts_with('{') {
+        parse_flat_json(text.as_bytes(), origin)?
+    } else {
+        parse_dotenv(text, origin)?
+    };
+    validate(secrets, origin)
 }

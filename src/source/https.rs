@@ -11,6 +11,7 @@ use super::live::{
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
 use crate::http::{Deadline, FetchError, HttpClient, Request};
+use crate::secret::Secrets;
 
 /// Secrets from a JSON endpoint.
 pub struct HttpSource {
@@ -45,9 +46,8 @@ impl Source for HttpSource {
             request = request.header("authorization", &format!("Bearer {}", token.as_str()), true);
         }
         let body = self.client.fetch(&request, deadline).map_err(wrap)?;
-        let secrets = secrets_from_body(&body).map_err(wrap)?;
         Ok(Fetched {
-            secrets: validate(secrets, &origin)?,
+            secrets: parse_https_answer(&body, &origin)?,
             scope: Scope {
                 provider: "https".into(),
                 address: Some(origin),
@@ -55,4 +55,14 @@ impl Source for HttpSource {
             },
         })
     }
+}
+
+/// Parses an HTTPS source's answer: a flat JSON object of strings (anything else is a bad
+/// response), every name usable as an environment variable.
+pub fn parse_https_answer(body: &[u8], origin: &str) -> Result<Secrets, SourceError> {
+    let secrets = secrets_from_body(body).map_err(|error| SourceError::Fetch {
+        origin: origin.to_string(),
+        error,
+    })?;
+    validate(secrets, origin)
 }

@@ -15,13 +15,16 @@ mod live;
 mod scope;
 mod vault;
 
+pub use doppler::{parse_doppler_answer, DopplerAnswer};
 pub use dotenv::parse_dotenv;
 pub use env::EnvSource;
 pub use error::SourceError;
-pub use file::FileSource;
+pub use file::{parse_secrets_file, FileSource};
+pub use https::parse_https_answer;
 pub use json::parse_flat_json;
 pub use live::LiveSettings;
 pub use scope::Scope;
+pub use vault::{parse_kv2_answer, parse_login_answer};
 
 use std::path::PathBuf;
 

@@ -139,17 +139,7 @@ impl VaultSource {
                 ),
                 other => other,
             })?;
-        let value = parse_json_quietly(&answer)
-            .map_err(|r| FetchError::service(FailureClass::BadResponse, r))?;
-        value["auth"]["client_token"]
-            .as_str()
-            .map(|t| Zeroizing::new(t.to_string()))
-            .ok_or_else(|| {
-                FetchError::service(
-                    FailureClass::BadResponse,
-                    "the AppRole login answer has no auth.client_token",
-                )
-            })
+        parse_login_answer(&answer)
     }
 
     fn read(&self, deadline: Deadline) -> Result<(Secrets, Option<u64>), FetchError> {
@@ -163,30 +153,7 @@ impl VaultSource {
             ))
             .header("x-vault-token", &token, true);
         let body = self.client.fetch(&request, deadline)?;
-        let bad = |reason: String| FetchError::service(FailureClass::BadResponse, reason);
-        let value = parse_json_quietly(&body).map_err(bad)?;
-        let Some(data) = value["data"]["data"].as_object() else {
-            return Err(bad(format!(
-                "the answer has no data.data object (is {}/ a KV version 2 mount?)",
-                self.mount
-            )));
-        };
-        let version = value["data"]["metadata"]["version"].as_u64();
-        let mut secrets = Secrets::new();
-        for (name, value) in data {
-            let text = match value {
-                Value::String(text) => text.clone(),
-                Value::Object(_) | Value::Array(_) => {
-                    return Err(bad(format!(
-                        "the value of {name} is {}; only strings, numbers, booleans and null can be secrets",
-                        kind_of(value)
-                    )))
-                }
-                scalar => scalar.to_string(),
-            };
-            secrets.insert(name.clone(), SecretValue::new(text));
-        }
-        Ok((secrets, version))
+        parse_kv2_answer(&body, &self.mount)
     }
 }
 
@@ -214,6 +181,50 @@ impl Source for VaultSource {
             },
         })
     }
+}
+
+/// Parses an AppRole login answer: the client token at `auth.client_token`.
+pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> {
+    let value =
+        parse_json_quietly(body).map_err(|r| FetchError::service(FailureClass::BadResponse, r))?;
+    value["auth"]["client_token"]
+        .as_str()
+        .map(|t| Zeroizing::new(t.to_string()))
+        .ok_or_else(|| {
+            FetchError::service(
+                FailureClass::BadResponse,
+                "the AppRole login answer has no auth.client_token",
+            )
+        })
+}
+
+/// Parses a KV version 2 read answer: the secrets at `data.data` (strings, or scalars
+/// written as JSON; objects and arrays refused) and the version at
+/// `data.metadata.version`. `mount` only words the error.
+pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64>), FetchError> {
+    let bad = |reason: String| FetchError::service(FailureClass::BadResponse, reason);
+    let value = parse_json_quietly(body).map_err(bad)?;
+    let Some(data) = value["data"]["data"].as_object() else {
+        return Err(bad(format!(
+            "the answer has no data.data object (is {mount}/ a KV version 2 mount?)"
+        )));
+    };
+    let version = value["data"]["metadata"]["version"].as_u64();
+    let mut secrets = Secrets::new();
+    for (name, value) in data {
+        let text = match value {
+            Value::String(text) => text.clone(),
+            Value::Object(_) | Value::Array(_) => {
+                return Err(bad(format!(
+                    "the value of {name} is {}; only strings, numbers, booleans and null can be secrets",
+                    kind_of(value)
+                )))
+            }
+            scalar => scalar.to_string(),
+        };
+        secrets.insert(name.clone(), SecretValue::new(text));
+    }
+    Ok((secrets, version))
 }
 
 #[cfg(test)]

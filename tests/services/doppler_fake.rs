@@ -30,6 +30,10 @@ pub enum Mode {
     EchoToken,
     /// 200 with a body over lifeboat's 64 MiB cap.
     Oversized,
+    /// 200 with a valid body sent one byte a second.
+    Trickle,
+    /// 200 with a valid body after 1 MiB of headers.
+    HugeHeaders,
 }
 
 struct State {
@@ -167,6 +171,22 @@ fn answer(state: &mut State, request: &Seen) -> Reply {
                 status: 200,
                 headers: vec![],
                 body,
+            };
+        }
+        Mode::Trickle => {
+            return Reply::Trickle {
+                body: br#"{"A":"1"}"#.to_vec(),
+                every: std::time::Duration::from_secs(1),
+            }
+        }
+        Mode::HugeHeaders => {
+            let headers = (0..16_384)
+                .map(|i| (format!("x-padding-{i:05}"), "p".repeat(48)))
+                .collect();
+            return Reply::Respond {
+                status: 200,
+                headers,
+                body: br#"{"A":"1"}"#.to_vec(),
             };
         }
         Mode::EchoToken => {

@@ -33,6 +33,14 @@ pub enum Reply {
     },
     /// Close the connection without a word.
     Close,
+    /// A 200 whose head arrives at once and whose body then comes one byte per `every`
+    /// (a slowloris server: each read makes progress, the whole never arrives in time).
+    Trickle {
+        /// Body.
+        body: Vec<u8>,
+        /// The pause before each byte.
+        every: std::time::Duration,
+    },
 }
 
 impl Reply {
@@ -141,6 +149,20 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, handler: &Mutex<Arc<Handler>
     let mut stream = stream;
     match current(&request) {
         Reply::Close => {}
+        Reply::Trickle { body, every } => {
+            let head = format!(
+                "HTTP/1.1 200 Fake\r\ncontent-length: {}\r\ncontent-type: application/json\r\nconnection: close\r\n\r\n",
+                body.len()
+            );
+            let _ = stream.write_all(head.as_bytes());
+            for byte in body {
+                std::thread::sleep(every);
+                // The client gave up: stop.
+                if stream.write_all(&[byte]).is_err() {
+                    return;
+                }
+            }
+        }
         Reply::Respond {
             status,
             headers,

@@ -1,0 +1,64 @@
+"""Writes the image_archive seeds: a docker save tarball and an OCI archive (gzip layer,
+a whiteout in an upper layer) holding the v1 test vector at /etc/lifeboat/snapshot.age.
+Run from fuzz/: python3 seeds/make_image_seeds.py"""
+import gzip
+import hashlib
+import io
+import json
+import tarfile
+
+SNAPSHOT = open("../tests/data/v1/snapshot.age", "rb").read()
+
+
+def tar_of(members):
+    out = io.BytesIO()
+    with tarfile.open(fileobj=out, mode="w", format=tarfile.USTAR_FORMAT) as tar:
+        for name, data in members:
+            info = tarfile.TarInfo(name)
+            info.size = len(data)
+            info.mtime = 0
+            tar.addfile(info, io.BytesIO(data))
+    return out.getvalue()
+
+
+def write(path, members):
+    with open(path, "wb") as f:
+        f.write(tar_of(members))
+
+
+lower = tar_of([("etc/lifeboat/snapshot.age", SNAPSHOT), ("etc/lifeboat/old.age", b"x")])
+upper = tar_of([("etc/lifeboat/.wh.old.age", b""), ("app/run", b"#!/bin/sh\n")])
+
+write("seeds/image_archive/docker-save.tar", [
+    ("manifest.json", json.dumps([{"Config": "config.json", "Layers": ["l1/layer.tar", "l2/layer.tar"]}]).encode()),
+    ("config.json", b'{"architecture":"amd64","os":"linux"}'),
+    ("l1/layer.tar", lower),
+    ("l2/layer.tar", upper),
+])
+
+def blob(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest(), data
+
+gz_lower = gzip.compress(lower, mtime=0)
+l1, l1data = blob(gz_lower)
+l2, l2data = blob(upper)
+config, configdata = blob(b'{"architecture":"amd64","os":"linux","rootfs":{"type":"layers"}}')
+manifest = json.dumps({
+    "schemaVersion": 2,
+    "mediaType": "application/vnd.oci.image.manifest.v1+json",
+    "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": config, "size": len(configdata)},
+    "layers": [
+        {"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": l1, "size": len(l1data)},
+        {"mediaType": "application/vnd.oci.image.layer.v1.tar", "digest": l2, "size": len(l2data)},
+    ],
+}).encode()
+m, mdata = blob(manifest)
+index = json.dumps({
+    "schemaVersion": 2,
+    "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": m, "size": len(mdata),
+                   "platform": {"architecture": "amd64", "os": "linux"}}],
+}).encode()
+write("seeds/image_archive/oci-archive.tar", [
+    ("oci-layout", b'{"imageLayoutVersion":"1.0.0"}'),
+    ("index.json", index),
+] + [("blobs/sha256/" + d.split(":")[1], data) for d, data in [(m, mdata), (config, configdata), (l1, l1data), (l2, l2data)]])
