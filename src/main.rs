@@ -6,6 +6,11 @@ use clap::Parser;
 use lifeboat::cli::Cli;
 use lifeboat::log::{Level, Log};
 
+/// musl's malloc unmaps eagerly, which costs a start dearly (see Cargo.toml).
+#[cfg(target_env = "musl")]
+#[global_allocator]
+static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
+
 fn main() -> ExitCode {
     let cli = Cli::parse();
     let log = Log::new(cli.log_format);
