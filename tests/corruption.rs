@@ -65,6 +65,11 @@ fn every_single_byte_flip_is_refused_by_the_binary() {
         bytes[position] ^= 0x01;
         assert_refused(&sandbox, &bytes, &format!("flip at {position}"));
     }
+    eprintln!(
+        "corruption sweep: {} flips of a {}-byte snapshot, 3 commands each",
+        original.len(),
+        original.len()
+    );
 }
 
 #[test]
@@ -77,6 +82,10 @@ fn every_truncation_is_refused_by_the_binary() {
             &format!("truncated to {length}"),
         );
     }
+    eprintln!(
+        "corruption sweep: {} truncations, 3 commands each",
+        original.len()
+    );
 }
 
 #[test]
@@ -104,4 +113,5 @@ fn nine_bit_patterns_at_every_position_are_refused_by_the_library() {
     longer.push(0);
     assert!(open(&longer, &identities).is_err());
     assert!(tried > 5_000);
+    eprintln!("corruption sweep: {tried} changed bytes opened by the library");
 }
