@@ -115,11 +115,10 @@ pub fn write(
         .permissions(Permissions::from_mode(mode))
         .tempfile_in(directory)
         .map_err(io_error("creating a temporary file"))?;
-    // Held until the file is renamed or removed: it tells other writers it is alive.
-    temporary
-        .as_file()
-        .lock()
-        .map_err(io_error("locking the temporary file"))?;
+    // Held until the file is renamed or removed: it tells other writers it is alive. A
+    // filesystem without locks fails this, and then also every other writer's attempt to
+    // take the lock, so nothing is removed there: orphans stay, the write goes on.
+    let _ = temporary.as_file().lock();
     // The umask may have narrowed the mode at creation; the file gets exactly `mode`.
     temporary
         .as_file()
