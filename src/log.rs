@@ -64,7 +64,11 @@ impl Log {
                 Value::Object(object).to_string()
             }
         };
-        let _ = writeln!(std::io::stderr().lock(), "{line}");
+        // One write for the line and its newline: stderr is unbuffered, and a log
+        // collector reading a shared pipe must never see half a line.
+        let mut line = line;
+        line.push('\n');
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 
     /// An informational event.
