@@ -73,7 +73,7 @@ lb_env = {**base, "DOPPLER_TOKEN": TOKEN, "LIFEBOAT_SOURCE": "doppler", "LIFEBOA
 def lb(host, *flags):
     return ([lifeboat, "run", *flags, "--", true], {**lb_env, "DOPPLER_API_HOST": host})
 
-n = 5 if quick else 40
+n = 5 if quick else 100
 slow = 0 if quick else 3
 rows = [  # (group, tool, label, argv, env, runs)
     ("app alone", "app", "/bin/true", [true], base, n),

@@ -35,8 +35,12 @@ pub enum LogFormat {
     Json,
 }
 
-/// The subcommands.
+/// The subcommands. Each one's flags are built only when it runs (`defer`): a container
+/// start pays for parsing `run`'s flags, not for constructing every subcommand's. A
+/// deferred subcommand takes its description from its arguments struct, so each struct's
+/// doc comment repeats its variant's (`tests/cmd/help-*.toml` pin the result).
 #[derive(Debug, Subcommand)]
+#[command(defer = true)]
 pub enum Command {
     /// Make a new X25519 key; print its age1… recipient.
     Keygen(KeygenArgs),
@@ -52,7 +56,7 @@ pub enum Command {
     Run(RunArgs),
 }
 
-/// `lifeboat keygen`
+/// Make a new X25519 key; print its age1… recipient.
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Write the identity to FILE (mode 0600; an existing file is never replaced) and
@@ -67,7 +71,7 @@ pub struct KeygenArgs {
     pub output: Option<PathBuf>,
 }
 
-/// `lifeboat snapshot`
+/// Read secrets from a source and seal them into a snapshot file.
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
     /// Where the secrets come from: doppler, vault:MOUNT/PATH, https://… (a flat JSON
@@ -200,7 +204,7 @@ pub struct ImageArgs {
     pub path: String,
 }
 
-/// `lifeboat inspect`
+/// Show what a snapshot says about itself, with no key.
 #[derive(Debug, Args)]
 pub struct InspectArgs {
     /// The snapshot file.
@@ -247,7 +251,7 @@ pub struct PinArgs {
     pub expect_sha256: Option<Pin>,
 }
 
-/// `lifeboat verify`
+/// Open a snapshot with a key and check it, printing no secret value.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
     /// The snapshot file.
@@ -284,7 +288,7 @@ pub enum RecoverFormat {
     Shell,
 }
 
-/// `lifeboat recover`
+/// Break-glass: open a snapshot with a key and print or write its secrets.
 #[derive(Debug, Args)]
 pub struct RecoverArgs {
     /// The snapshot file.
@@ -323,7 +327,7 @@ pub struct RecoverArgs {
     pub force: bool,
 }
 
-/// `lifeboat run`
+/// The entrypoint: live secrets first, the snapshot as fallback, then exec the app.
 #[derive(Debug, Args)]
 pub struct RunArgs {
     /// The snapshot to fall back on.

@@ -74,25 +74,14 @@ pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotErr
         .decrypt(tracked.iter().map(|t| t as &dyn age::Identity))
         .map_err(|error| match error {
             age::DecryptError::NoMatchingKeys => {
-                let sealed_to = &header.metadata.recipients;
                 // If a given key is one of the recorded recipients and still failed, the
                 // file is damaged, not opened with the wrong key.
-                match identities.iter().find(|identity| {
-                    sealed_to
-                        .iter()
-                        .any(|r| r.fingerprint == *identity.fingerprint())
-                }) {
-                    Some(identity) => SnapshotError::Damaged(format!(
+                match recorded_recipient(&header.metadata, identities) {
+                    Ok(identity) => SnapshotError::Damaged(format!(
                         "the key {} is one of its recipients, but its stanza does not open",
                         *identity.fingerprint()
                     )),
-                    None => SnapshotError::WrongKey {
-                        sealed_to: sealed_to.clone(),
-                        tried: identities
-                            .iter()
-                            .map(|i| format!("{} {} from {}", i.kind, i.fingerprint(), i.origin))
-                            .collect(),
-                    },
+                    Err(wrong_key) => wrong_key,
                 }
             }
             age::DecryptError::InvalidMac => SnapshotError::Tampered,
@@ -113,6 +102,30 @@ pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotErr
         secrets,
         opened_with,
     })
+}
+
+/// The first of `identities` that the metadata records as a recipient, or the error that
+/// says none is: what can be told of the keys without decrypting anything (the metadata
+/// is not authenticated until the file is opened).
+pub fn recorded_recipient<'a>(
+    metadata: &Metadata,
+    identities: &'a [Identity],
+) -> Result<&'a Identity, SnapshotError> {
+    identities
+        .iter()
+        .find(|identity| {
+            metadata
+                .recipients
+                .iter()
+                .any(|r| r.fingerprint == *identity.fingerprint())
+        })
+        .ok_or_else(|| SnapshotError::WrongKey {
+            sealed_to: metadata.recipients.clone(),
+            tried: identities
+                .iter()
+                .map(|i| format!("{} {} from {}", i.kind, i.fingerprint(), i.origin))
+                .collect(),
+        })
 }
 
 /// Checks a decrypted payload against the header it came with and returns its secrets:
