@@ -27,15 +27,9 @@ fn sha256_of(run: &Run) -> String {
     sha
 }
 
-fn pinned() -> Pinned {
-    let sandbox = Sandbox::new();
-    // The app's own record of its environment: secrets by design.
-    sandbox.holds_secrets("app.env");
-    let recipient = sandbox.keygen("key.txt");
-    let genuine = sandbox.canary_snapshot("snap.age", &[&recipient], &[]);
-    let sha256 = sha256_of(&genuine);
-    // The impostor needs only the public key, which inspect shows the fingerprint of and
-    // any deployment manifest may carry.
+/// `evil.age`: secrets of an attacker's choosing sealed to `recipient`. It needs only the
+/// public key, which any deployment manifest may carry.
+fn impostor(sandbox: &Sandbox, recipient: &str) {
     sandbox.write("evil.env", "API_KEY=attacker-chosen\n");
     sandbox
         .run(&[
@@ -43,11 +37,21 @@ fn pinned() -> Pinned {
             "--source",
             "file:evil.env",
             "-r",
-            &recipient,
+            recipient,
             "-o",
             "evil.age",
         ])
         .ok();
+}
+
+fn pinned() -> Pinned {
+    let sandbox = Sandbox::new();
+    // The app's own record of its environment: secrets by design.
+    sandbox.holds_secrets("app.env");
+    let recipient = sandbox.keygen("key.txt");
+    let genuine = sandbox.canary_snapshot("snap.age", &[&recipient], &[]);
+    let sha256 = sha256_of(&genuine);
+    impostor(&sandbox, &recipient);
     Pinned { sandbox, sha256 }
 }
 
@@ -182,18 +186,7 @@ fn run_falls_back_only_to_the_pinned_snapshot() {
         &service,
     );
     let sha256 = sha256_of(genuine.ok());
-    sandbox.write("evil.env", "API_KEY=attacker-chosen\n");
-    sandbox
-        .run(&[
-            "snapshot",
-            "--source",
-            "file:evil.env",
-            "-r",
-            &recipient,
-            "-o",
-            "evil.age",
-        ])
-        .ok();
+    impostor(&sandbox, &recipient);
     let down = format!("http://127.0.0.1:{}", refused_port());
     let run_with = |snapshot: &str, api_host: &str| {
         let _ = std::fs::remove_file(sandbox.path("app.env"));
