@@ -18,7 +18,7 @@ pub use file::{sha256_hex, SnapshotFile};
 pub use freshness::{check_freshness, Staleness};
 pub use header::{read_header, Header, StanzaSummary};
 pub use metadata::{Metadata, RecipientInfo};
-pub use open::{check_payload, open, recorded_recipient, Opened};
+pub use open::{check_payload, open, Opened};
 pub use pin::{check_pin, Pin};
 pub use seal::seal;
 

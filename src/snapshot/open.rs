@@ -107,7 +107,7 @@ pub fn open(bytes: &[u8], identities: &[Identity]) -> Result<Opened, SnapshotErr
 /// The first of `identities` that the metadata records as a recipient, or the error that
 /// says none is: what can be told of the keys without decrypting anything (the metadata
 /// is not authenticated until the file is opened).
-pub fn recorded_recipient<'a>(
+fn recorded_recipient<'a>(
     metadata: &Metadata,
     identities: &'a [Identity],
 ) -> Result<&'a Identity, SnapshotError> {
