@@ -3,7 +3,8 @@
 # lifeboat makes keys, snapshots the secrets from it (as a Dockerfile RUN step would),
 # starts an app on live secrets (as the ENTRYPOINT would), then OpenBao stops and the app
 # starts on the snapshot; an operator recovers the secrets with the break-glass key, as
-# in an outage. The stock age tool opens the same file without lifeboat.
+# in an outage. The stock age tool opens the same file without lifeboat. A deployment that
+# pins the snapshot's sha256 refuses an impostor sealed to the same public key.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 repo=$PWD
@@ -59,6 +60,17 @@ step "$lifeboat" run -- "${app[@]}"
 echo; echo "# the outage: OpenBao goes down"
 kill $bao_pid; wait $bao_pid 2>/dev/null || true
 step "$lifeboat" run -- "${app[@]}"
+echo; echo "# the deployment pins the snapshot its image was built with (the sha256 the build printed)"
+export LIFEBOAT_SNAPSHOT_SHA256=$(sha256sum snapshot.age | cut -d' ' -f1)
+step "$lifeboat" run -- "${app[@]}"
+echo; echo "# anyone with the public key can seal a snapshot; a pinned deployment refuses it unopened (exit 21)"
+printf 'STRIPE_KEY=sk_chosen_by_an_attacker\n' > impostor.env
+"$lifeboat" snapshot --source file:impostor.env -r "runtime=$runtime" -o impostor.age >/dev/null 2>&1
+set +e
+LIFEBOAT_SNAPSHOT=impostor.age "$lifeboat" run -- "${app[@]}"
+echo "exit code: $?"
+set -e
+unset LIFEBOAT_SNAPSHOT_SHA256
 echo; echo "# a new snapshot cannot be made now (exit 12), and the old one is untouched"
 before=$(sha256sum snapshot.age)
 set +e
