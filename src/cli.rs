@@ -26,13 +26,23 @@ pub struct Cli {
     pub command: Command,
 }
 
-/// The form of messages on stderr.
+/// The form of messages on stderr (the flag's values; `log::LogFormat` is what the log
+/// takes).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum LogFormat {
     /// Human-readable lines.
     Text,
     /// One JSON object per line.
     Json,
+}
+
+impl From<LogFormat> for crate::log::LogFormat {
+    fn from(format: LogFormat) -> Self {
+        match format {
+            LogFormat::Text => crate::log::LogFormat::Text,
+            LogFormat::Json => crate::log::LogFormat::Json,
+        }
+    }
 }
 
 /// The subcommands. Each one's flags are built only when it runs (`defer`): a container
@@ -172,19 +182,6 @@ pub struct LiveArgs {
     pub secret_id_file: Option<PathBuf>,
 }
 
-impl LiveArgs {
-    /// The settings the sources take.
-    pub fn settings(&self) -> crate::source::LiveSettings {
-        crate::source::LiveSettings {
-            token_file: self.token_file.clone(),
-            ca_files: self.ca_files.clone(),
-            role_id_file: self.role_id_file.clone(),
-            secret_id_file: self.secret_id_file.clone(),
-            no_refused_retry: false,
-        }
-    }
-}
-
 /// Taking the snapshot out of an image archive instead of a file.
 #[derive(Debug, Args)]
 pub struct ImageArgs {
@@ -275,7 +272,7 @@ pub struct VerifyArgs {
     pub json: bool,
 }
 
-/// How `recover` prints secrets.
+/// How `recover` prints secrets (the flag's values; `export::Format` renders them).
 #[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
 pub enum RecoverFormat {
     /// NAME=value lines, values as they are (refused for values with a newline).
@@ -286,6 +283,17 @@ pub enum RecoverFormat {
     Json,
     /// export NAME='value' lines for a POSIX shell.
     Shell,
+}
+
+impl From<RecoverFormat> for crate::export::Format {
+    fn from(format: RecoverFormat) -> Self {
+        match format {
+            RecoverFormat::Env => crate::export::Format::Env,
+            RecoverFormat::Dotenv => crate::export::Format::Dotenv,
+            RecoverFormat::Json => crate::export::Format::Json,
+            RecoverFormat::Shell => crate::export::Format::Shell,
+        }
+    }
 }
 
 /// Break-glass: open a snapshot with a key and print or write its secrets.

@@ -8,8 +8,20 @@ use std::fmt::Write as _;
 
 use zeroize::Zeroizing;
 
-use crate::cli::RecoverFormat;
 use crate::secret::Secrets;
+
+/// The text forms `recover` prints secrets in.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Format {
+    /// NAME=value lines, values as they are (refused for values with a newline).
+    Env,
+    /// NAME="value" lines with escapes; reads back as a `file:` source.
+    Dotenv,
+    /// One JSON object of strings.
+    Json,
+    /// export NAME='value' lines for a POSIX shell.
+    Shell,
+}
 
 /// A secret the chosen format cannot represent.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -46,7 +58,7 @@ fn is_dotenv_name(name: &str) -> bool {
 }
 
 /// Renders the secrets in a format, into a buffer that is wiped on drop.
-pub fn render(secrets: &Secrets, format: RecoverFormat) -> Result<Zeroizing<String>, ExportError> {
+pub fn render(secrets: &Secrets, format: Format) -> Result<Zeroizing<String>, ExportError> {
     // Sized once: escaping at most doubles a value, plus quotes, `export` and newlines.
     let capacity = 2 * secrets.byte_len() + 24 * secrets.len() + 4;
     let mut out = Zeroizing::new(String::with_capacity(capacity));
@@ -56,7 +68,7 @@ pub fn render(secrets: &Secrets, format: RecoverFormat) -> Result<Zeroizing<Stri
         reason,
     };
     match format {
-        RecoverFormat::Env => {
+        Format::Env => {
             for (name, value) in secrets.iter() {
                 if name.contains(['\n', '\r']) || value.expose().contains(['\n', '\r']) {
                     return Err(refuse(
@@ -68,7 +80,7 @@ pub fn render(secrets: &Secrets, format: RecoverFormat) -> Result<Zeroizing<Stri
                 let _ = writeln!(out, "{name}={}", value.expose());
             }
         }
-        RecoverFormat::Dotenv => {
+        Format::Dotenv => {
             for (name, value) in secrets.iter() {
                 if !is_dotenv_name(name) {
                     return Err(refuse(
@@ -92,7 +104,7 @@ pub fn render(secrets: &Secrets, format: RecoverFormat) -> Result<Zeroizing<Stri
                 out.push_str("\"\n");
             }
         }
-        RecoverFormat::Shell => {
+        Format::Shell => {
             for (name, value) in secrets.iter() {
                 if !is_shell_name(name) {
                     return Err(refuse(
@@ -108,7 +120,7 @@ pub fn render(secrets: &Secrets, format: RecoverFormat) -> Result<Zeroizing<Stri
                 out.push_str("'\n");
             }
         }
-        RecoverFormat::Json => {
+        Format::Json => {
             // A pretty object, one secret a line, written straight into the buffer.
             out.push('{');
             for (index, (name, value)) in secrets.iter().enumerate() {
@@ -177,9 +189,9 @@ mod tests {
     #[test]
     fn dotenv_and_json_read_back_exactly() {
         let secrets = tricky();
-        let dotenv = render(&secrets, RecoverFormat::Dotenv).unwrap();
+        let dotenv = render(&secrets, Format::Dotenv).unwrap();
         same(&secrets, &parse_dotenv(&dotenv, "t").unwrap());
-        let json = render(&secrets, RecoverFormat::Json).unwrap();
+        let json = render(&secrets, Format::Json).unwrap();
         same(&secrets, &parse_flat_json(json.as_bytes(), "t").unwrap());
     }
 
@@ -188,17 +200,17 @@ mod tests {
         let mut secrets = Secrets::new();
         secrets.insert("A".into(), SecretValue::new("it's".into()));
         assert_eq!(
-            render(&secrets, RecoverFormat::Shell).unwrap().as_str(),
+            render(&secrets, Format::Shell).unwrap().as_str(),
             "export A='it'\\''s'\n"
         );
     }
 
     #[test]
     fn env_refuses_line_breaks_by_name() {
-        let error = render(&tricky(), RecoverFormat::Env).unwrap_err();
+        let error = render(&tricky(), Format::Env).unwrap_err();
         assert_eq!(error.name, "MULTI");
         let mut bad_name = Secrets::new();
         bad_name.insert("not-shell".into(), SecretValue::new("x".into()));
-        assert!(render(&bad_name, RecoverFormat::Shell).is_err());
+        assert!(render(&bad_name, Format::Shell).is_err());
     }
 }

@@ -9,25 +9,28 @@
 //! - [`snapshot`]: the snapshot format v1 (sealing, opening, reading metadata with no key).
 //! - [`source`]: where secrets come from (`env:`, `file:`, and later the live services).
 //! - [`keys`]: recipients (public keys) and identities (private keys), and their fingerprints.
-//! - [`http`]: the one HTTP client of the live sources: deadline, retries, failure classes.
-//! - [`runtime`]: `run`, live first with the snapshot as fallback, then exec.
+//! - `http`: the one HTTP client of the live sources: deadline, retries, failure classes.
+//! - `runtime`: `run`, live first with the snapshot as fallback, then exec.
 //! - [`commands`]: one file per subcommand, over the parts above.
 //! - [`exit`]: the documented exit codes every error maps to.
 
 #![forbid(unsafe_code)]
 #![deny(missing_docs)]
 
-pub mod atomic_file;
+// The deliberate surface: `cli` and `commands` for the binary; `exit`, `image`, `keys`,
+// `secret`, `snapshot` and `source` for the tests, the fuzz targets and the benchmarks,
+// which drive the parsers and the format directly. The rest is private to the crate.
+mod atomic_file;
 pub mod cli;
 pub mod commands;
-pub mod duration;
+mod duration;
 pub mod exit;
-pub mod export;
-pub mod http;
+mod export;
+mod http;
 pub mod image;
 pub mod keys;
-pub mod log;
-pub mod runtime;
+mod log;
+mod runtime;
 pub mod secret;
 pub mod snapshot;
 pub mod source;

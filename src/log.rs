@@ -7,8 +7,16 @@ use std::time::SystemTime;
 
 use serde_json::{json, Map, Value};
 
-use crate::cli::LogFormat;
 use crate::duration::format_timestamp;
+
+/// The form of messages on stderr.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum LogFormat {
+    /// Human-readable lines.
+    Text,
+    /// One JSON object per line.
+    Json,
+}
 
 /// Where messages go, in the chosen form.
 #[derive(Clone, Copy, Debug)]

@@ -9,9 +9,9 @@ use serde_json::{json, Value};
 use crate::atomic_file::WriteError;
 use crate::exit::Exit;
 use crate::export::ExportError;
-use crate::http::FailureClass;
 use crate::image::ImageError;
 use crate::keys::KeyError;
+use crate::runtime::RunError;
 use crate::snapshot::{SnapshotError, Staleness};
 use crate::source::SourceError;
 
@@ -34,29 +34,10 @@ pub enum CommandError {
     Usage(String),
     /// Standard output cannot be written (a closed pipe).
     Stdout(io::Error),
-    /// `run`: the live fetch failed in a class that falls back, and the snapshot cannot
-    /// be used either.
-    NoFallback {
-        /// The class of the live failure.
-        class: FailureClass,
-        /// The live failure, in words.
-        live: String,
-        /// Why the snapshot cannot be used.
-        snapshot: Box<CommandError>,
-    },
     /// An image archive that cannot be read or lacks the snapshot.
     Image(ImageError),
-    /// `run`: the snapshot was made for another scope.
-    ScopeMismatch(String),
-    /// `run`: the secrets cannot be passed in the environment.
-    Environment(String),
-    /// `run`: the app cannot be executed.
-    Exec {
-        /// The command.
-        program: String,
-        /// Why not.
-        error: io::Error,
-    },
+    /// `run` did not start the app.
+    Run(RunError),
 }
 
 impl CommandError {
@@ -69,22 +50,8 @@ impl CommandError {
             CommandError::Write(_) | CommandError::Stdout(_) => Exit::Failure,
             CommandError::Stale(_) => Exit::SnapshotStale,
             CommandError::Export(_) | CommandError::Usage(_) => Exit::Usage,
-            // A snapshot refused for a reason of its own says so; one that could not even
-            // be tried (no key given) leaves "unavailable".
-            CommandError::NoFallback { snapshot, .. } => match snapshot.exit() {
-                Exit::SnapshotMissing
-                | Exit::SnapshotUnusable
-                | Exit::SnapshotStale
-                | Exit::SnapshotScope => snapshot.exit(),
-                _ => Exit::Unavailable,
-            },
-            CommandError::ScopeMismatch(_) => Exit::SnapshotScope,
             CommandError::Image(e) => e.exit(),
-            CommandError::Environment(_) => Exit::BadInput,
-            CommandError::Exec { error, .. } => match error.kind() {
-                io::ErrorKind::NotFound => Exit::CommandNotFound,
-                _ => Exit::NotExecutable,
-            },
+            CommandError::Run(e) => e.exit(),
         }
     }
 
@@ -100,42 +67,16 @@ impl CommandError {
             CommandError::Write(WriteError::Io { .. }) => {
                 Some("nothing was written and any existing file is unchanged".into())
             }
-            CommandError::Stale(Staleness::Expired { .. }) => Some(
-                "rebuild the image for a fresh snapshot; `lifeboat recover` still opens an expired one in an emergency".into(),
-            ),
-            CommandError::Stale(Staleness::TooOld { .. }) => {
-                Some("rebuild the image for a fresh snapshot, or allow an older one with --max-age".into())
-            }
-            CommandError::NoFallback { snapshot, .. } => snapshot.hint(),
-            CommandError::ScopeMismatch(_) => Some(
-                "rebuild the image for the scope run is configured for, or fix the configuration (LIFEBOAT_SOURCE, DOPPLER_PROJECT, DOPPLER_CONFIG)".into(),
-            ),
-            CommandError::Environment(_) => None,
+            CommandError::Stale(e) => Some(e.hint().into()),
             CommandError::Image(e) => e.hint().map(str::to_string),
-            CommandError::Exec { error, .. } => Some(match error.kind() {
-                io::ErrorKind::NotFound => "check the command after `--` and the PATH".into(),
-                _ => "check that the command is an executable file (mode +x, the right architecture)".into(),
-            }),
+            CommandError::Run(e) => e.hint(),
             CommandError::Export(_) | CommandError::Usage(_) | CommandError::Stdout(_) => None,
         }
     }
 
     /// A short machine name for the kind of failure (`--json` output, JSON logs).
     pub fn kind(&self) -> &'static str {
-        match self.exit() {
-            Exit::Usage => "usage",
-            Exit::BadInput => "bad-input",
-            Exit::SnapshotMissing => "snapshot-missing",
-            Exit::SnapshotUnusable => "snapshot-unusable",
-            Exit::SnapshotStale => "snapshot-stale",
-            Exit::SnapshotScope => "snapshot-scope",
-            Exit::Denied => "denied",
-            Exit::NotFound => "not-found",
-            Exit::Unavailable => "unavailable",
-            Exit::CommandNotFound => "command-not-found",
-            Exit::NotExecutable => "not-executable",
-            _ => "failure",
-        }
+        self.exit().name()
     }
 
     /// The error as JSON fields.
@@ -160,21 +101,8 @@ impl fmt::Display for CommandError {
             CommandError::Export(e) => e.fmt(f),
             CommandError::Usage(message) => f.write_str(message),
             CommandError::Stdout(e) => write!(f, "cannot write to standard output: {e}"),
-            CommandError::NoFallback { live, snapshot, .. } => {
-                write!(
-                    f,
-                    "the live fetch failed ({live}), and the snapshot cannot be used: {snapshot}"
-                )
-            }
-            CommandError::ScopeMismatch(reason) => {
-                write!(f, "the snapshot is for another scope: {reason}")
-            }
-            CommandError::Environment(reason) => f.write_str(reason),
             CommandError::Image(e) => e.fmt(f),
-            CommandError::Exec { program, error } => match error.kind() {
-                io::ErrorKind::NotFound => write!(f, "command not found: {program}"),
-                _ => write!(f, "cannot execute {program}: {error}"),
-            },
+            CommandError::Run(e) => e.fmt(f),
         }
     }
 }
@@ -196,5 +124,6 @@ from_layer!(
     Write(WriteError),
     Stale(Staleness),
     Export(ExportError),
-    Image(ImageError)
+    Image(ImageError),
+    Run(RunError)
 );

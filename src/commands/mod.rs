@@ -1,32 +1,65 @@
-//! One file per subcommand. Each takes its parsed arguments and the log, does its job
-//! through the library's layers, and returns a [`CommandError`] that knows its exit code.
+//! One file per subcommand. Each turns its parsed arguments into what the library's
+//! layers take, does its job through them, and returns a [`CommandError`] that knows its
+//! exit code. [`main`] is the whole binary: parse, run, report, exit.
 
 mod error;
-mod identities;
 mod inspect;
 mod keygen;
 mod recover;
+mod run;
 mod snapshot;
 mod snapshot_input;
 mod stdout;
 mod verify;
 
 pub use error::CommandError;
-pub use identities::load_identities;
 pub use inspect::{inspect_json, inspect_text};
 
-use crate::cli::{Cli, Command};
-use crate::log::Log;
+use std::process::ExitCode;
 
-/// Runs a parsed command line.
-pub fn execute(cli: Cli, log: &Log) -> Result<(), CommandError> {
-    match cli.command {
+use crate::cli::{Cli, Command, LiveArgs};
+use crate::log::{Level, Log};
+use crate::source::LiveSettings;
+
+/// Runs a parsed command line, reports a failure on stderr, and gives the exit status.
+pub fn main(cli: Cli) -> ExitCode {
+    let log = Log::new(cli.log_format.into());
+    match execute(cli.command, &log) {
+        Ok(()) => ExitCode::SUCCESS,
+        Err(error) => {
+            log.event(Level::Error, "error", &error.to_string(), error.to_json());
+            if let (Some(hint), false) = (error.hint(), log.is_json()) {
+                log.event(
+                    Level::Info,
+                    "hint",
+                    &format!("hint: {hint}"),
+                    serde_json::Value::Null,
+                );
+            }
+            ExitCode::from(error.exit().code())
+        }
+    }
+}
+
+fn execute(command: Command, log: &Log) -> Result<(), CommandError> {
+    match command {
         Command::Keygen(args) => keygen::execute(args, log),
         Command::Snapshot(args) => snapshot::execute(args, log),
         Command::Inspect(args) => inspect::execute(args),
         Command::Verify(args) => verify::execute(args),
         Command::Recover(args) => recover::execute(args, log),
         // `run` returns only when the app could not be started.
-        Command::Run(args) => Err(crate::runtime::run(args, log)),
+        Command::Run(args) => run::execute(args, log),
+    }
+}
+
+/// The live sources' settings from their flags.
+fn live_settings(args: &LiveArgs) -> LiveSettings {
+    LiveSettings {
+        token_file: args.token_file.clone(),
+        ca_files: args.ca_files.clone(),
+        role_id_file: args.role_id_file.clone(),
+        secret_id_file: args.secret_id_file.clone(),
+        no_refused_retry: false,
     }
 }

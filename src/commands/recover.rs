@@ -8,17 +8,18 @@ use std::time::SystemTime;
 use serde_json::json;
 
 use super::snapshot_input::read_snapshot;
-use super::{identities, stdout, CommandError};
+use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::RecoverArgs;
 use crate::duration::format_timestamp;
 use crate::export::render;
+use crate::keys::load_identities;
 use crate::log::Log;
 use crate::snapshot::{check_freshness, check_pin, open};
 
 /// Runs `recover`.
 pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
-    let keys = identities::load_identities(&args.identities.identity_files)?;
+    let keys = load_identities(&args.identities.identity_files)?;
     if let Some(path) = &args.output {
         if !args.force && path.symlink_metadata().is_ok() {
             return Err(atomic_file::WriteError::Exists(path.clone()).into());
@@ -37,7 +38,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             json!({"snapshot_id": metadata.id, "expires_at": metadata.expires_at}),
         );
     }
-    let rendered = render(&opened.secrets, args.format)?;
+    let rendered = render(&opened.secrets, args.format.into())?;
 
     let key = &keys[opened.opened_with];
     let user = who_is_recovering();

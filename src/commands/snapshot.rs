@@ -23,7 +23,7 @@ use crate::source::SourceSpec;
 pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     let spec = SourceSpec::parse(&args.source)?;
     let recipients = collect_recipients(&args)?;
-    let source = spec.into_source(&args.live.settings())?;
+    let source = spec.into_source(&super::live_settings(&args.live))?;
     let started = Instant::now();
     let fetched = source.fetch(Deadline::after(args.timeout))?;
     let fetch_ms = started.elapsed().as_millis();

@@ -6,9 +6,10 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use super::{identities, stdout, CommandError};
+use super::{stdout, CommandError};
 use crate::cli::VerifyArgs;
 use crate::duration::describe;
+use crate::keys::load_identities;
 use crate::snapshot::{check_freshness, check_pin, open, SnapshotFile};
 
 /// Runs `verify`.
@@ -29,7 +30,7 @@ pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
 }
 
 fn check(args: VerifyArgs) -> Result<String, CommandError> {
-    let keys = identities::load_identities(&args.identities.identity_files)?;
+    let keys = load_identities(&args.identities.identity_files)?;
     let file = SnapshotFile::read(&args.file)?;
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
     let opened = open(&file.bytes, &keys)?;

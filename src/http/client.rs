@@ -1,13 +1,19 @@
 //! The HTTP client: one request, retried under one total deadline, classified.
+//!
+//! The deadline is a promise: nothing here may outlive it. Every attempt runs under
+//! `timeout_at`, and the I/O runtime is shut down without waiting when the client is
+//! dropped, because a DNS lookup runs on a blocking thread that no timeout can stop (a
+//! resolver that never answers would otherwise hold the start for its own 10 to 30 s).
 
-use std::future::Future;
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use zeroize::Zeroizing;
 
-use super::retry::{parse_retry_after, Retry};
+use super::proxy::{proxy_for, ProxyChoice};
+use super::retry::{parse_retry_after, Retry, MAX_REQUESTS};
 use super::{Deadline, FailureClass, FetchError, RetryPolicy, Trust};
 
 /// The most a response body may hold. 100,000 secrets fit in a few MiB.
@@ -62,15 +68,48 @@ struct Failure {
     class: FailureClass,
     reason: String,
     retry: Retry,
+    hint: Option<&'static str>,
 }
+
+impl Failure {
+    fn new(class: FailureClass, reason: String, retry: Retry) -> Self {
+        Failure {
+            class,
+            reason,
+            retry,
+            hint: None,
+        }
+    }
+}
+
+/// What to do about a proxy that wants credentials.
+const PROXY_AUTH_HINT: &str = "give the proxy's credentials in its address (http://USER:PASSWORD@HOST:PORT), or exempt the service with NO_PROXY";
+
+/// What to do about a redirect to another origin, which is most often a Vault HA standby.
+const REDIRECT_HINT: &str = "lifeboat sends credentials only to the address it was given, so it does not follow redirects elsewhere; a Vault or OpenBao HA standby answers 307 with the active node's address: point VAULT_ADDR at the active node or at a load balancer that forwards to it";
 
 /// The client every live source uses.
 pub struct HttpClient {
     client: reqwest::Client,
-    runtime: tokio::runtime::Runtime,
+    /// Always `Some` until dropped (see `Drop`).
+    runtime: Option<tokio::runtime::Runtime>,
     policy: RetryPolicy,
     /// Secret strings to scrub from any server text quoted in a reason.
     scrub: Vec<Zeroizing<String>>,
+    /// Requests sent so far, against [`MAX_REQUESTS`].
+    sent: AtomicU32,
+    /// The proxy variable in use, for messages.
+    proxy: Option<&'static str>,
+}
+
+impl Drop for HttpClient {
+    /// Never waits for the runtime's threads: a lookup stuck in the resolver stays stuck
+    /// on its own thread, and the process goes on (to `exec`, or to exit) without it.
+    fn drop(&mut self) {
+        if let Some(runtime) = self.runtime.take() {
+            runtime.shutdown_background();
+        }
+    }
 }
 
 fn config_error(what: &str) -> impl Fn(reqwest::Error) -> FetchError + '_ {
@@ -78,10 +117,24 @@ fn config_error(what: &str) -> impl Fn(reqwest::Error) -> FetchError + '_ {
 }
 
 impl HttpClient {
-    /// A client trusting `trust`, for URLs of the given schemes.
-    pub fn new(trust: &Trust, needs_tls: bool) -> Result<Self, FetchError> {
+    /// A client for the service at `address` (and its own origin only), trusting
+    /// `trust`, through the proxy the environment names for it.
+    pub fn new(address: &Url, trust: &Trust) -> Result<Self, FetchError> {
+        let proxy = proxy_for(address, |name| std::env::var(name).ok())?;
+        let needs_tls = address.scheme() == "https"
+            || proxy.as_ref().is_some_and(|p| p.url.scheme() == "https");
         let tls = trust.client_config(needs_tls)?;
-        let client = reqwest::Client::builder()
+        // The library's own reading of the proxy variables is off: lifeboat chose above.
+        let mut builder = reqwest::Client::builder().no_proxy();
+        if let Some(ProxyChoice { url, variable }) = &proxy {
+            let proxy = reqwest::Proxy::all(url.as_str()).map_err(|_| {
+                FetchError::Config(format!(
+                    "{variable} is not a proxy address lifeboat can use"
+                ))
+            })?;
+            builder = builder.proxy(proxy);
+        }
+        let client = builder
             .tls_backend_preconfigured(tls)
             .user_agent(concat!("lifeboat/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
@@ -105,9 +158,11 @@ impl HttpClient {
             .map_err(|e| FetchError::Config(format!("cannot start the I/O runtime: {e}")))?;
         Ok(HttpClient {
             client,
-            runtime,
+            runtime: Some(runtime),
             policy: RetryPolicy::default(),
             scrub: Vec::new(),
+            sent: AtomicU32::new(0),
+            proxy: proxy.map(|p| p.variable),
         })
     }
 
@@ -125,24 +180,22 @@ impl HttpClient {
     }
 
     /// Sends `request` until it succeeds, fails for good, or the deadline passes, and
-    /// returns the body of the successful response.
+    /// returns the body of the successful response. A header HTTP cannot carry is
+    /// lifeboat's configuration, refused before anything is sent.
     pub fn fetch(
         &self,
         request: &Request,
         deadline: Deadline,
     ) -> Result<Zeroizing<Vec<u8>>, FetchError> {
-        self.runtime
-            .block_on(self.fetch_with_retries(request, deadline))
-    }
-
-    /// Runs a future on the client's runtime (for sources that chain requests).
-    pub fn block_on<F: Future>(&self, future: F) -> F::Output {
-        self.runtime.block_on(future)
+        let headers = request_headers(request)?;
+        let runtime = self.runtime.as_ref().expect("the runtime lives until drop");
+        runtime.block_on(self.fetch_with_retries(request, &headers, deadline))
     }
 
     async fn fetch_with_retries(
         &self,
         request: &Request,
+        headers: &HeaderMap,
         deadline: Deadline,
     ) -> Result<Zeroizing<Vec<u8>>, FetchError> {
         let mut attempt = 0u32;
@@ -150,8 +203,12 @@ impl HttpClient {
         let mut previous: Option<(FailureClass, String)> = None;
         loop {
             attempt += 1;
-            let outcome =
-                tokio::time::timeout_at(deadline.instant().into(), self.attempt(request)).await;
+            self.sent.fetch_add(1, Ordering::Relaxed);
+            let outcome = tokio::time::timeout_at(
+                deadline.instant().into(),
+                self.attempt(request, headers.clone()),
+            )
+            .await;
             let failure = match outcome {
                 Ok(Ok(body)) => return Ok(body),
                 Ok(Err(failure)) => failure,
@@ -166,15 +223,19 @@ impl HttpClient {
                             ),
                         ))
                     }
-                    None => Failure {
-                        class: FailureClass::Unreachable,
-                        reason: format!(
+                    None => Failure::new(
+                        FailureClass::Unreachable,
+                        format!(
                             "no complete answer within the deadline of {} ms",
                             deadline.total().as_millis()
                         ),
-                        retry: Retry::No,
-                    },
+                        Retry::No,
+                    ),
                 },
+            };
+            let asked = match failure.retry {
+                Retry::Backoff { after } => after,
+                _ => None,
             };
             let wait = match failure.retry {
                 Retry::No => None,
@@ -183,49 +244,51 @@ impl HttpClient {
                     self.policy.refused_retry
                 }
                 Retry::Once => None,
-                Retry::Backoff { after: Some(after) } => Some(after),
-                Retry::Backoff { after: None } => Some(self.policy.backoff(attempt)),
+                Retry::Backoff { after } => Some(self.policy.wait(attempt, after)),
             };
             let reason = if attempt > 1 {
                 format!("{} (after {attempt} attempts)", failure.reason)
             } else {
                 failure.reason.clone()
             };
+            let give_up = |reason: String| {
+                Err(FetchError::Service {
+                    class: failure.class,
+                    reason,
+                    hint: failure.hint,
+                })
+            };
+            let spent = self.sent.load(Ordering::Relaxed) >= MAX_REQUESTS;
             match wait {
+                Some(_) if spent => {
+                    return give_up(format!(
+                        "{reason}; gave up after {MAX_REQUESTS} requests, the most one fetch sends"
+                    ))
+                }
                 Some(wait) if wait < deadline.remaining() => {
                     previous = Some((failure.class, failure.reason));
                     tokio::time::sleep(wait).await
                 }
-                Some(wait) if matches!(failure.retry, Retry::Backoff { after: Some(_) }) => {
-                    return Err(FetchError::service(
-                        failure.class,
-                        format!(
-                            "{reason}; the server asked to retry after {} s, past the deadline",
-                            wait.as_secs()
-                        ),
+                Some(_) if asked.is_some_and(|after| after >= deadline.remaining()) => {
+                    return give_up(format!(
+                        "{reason}; the server asked to retry after {} s, past the deadline",
+                        asked.unwrap_or_default().as_secs()
                     ))
                 }
-                _ => return Err(FetchError::service(failure.class, reason)),
+                _ => return give_up(reason),
             }
         }
     }
 
-    async fn attempt(&self, request: &Request) -> Result<Zeroizing<Vec<u8>>, Failure> {
+    async fn attempt(
+        &self,
+        request: &Request,
+        headers: HeaderMap,
+    ) -> Result<Zeroizing<Vec<u8>>, Failure> {
         let method = match request.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
-        let mut headers = HeaderMap::new();
-        headers.insert("accept", HeaderValue::from_static("application/json"));
-        for (name, value, secret) in &request.headers {
-            let mut header = HeaderValue::from_str(value).map_err(|_| Failure {
-                class: FailureClass::Unreachable,
-                reason: format!("the {name} header holds characters HTTP cannot carry"),
-                retry: Retry::No,
-            })?;
-            header.set_sensitive(*secret);
-            headers.insert(HeaderName::from_static(name), header);
-        }
         let mut builder = self
             .client
             .request(method, request.url.clone())
@@ -235,7 +298,10 @@ impl HttpClient {
                 .header("content-type", "application/json")
                 .body(body.to_vec());
         }
-        let mut response = builder.send().await.map_err(transport_failure)?;
+        let mut response = builder
+            .send()
+            .await
+            .map_err(|e| transport_failure(e, self.proxy))?;
         let status = response.status();
         if status.is_success() {
             return read_body(&mut response).await;
@@ -253,39 +319,50 @@ impl HttpClient {
         let body = read_body(&mut response).await.unwrap_or_default();
         let said = self.server_message(&body);
         let http = format!("HTTP {}{said}", status_text(status));
-        let (class, retry) = match status.as_u16() {
-            401 | 403 => (FailureClass::Denied, Retry::No),
-            404 => (FailureClass::NotFound, Retry::No),
-            429 => (
-                FailureClass::ServerError,
-                Retry::Backoff { after: retry_after },
-            ),
-            500..=599 => (
-                FailureClass::ServerError,
-                Retry::Backoff { after: retry_after },
-            ),
+        let backoff = Retry::Backoff { after: retry_after };
+        let failure = match status.as_u16() {
+            401 | 403 => Failure::new(FailureClass::Denied, http, Retry::No),
+            407 => Failure {
+                hint: Some(PROXY_AUTH_HINT),
+                ..Failure::new(
+                    FailureClass::Denied,
+                    format!(
+                        "{http}: the proxy ({}) wants credentials",
+                        self.proxy.unwrap_or("a proxy on the way")
+                    ),
+                    Retry::No,
+                )
+            },
+            404 | 410 => Failure::new(FailureClass::NotFound, http, Retry::No),
+            // A load balancer's timeout, "too early" and "too many requests" pass.
+            408 | 425 | 429 | 500..=599 => Failure::new(FailureClass::ServerError, http, backoff),
             300..=399 => {
                 let target = location
                     .and_then(|l| request.url.join(&l).ok())
                     .map(|u| u.origin().ascii_serialization())
                     .unwrap_or_else(|| "elsewhere".into());
-                return Err(Failure {
-                    class: FailureClass::BadResponse,
-                    reason: format!(
-                        "{http}: a redirect to {target}, not followed (credentials go only to {})",
-                        request.url.origin().ascii_serialization()
-                    ),
-                    retry: Retry::No,
-                });
+                Failure {
+                    hint: Some(REDIRECT_HINT),
+                    ..Failure::new(
+                        FailureClass::BadResponse,
+                        format!(
+                            "{http}: a redirect to {target}, not followed (credentials go only to {})",
+                            request.url.origin().ascii_serialization()
+                        ),
+                        Retry::No,
+                    )
+                }
             }
-            400..=499 => (FailureClass::NotFound, Retry::No),
-            _ => (FailureClass::BadResponse, Retry::No),
+            // Any other 4xx: the service refuses the request as lifeboat was configured
+            // to make it, which waiting will not change.
+            400..=499 => Failure::new(
+                FailureClass::NotFound,
+                format!("{http}: the service refuses the request as configured"),
+                Retry::No,
+            ),
+            _ => Failure::new(FailureClass::BadResponse, http, Retry::No),
         };
-        Err(Failure {
-            class,
-            reason: http,
-            retry,
-        })
+        Err(failure)
     }
 
     /// What an error body says (Doppler's `messages`, Vault's `errors`), short, with any
@@ -319,6 +396,26 @@ impl HttpClient {
     }
 }
 
+/// The headers of `request`, checked: a value HTTP cannot carry (a control character, a
+/// stray newline in a token) is a configuration error, never sent and never quoted.
+fn request_headers(request: &Request) -> Result<HeaderMap, FetchError> {
+    let mut headers = HeaderMap::new();
+    headers.insert("accept", HeaderValue::from_static("application/json"));
+    for (name, value, secret) in &request.headers {
+        let mut header = HeaderValue::from_str(value)
+            .ok()
+            .filter(|_| value.is_ascii())
+            .ok_or_else(|| {
+                FetchError::Config(format!(
+                    "the {name} header would hold a control character or non-ASCII text, which HTTP cannot carry; check the value it comes from"
+                ))
+            })?;
+        header.set_sensitive(*secret);
+        headers.insert(HeaderName::from_static(name), header);
+    }
+    Ok(headers)
+}
+
 fn status_text(status: StatusCode) -> String {
     match status.canonical_reason() {
         Some(reason) => format!("{} {reason}", status.as_u16()),
@@ -327,20 +424,26 @@ fn status_text(status: StatusCode) -> String {
 }
 
 async fn read_body(response: &mut reqwest::Response) -> Result<Zeroizing<Vec<u8>>, Failure> {
-    let too_large = || Failure {
-        class: FailureClass::BadResponse,
-        reason: format!(
-            "the response is larger than {} MiB",
-            MAX_RESPONSE_BYTES >> 20
-        ),
-        retry: Retry::No,
+    let too_large = || {
+        Failure::new(
+            FailureClass::BadResponse,
+            format!(
+                "the response is larger than {} MiB",
+                MAX_RESPONSE_BYTES >> 20
+            ),
+            Retry::No,
+        )
     };
     let expected = response.content_length().unwrap_or(0) as usize;
     if expected > MAX_RESPONSE_BYTES {
         return Err(too_large());
     }
     let mut body = Zeroizing::new(Vec::with_capacity(expected));
-    while let Some(chunk) = response.chunk().await.map_err(transport_failure)? {
+    while let Some(chunk) = response
+        .chunk()
+        .await
+        .map_err(|e| transport_failure(e, None))?
+    {
         if body.len() + chunk.len() > MAX_RESPONSE_BYTES {
             return Err(too_large());
         }
@@ -355,8 +458,9 @@ async fn read_body(response: &mut reqwest::Response) -> Result<Zeroizing<Vec<u8>
     Ok(body)
 }
 
-/// Names a transport failure by walking the error's causes.
-fn transport_failure(error: reqwest::Error) -> Failure {
+/// Names a transport failure by walking the error's causes. `proxy` is the variable of
+/// the proxy in use, if any.
+fn transport_failure(error: reqwest::Error, proxy: Option<&'static str>) -> Failure {
     let mut retry = Retry::Backoff { after: None };
     let mut reason = None;
     let mut source: Option<&(dyn std::error::Error + 'static)> = Some(&error);
@@ -389,14 +493,29 @@ fn transport_failure(error: reqwest::Error) -> Failure {
         // headers, a garbled status line): asking again gets the same answer.
         if let Some(http) = cause.downcast_ref::<hyper::Error>() {
             if http.is_parse() || http.is_parse_status() {
-                return Failure {
-                    class: FailureClass::BadResponse,
-                    reason: format!("the answer is not valid HTTP ({http})"),
-                    retry: Retry::No,
-                };
+                return Failure::new(
+                    FailureClass::BadResponse,
+                    format!("the answer is not valid HTTP ({http})"),
+                    Retry::No,
+                );
             }
         }
         let text = cause.to_string();
+        // The proxy answered the CONNECT with 407: lifeboat's configuration, not an
+        // outage, so it must not become a silent fallback.
+        if text.contains("proxy authorization required") {
+            return Failure {
+                hint: Some(PROXY_AUTH_HINT),
+                ..Failure::new(
+                    FailureClass::Denied,
+                    format!(
+                        "HTTP 407 Proxy Authentication Required: the proxy ({}) wants credentials",
+                        proxy.unwrap_or("a proxy on the way")
+                    ),
+                    Retry::No,
+                )
+            };
+        }
         if reason.is_none()
             && (text.contains("dns error") || text.contains("failed to lookup address"))
         {
@@ -424,11 +543,7 @@ fn transport_failure(error: reqwest::Error) -> Failure {
             format!("the connection failed ({})", root_cause(&error))
         }
     });
-    Failure {
-        class: FailureClass::Unreachable,
-        reason,
-        retry,
-    }
+    Failure::new(FailureClass::Unreachable, reason, retry)
 }
 
 fn root_cause(error: &(dyn std::error::Error + 'static)) -> String {

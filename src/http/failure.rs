@@ -12,14 +12,15 @@ use crate::exit::Exit;
 pub enum FailureClass {
     /// Connection refused or reset, DNS failure, TLS failure, connect or total timeout.
     Unreachable,
-    /// HTTP 5xx or 429.
+    /// HTTP 5xx, 408, 425 or 429: the service is busy or failing, and may recover.
     ServerError,
     /// A success status with a body that is not what the provider promises, or a redirect
     /// that is not followed.
     BadResponse,
-    /// HTTP 401 or 403.
+    /// HTTP 401 or 403, or a proxy's 407.
     Denied,
-    /// HTTP 404, or another 4xx: an unknown project, config or path.
+    /// HTTP 404 or 410, or another 4xx: an unknown project, config or path, or a request
+    /// the service refuses as configured.
     NotFound,
 }
 
@@ -62,6 +63,9 @@ pub enum FetchError {
         class: FailureClass,
         /// What happened (connection refused, HTTP 503, body is not a JSON object, …).
         reason: String,
+        /// What to do, where the failure itself says more than its class (a proxy that
+        /// wants credentials, a Vault standby's redirect).
+        hint: Option<&'static str>,
     },
     /// lifeboat is configured wrong: a bad URL, a missing token.
     Config(String),
@@ -80,6 +84,15 @@ impl FetchError {
         FetchError::Service {
             class,
             reason: reason.into(),
+            hint: None,
+        }
+    }
+
+    /// The advice this failure carries of its own, if any.
+    pub fn hint(&self) -> Option<&'static str> {
+        match self {
+            FetchError::Service { hint, .. } => *hint,
+            _ => None,
         }
     }
 
@@ -104,7 +117,7 @@ impl FetchError {
 impl fmt::Display for FetchError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            FetchError::Service { class, reason } => write!(f, "{class}: {reason}"),
+            FetchError::Service { class, reason, .. } => write!(f, "{class}: {reason}"),
             FetchError::Config(reason) => f.write_str(reason),
             FetchError::Unreadable { path, source } => {
                 write!(f, "cannot read {}: {source}", path.display())

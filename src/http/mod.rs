@@ -7,6 +7,7 @@
 mod client;
 mod deadline;
 mod failure;
+mod proxy;
 mod retry;
 mod trust;
 

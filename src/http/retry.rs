@@ -2,8 +2,18 @@
 //! restarting service), with jittered exponential backoff, and never past the deadline.
 //! A refused connection gets at most one very short retry: a service that is down should
 //! not hold up a start that could fall back at once.
+//!
+//! A fleet starts thousands of these at once, so the budget is what a struggling service
+//! can live with: a server's `Retry-After` can lengthen a wait but never shorten it below
+//! the backoff (a load balancer answering `Retry-After: 0` to everything must not turn
+//! each start into a storm), and one fetch sends at most [`MAX_REQUESTS`] requests, all
+//! its retries and chained requests (a Vault login, then the read) together.
 
 use std::time::Duration;
+
+/// The most requests one fetch sends, whatever the deadline: `run` (5 s by default) and
+/// `snapshot` (30 s) alike. Within 3 s the backoff alone allows at most 7.
+pub const MAX_REQUESTS: u32 = 10;
 
 /// Backoff settings.
 #[derive(Clone, Copy, Debug)]
@@ -43,6 +53,15 @@ pub enum Retry {
 }
 
 impl RetryPolicy {
+    /// The wait before attempt `attempt + 1` when the server asked for `after`: the
+    /// jittered backoff, or the server's wait if that is longer.
+    pub fn wait(&self, attempt: u32, after: Option<Duration>) -> Duration {
+        let backoff = self.backoff(attempt);
+        after.map_or(backoff, |after| after.max(backoff))
+    }
+}
+
+impl RetryPolicy {
     /// The wait before attempt `attempt + 1` (counting from 1): full jitter over an
     /// exponentially growing window, so many containers starting at once spread out.
     pub fn backoff(&self, attempt: u32) -> Duration {
@@ -58,11 +77,15 @@ impl RetryPolicy {
     }
 }
 
-/// Reads a Retry-After header: delta-seconds or an HTTP date.
+/// Reads a Retry-After header: delta-seconds or an HTTP date. A date in the past is zero
+/// (the backoff still applies); a number too large for a `u64` is the longest wait there
+/// is; a negative number or anything else is no request at all.
 pub fn parse_retry_after(value: &str) -> Option<Duration> {
     let value = value.trim();
-    if let Ok(seconds) = value.parse::<u64>() {
-        return Some(Duration::from_secs(seconds));
+    if !value.is_empty() && value.bytes().all(|b| b.is_ascii_digit()) {
+        return Some(Duration::from_secs(
+            value.parse::<u64>().unwrap_or(u64::MAX),
+        ));
     }
     let at = httpdate::parse_http_date(value).ok()?;
     Some(
@@ -94,5 +117,50 @@ mod tests {
             Some(Duration::ZERO)
         );
         assert_eq!(parse_retry_after("soon"), None);
+        assert_eq!(parse_retry_after("-5"), None);
+        assert_eq!(parse_retry_after(""), None);
+        assert_eq!(
+            parse_retry_after("99999999999999999999999"),
+            Some(Duration::from_secs(u64::MAX))
+        );
+    }
+
+    #[test]
+    fn retry_after_lengthens_a_wait_but_never_shortens_it() {
+        let policy = RetryPolicy::default();
+        for attempt in 1..8 {
+            let floor = policy
+                .base
+                .saturating_mul(1 << (attempt - 1))
+                .min(policy.max)
+                / 2;
+            assert!(policy.wait(attempt, Some(Duration::ZERO)) >= floor);
+            assert!(policy.wait(attempt, None) >= floor);
+            assert_eq!(
+                policy.wait(attempt, Some(Duration::from_secs(60))),
+                Duration::from_secs(60)
+            );
+        }
+    }
+
+    /// The most attempts the backoff allows within 3 s, at its shortest waits: the
+    /// number the README documents for `run`.
+    #[test]
+    fn three_seconds_allow_at_most_seven_attempts() {
+        let policy = RetryPolicy::default();
+        let (mut elapsed, mut attempts) = (Duration::ZERO, 1);
+        loop {
+            let window = policy
+                .base
+                .saturating_mul(1 << (attempts - 1))
+                .min(policy.max);
+            elapsed += window / 2;
+            if elapsed >= Duration::from_secs(3) {
+                break;
+            }
+            attempts += 1;
+        }
+        assert_eq!(attempts, 7);
+        assert!(attempts <= MAX_REQUESTS);
     }
 }

@@ -24,6 +24,8 @@ pub enum KeyError {
         /// The operating system's error.
         source: io::Error,
     },
+    /// No identity was given at all.
+    NoKey,
     /// An identity file holds no key lifeboat can use.
     BadIdentity {
         /// Where it came from (a path, or `LIFEBOAT_IDENTITY`).
@@ -37,7 +39,7 @@ impl KeyError {
     /// The exit code for this error.
     pub fn exit(&self) -> Exit {
         match self {
-            KeyError::BadRecipient { .. } => Exit::Usage,
+            KeyError::BadRecipient { .. } | KeyError::NoKey => Exit::Usage,
             KeyError::Unreadable { .. } | KeyError::BadIdentity { .. } => Exit::BadInput,
         }
     }
@@ -48,7 +50,7 @@ impl KeyError {
             KeyError::BadRecipient { .. } => Some(
                 "recipients are age X25519 keys (age1…) or OpenSSH public keys (ssh-ed25519 …, ssh-rsa …), optionally labelled as LABEL=KEY",
             ),
-            KeyError::Unreadable { .. } => None,
+            KeyError::Unreadable { .. } | KeyError::NoKey => None,
             KeyError::BadIdentity { .. } => Some(
                 "-i takes an age identity file (AGE-SECRET-KEY-1…, as written by lifeboat keygen or age-keygen) or an unencrypted OpenSSH private key",
             ),
@@ -68,6 +70,9 @@ impl fmt::Display for KeyError {
             KeyError::BadIdentity { origin, reason } => {
                 write!(f, "no usable key in {origin}: {reason}")
             }
+            KeyError::NoKey => f.write_str(
+                "no key given: use -i IDENTITY (or set LIFEBOAT_IDENTITY_FILE, or LIFEBOAT_IDENTITY to the key text)",
+            ),
         }
     }
 }

@@ -4,10 +4,12 @@
 
 mod error;
 mod fingerprint;
+mod identities;
 mod identity;
 mod recipient;
 
 pub use error::KeyError;
 pub use fingerprint::{Fingerprint, KeyKind};
+pub use identities::{load_identities, IDENTITY_TEXT_VAR};
 pub use identity::{generate_x25519, load_identity_file, parse_identities, Identity};
 pub use recipient::{parse_recipient, read_recipients_file, Recipient};

@@ -1,66 +1,70 @@
 //! `lifeboat run`: the entrypoint wrapper. Live secrets first, under one deadline, with
-//! the snapshot opened in parallel; on a failure whose class the policy allows, the
-//! snapshot; then `execve` of the app. This is where a 503 becomes a fallback.
+//! the snapshot opened in parallel; then one decision ([`decide`]) between the live
+//! secrets, the snapshot and failure; then `execve` of the app.
+//!
+//! The runtime takes a plain [`RunPlan`] and returns its own [`RunError`]; it knows
+//! nothing of the command line.
 
 mod child_env;
+mod decision;
+mod error;
 mod exec;
 mod hygiene;
+mod plan;
 mod policy;
 mod scope_check;
+mod signals;
 
-pub use child_env::{build_child_env, ChildEnv, EnvOptions, CREDENTIAL_VARS, MAX_ENV_STRING};
+pub use child_env::EnvOptions;
+pub use decision::{decide, Backup, Decision, Live};
+pub use error::{RunError, SnapshotProblem};
+pub use plan::{RunPlan, SnapshotPlan, Start};
 pub use policy::{FallbackPolicy, DEFAULT_FALLBACK_ON};
-pub use scope_check::{check_scope, ScopeCheck};
 
-use std::path::PathBuf;
 use std::thread::JoinHandle;
 use std::time::{Instant, SystemTime};
 
 use serde_json::json;
 
-use crate::cli::RunArgs;
-use crate::commands::{load_identities, CommandError};
 use crate::duration::describe;
-use crate::http::{Deadline, FetchError};
+use crate::http::{Deadline, FailureClass};
+use crate::keys::load_identities;
 use crate::log::Log;
 use crate::secret::Secrets;
-use crate::snapshot::{check_freshness, check_pin, open, Opened, Pin, SnapshotFile};
-use crate::source::{LiveSettings, Scope, SourceError, SourceSpec};
+use crate::snapshot::{check_freshness, check_pin, open, Opened, SnapshotFile};
+use crate::source::{Scope, SourceError};
+use child_env::build_child_env;
+use scope_check::{check_scope, ScopeCheck};
 
 /// The snapshot, opened on its own thread while the live fetch runs.
-type SnapshotJob = JoinHandle<Result<Opened, CommandError>>;
+type SnapshotJob = JoinHandle<Result<Opened, SnapshotProblem>>;
 
-fn open_snapshot(
-    path: &std::path::Path,
-    identity_files: &[PathBuf],
-    pin: Option<&Pin>,
-) -> Result<Opened, CommandError> {
-    let identities = load_identities(identity_files)?;
-    let file = SnapshotFile::read(path)?;
-    check_pin(&file, pin)?;
+fn open_snapshot(plan: &SnapshotPlan) -> Result<Opened, SnapshotProblem> {
+    let identities = load_identities(&plan.identity_files)?;
+    let file = SnapshotFile::read(&plan.path)?;
+    check_pin(&file, plan.pin.as_ref())?;
     Ok(open(&file.bytes, &identities)?)
 }
 
-fn open_in_background(args: &RunArgs) -> SnapshotJob {
-    let path: PathBuf = args.snapshot.clone();
-    let identity_files = args.identities.identity_files.clone();
-    let pin = args.pin.expect_sha256.clone();
-    std::thread::spawn(move || open_snapshot(&path, &identity_files, pin.as_ref()))
+fn open_in_background(plan: &SnapshotPlan) -> SnapshotJob {
+    let plan = plan.clone();
+    std::thread::spawn(move || open_snapshot(&plan))
 }
 
 /// The snapshot if it may be used: opened, fresh enough, and made for this scope.
 fn usable_snapshot(
-    job: Result<Opened, CommandError>,
-    args: &RunArgs,
+    opened: Result<Opened, SnapshotProblem>,
+    plan: &SnapshotPlan,
     configured: Option<&Scope>,
     log: &Log,
-) -> Result<Opened, CommandError> {
-    let opened = job?;
-    check_freshness(&opened.metadata, SystemTime::now(), args.max_age)?;
+) -> Result<Opened, SnapshotProblem> {
+    let opened = opened?;
+    check_freshness(&opened.metadata, SystemTime::now(), plan.max_age)
+        .map_err(SnapshotProblem::Stale)?;
     if let Some(configured) = configured {
         match check_scope(&opened.metadata.source, configured) {
             ScopeCheck::Same => {}
-            ScopeCheck::Mismatch(reason) => return Err(CommandError::ScopeMismatch(reason)),
+            ScopeCheck::Mismatch(reason) => return Err(SnapshotProblem::Scope(reason)),
             ScopeCheck::AddressDiffers { snapshot, configured } => log.info(
                 "snapshot_address_differs",
                 &format!("note: the snapshot was made from {snapshot}; run is configured for {configured}"),
@@ -72,128 +76,150 @@ fn usable_snapshot(
 }
 
 /// Runs `lifeboat run`. Returns only when the app could not be started.
-pub fn run(args: RunArgs, log: &Log) -> CommandError {
+pub fn run(plan: RunPlan, log: &Log) -> RunError {
+    // First, before anything can block: as PID 1, a SIGTERM would otherwise be lost.
+    signals::stop_on_signals();
     let hardened = hygiene::harden();
-    match prepare(&args, log) {
-        Ok((secrets, origin)) => {
-            let env = match build_child_env(
-                std::env::vars_os(),
-                &secrets,
-                &origin,
-                EnvOptions {
-                    keep_existing: args.keep_existing_env,
-                    keep_credentials: args.keep_credentials,
-                },
-                &args.command,
-                hygiene::arg_max(),
-            ) {
-                Ok(env) => env,
-                Err(reason) => return CommandError::Environment(reason),
-            };
-            if !env.kept_existing.is_empty() {
-                log.info(
-                    "existing_env_kept",
-                    &format!(
-                        "kept the existing value of {} over the secret (--keep-existing-env)",
-                        env.kept_existing.join(", ")
-                    ),
-                    json!({"names": env.kept_existing}),
-                );
-            }
-            // The decrypted secrets are wiped here; only the environment copy goes on.
-            drop(secrets);
-            let program = args.command[0].to_string_lossy().into_owned();
-            CommandError::Exec {
-                program,
-                error: exec::exec(&args.command, env.vars, &hardened),
-            }
-        }
-        Err(error) => error,
+    let (secrets, origin) = match resolve(&plan, log) {
+        Ok(resolved) => resolved,
+        Err(error) => return error,
+    };
+    let env = match build_child_env(
+        std::env::vars_os(),
+        &secrets,
+        &origin,
+        plan.env,
+        &plan.command,
+        hygiene::arg_max(),
+    ) {
+        Ok(env) => env,
+        Err(reason) => return RunError::Environment(reason),
+    };
+    if !env.kept_existing.is_empty() {
+        log.info(
+            "existing_env_kept",
+            &format!(
+                "kept the existing value of {} over the secret (--keep-existing-env)",
+                env.kept_existing.join(", ")
+            ),
+            json!({"names": env.kept_existing}),
+        );
+    }
+    // The decrypted secrets are wiped here; only the environment copy goes on.
+    drop(secrets);
+    let program = plan.command[0].to_string_lossy().into_owned();
+    RunError::Exec {
+        program,
+        error: exec::exec(&plan.command, env.vars, &hardened),
     }
 }
 
 /// The secrets to start with, and the variables that tell the app where they came from.
 type Resolved = (Secrets, Vec<(&'static str, String)>);
 
-/// Decides where the secrets come from.
-fn prepare(args: &RunArgs, log: &Log) -> Result<Resolved, CommandError> {
-    let policy = FallbackPolicy::parse(&args.fallback_on).map_err(CommandError::Usage)?;
-    let spec = args.source.as_deref().map(SourceSpec::parse).transpose()?;
-    let configured = spec.as_ref().map(SourceSpec::configured_scope);
-    if args.offline {
+/// Fetches, opens, decides.
+fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
+    let configured = plan.source.as_ref().map(|spec| spec.configured_scope());
+    let (live, backup, started) = match (&plan.source, plan.start) {
+        (Some(spec), Start::LiveFirst | Start::LiveOnly) => {
+            let job = (plan.start == Start::LiveFirst).then(|| open_in_background(&plan.snapshot));
+            let started = Instant::now();
+            let fetched = spec
+                .clone()
+                .into_source(&plan.live)
+                .and_then(|source| source.fetch(Deadline::after(plan.timeout)));
+            let live = match fetched {
+                Ok(fetched) => Live::Fetched(fetched),
+                Err(error) => match service_class(&error) {
+                    Some(class) => Live::Failed(class, error),
+                    // lifeboat's own configuration, or secrets it cannot pass on: never
+                    // a fallback.
+                    None => return Err(RunError::Live(error)),
+                },
+            };
+            // The live answer names the scope exactly (a service token's project and
+            // config), so the snapshot is held against that when there is one.
+            let scope = match &live {
+                Live::Fetched(fetched) => Some(&fetched.scope),
+                _ => configured.as_ref(),
+            };
+            let backup = match job {
+                None => Backup::NotOpened,
+                Some(job) => backup(usable_snapshot(joined(job), &plan.snapshot, scope, log)),
+            };
+            (live, backup, started)
+        }
         // Nothing to overlap with: opened right here, without a thread.
-        let opened = open_snapshot(
-            &args.snapshot,
-            &args.identities.identity_files,
-            args.pin.expect_sha256.as_ref(),
-        );
-        let opened = usable_snapshot(opened, args, configured.as_ref(), log)?;
-        log_snapshot_use(log, &opened, None);
-        return Ok(from_snapshot(opened));
-    }
-    let Some(spec) = spec else {
-        return Err(CommandError::Usage(
-            "no source: give --source (or LIFEBOAT_SOURCE), or --offline to start from the snapshot alone".into(),
-        ));
+        _ => {
+            let opened = open_snapshot(&plan.snapshot);
+            let usable = usable_snapshot(opened, &plan.snapshot, configured.as_ref(), log);
+            (Live::NotAsked, backup(usable), Instant::now())
+        }
     };
-    let job = (!args.live_only).then(|| open_in_background(args));
-    // A refused connection falls back at once: the service is down, the snapshot is here.
-    let settings = LiveSettings {
-        no_refused_retry: true,
-        ..args.live.settings()
-    };
-    let source = spec.into_source(&settings)?;
-    let started = Instant::now();
-    match source.fetch(Deadline::after(args.timeout)) {
-        Ok(fetched) => {
+    match decide(plan.start, live, backup, &plan.policy) {
+        Decision::Live { fetched, unusable } => {
             let fetch_ms = started.elapsed().as_millis();
             log.info(
                 "secrets_live",
                 &format!("secrets from {} (live, {} secrets, {fetch_ms} ms)", fetched.scope, fetched.secrets.len()),
                 json!({"origin": "live", "source": fetched.scope, "secret_count": fetched.secrets.len(), "fetch_ms": fetch_ms}),
             );
-            if let Some(job) = job {
-                // The live answer names the scope exactly (a service token's project and
-                // config), so the snapshot is held against that.
-                if let Err(problem) = usable_snapshot(joined(job), args, Some(&fetched.scope), log)
-                {
-                    log.warn(
-                        "snapshot_unusable",
-                        &format!(
-                            "the snapshot {} could not serve as a fallback if the service went down: {problem}",
-                            args.snapshot.display()
-                        ),
-                        json!({"snapshot": args.snapshot, "problem": problem.kind(), "exit_code": problem.exit().code(), "reason": problem.to_string()}),
-                    );
-                }
+            if let Some(problem) = unusable {
+                log.warn(
+                    "snapshot_unusable",
+                    &format!(
+                        "the snapshot {} could not serve as a fallback if the service went down: {problem}",
+                        plan.snapshot.path.display()
+                    ),
+                    json!({"snapshot": plan.snapshot.path, "problem": problem.exit().name(), "exit_code": problem.exit().code(), "reason": problem.to_string()}),
+                );
             }
             Ok((fetched.secrets, vec![("LIFEBOAT_ORIGIN", "live".into())]))
         }
-        Err(SourceError::Fetch {
-            origin,
-            error: FetchError::Service { class, reason },
-        }) if policy.falls_back_on(class) && job.is_some() => {
-            let failure = format!("{origin}: {class}: {reason}");
-            let job = job.expect("checked above");
-            match usable_snapshot(joined(job), args, configured.as_ref(), log) {
-                Ok(opened) => {
-                    log_snapshot_use(log, &opened, Some((class.name(), &failure)));
-                    Ok(from_snapshot(opened))
-                }
-                Err(snapshot) => Err(CommandError::NoFallback {
-                    class,
-                    live: failure,
-                    snapshot: Box::new(snapshot),
-                }),
-            }
+        Decision::Snapshot { opened, after } => {
+            let failure = after.map(|(class, error)| (class, error.to_string()));
+            log_snapshot_use(
+                log,
+                &opened,
+                failure.as_ref().map(|(c, r)| (*c, r.as_str())),
+            );
+            Ok(from_snapshot(opened))
         }
-        Err(error) => Err(error.into()),
+        Decision::LiveFailed(error) => Err(RunError::Live(error)),
+        Decision::NoFallback {
+            class,
+            failure,
+            problem,
+        } => Err(RunError::NoFallback {
+            class,
+            live: failure.to_string(),
+            snapshot: problem,
+        }),
+        Decision::SnapshotFailed(problem) => Err(RunError::Snapshot(
+            problem.unwrap_or(SnapshotProblem::NotOpened),
+        )),
     }
 }
 
-fn joined(job: SnapshotJob) -> Result<Opened, CommandError> {
+/// The decision's view of a snapshot.
+fn backup(usable: Result<Opened, SnapshotProblem>) -> Backup<Opened, SnapshotProblem> {
+    match usable {
+        Ok(opened) => Backup::Usable(opened),
+        Err(problem) => Backup::Unusable(problem),
+    }
+}
+
+/// The class of a service failure; `None` for lifeboat's own configuration and input.
+fn service_class(error: &SourceError) -> Option<FailureClass> {
+    match error {
+        SourceError::Fetch { error, .. } => error.class(),
+        _ => None,
+    }
+}
+
+fn joined(job: SnapshotJob) -> Result<Opened, SnapshotProblem> {
     job.join()
-        .map_err(|_| CommandError::Usage("the snapshot reader stopped unexpectedly".into()))?
+        .unwrap_or_else(|_| Err(SnapshotProblem::ReaderStopped))
 }
 
 fn from_snapshot(opened: Opened) -> Resolved {
@@ -208,7 +234,7 @@ fn from_snapshot(opened: Opened) -> Resolved {
     (opened.secrets, origin)
 }
 
-fn log_snapshot_use(log: &Log, opened: &Opened, failure: Option<(&str, &str)>) {
+fn log_snapshot_use(log: &Log, opened: &Opened, failure: Option<(FailureClass, &str)>) {
     let metadata = &opened.metadata;
     let age = metadata.age_at(SystemTime::now());
     let about = format!(
@@ -228,7 +254,7 @@ fn log_snapshot_use(log: &Log, opened: &Opened, failure: Option<(&str, &str)>) {
     });
     match failure {
         Some((class, reason)) => {
-            fields["class"] = json!(class);
+            fields["class"] = json!(class.name());
             fields["reason"] = json!(reason);
             log.warn(
                 "fallback",

@@ -25,6 +25,16 @@ pub enum Staleness {
     },
 }
 
+impl Staleness {
+    /// What to do about it.
+    pub fn hint(&self) -> &'static str {
+        match self {
+            Staleness::Expired { .. } => "rebuild the image for a fresh snapshot; `lifeboat recover` still opens an expired one in an emergency",
+            Staleness::TooOld { .. } => "rebuild the image for a fresh snapshot, or allow an older one with --max-age",
+        }
+    }
+}
+
 impl fmt::Display for Staleness {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {

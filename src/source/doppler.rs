@@ -7,7 +7,7 @@ use reqwest::Url;
 use zeroize::Zeroizing;
 
 use super::live::{
-    client_for, env_value, parse_address, read_secret_file, recorded_address, secrets_from_body,
+    client_for, credential, env_value, parse_address, recorded_address, secrets_from_body,
     LiveSettings,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
@@ -33,14 +33,14 @@ impl DopplerSource {
             .map(|v| v.to_string())
             .unwrap_or_else(|| DEFAULT_API_HOST.into());
         let api_host = parse_address(&api_host, "DOPPLER_API_HOST")?;
-        let token = match &settings.token_file {
-            Some(path) => read_secret_file(path)?,
-            None => env_value("DOPPLER_TOKEN").ok_or_else(|| {
-                FetchError::Config(
-                    "no Doppler token: set DOPPLER_TOKEN or give --token-file".into(),
-                )
-            })?,
-        };
+        let token = credential(
+            settings.token_file.as_deref(),
+            "--token-file",
+            "DOPPLER_TOKEN",
+        )?
+        .ok_or_else(|| {
+            FetchError::Config("no Doppler token: set DOPPLER_TOKEN or give --token-file".into())
+        })?;
         let client = client_for(&api_host, settings, &settings.ca_files, &[&token])?;
         Ok(DopplerSource {
             api_host,

@@ -64,6 +64,7 @@ impl SourceError {
             SourceError::Malformed { .. } => Some(
                 "file: reads dotenv (NAME=value, quotes, export, # comments) or a flat JSON object of strings",
             ),
+            SourceError::Fetch { error, .. } if error.hint().is_some() => error.hint(),
             SourceError::Fetch { error, .. } => match error.class()? {
                 FailureClass::Denied => Some(
                     "check the token (DOPPLER_TOKEN, VAULT_TOKEN, --token-file): it may be revoked, or lack access to this project/config or path",

@@ -6,8 +6,7 @@ use reqwest::Url;
 use zeroize::Zeroizing;
 
 use super::live::{
-    client_for, env_value, parse_address, read_secret_file, recorded_address, secrets_from_body,
-    LiveSettings,
+    client_for, credential, parse_address, recorded_address, secrets_from_body, LiveSettings,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
 use crate::http::{Deadline, FetchError, HttpClient, Request};
@@ -24,10 +23,11 @@ impl HttpSource {
     /// Reads the settings.
     pub fn new(url: &str, settings: &LiveSettings) -> Result<Self, FetchError> {
         let url = parse_address(url, "the source URL")?;
-        let token = match &settings.token_file {
-            Some(path) => Some(read_secret_file(path)?),
-            None => env_value("LIFEBOAT_HTTP_TOKEN"),
-        };
+        let token = credential(
+            settings.token_file.as_deref(),
+            "--token-file",
+            "LIFEBOAT_HTTP_TOKEN",
+        )?;
         let secrets: Vec<&str> = token.iter().map(|t| t.as_str()).collect();
         let client = client_for(&url, settings, &settings.ca_files, &secrets)?;
         Ok(HttpSource { url, token, client })

@@ -26,6 +26,35 @@ pub struct LiveSettings {
     pub no_refused_retry: bool,
 }
 
+/// A credential from a file flag or else a variable, checked before any request: a value
+/// HTTP cannot carry is lifeboat's configuration, reported naming where it came from
+/// (never the value), not a connection failure to fall back on.
+pub fn credential(
+    file: Option<&Path>,
+    flag: &str,
+    variable: &str,
+) -> Result<Option<Zeroizing<String>>, FetchError> {
+    let (value, from) = match file {
+        Some(path) => (read_secret_file(path)?, format!("the file given to {flag}")),
+        None => match env_value(variable) {
+            Some(value) => (value, variable.to_string()),
+            None => return Ok(None),
+        },
+    };
+    check_header_text(&value, &from)?;
+    Ok(Some(value))
+}
+
+/// Refuses text a header cannot carry: control characters and anything not ASCII.
+pub fn check_header_text(value: &str, from: &str) -> Result<(), FetchError> {
+    if value.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Ok(());
+    }
+    Err(FetchError::Config(format!(
+        "{from} holds a control character or non-ASCII text, which HTTP cannot carry in a header; check how it was set (a stray newline, quote or paste)"
+    )))
+}
+
 /// Reads a token (or AppRole id) file: the first line, trailing whitespace removed.
 pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, FetchError> {
     let bytes = Zeroizing::new(
@@ -82,7 +111,7 @@ pub fn client_for(
     let trust = Trust {
         ca_files: ca_files.to_vec(),
     };
-    let mut client = HttpClient::new(&trust, address.scheme() == "https")?;
+    let mut client = HttpClient::new(address, &trust)?;
     if settings.no_refused_retry {
         client = client.with_policy(RetryPolicy {
             refused_retry: None,

@@ -11,7 +11,8 @@ use zeroize::Zeroizing;
 
 use super::json::{kind_of, parse_json_quietly};
 use super::live::{
-    client_for, env_value, parse_address, read_secret_file, recorded_address, LiveSettings,
+    check_header_text, client_for, credential, env_value, parse_address, recorded_address,
+    LiveSettings,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
 use crate::http::{Deadline, FailureClass, FetchError, HttpClient, Method, Request};
@@ -57,29 +58,39 @@ impl VaultSource {
             .map(|v| v.to_string())
             .unwrap_or_else(|| DEFAULT_VAULT_ADDR.into());
         let address = parse_address(&address, "VAULT_ADDR")?;
-        let role_id = match &settings.role_id_file {
-            Some(path) => Some(read_secret_file(path)?),
-            None => env_value("VAULT_ROLE_ID"),
-        };
-        let secret_id = match &settings.secret_id_file {
-            Some(path) => Some(read_secret_file(path)?),
-            None => env_value("VAULT_SECRET_ID"),
-        };
-        let auth = match (&settings.token_file, env_value("VAULT_TOKEN"), role_id, secret_id) {
-            (Some(path), _, _, _) => Auth::Token(read_secret_file(path)?),
-            (None, Some(token), _, _) => Auth::Token(token),
-            (None, None, Some(role_id), Some(secret_id)) => Auth::AppRole { role_id, secret_id },
-            (None, None, Some(_), None) | (None, None, None, Some(_)) => {
+        let role_id = credential(
+            settings.role_id_file.as_deref(),
+            "--role-id-file",
+            "VAULT_ROLE_ID",
+        )?;
+        let secret_id = credential(
+            settings.secret_id_file.as_deref(),
+            "--secret-id-file",
+            "VAULT_SECRET_ID",
+        )?;
+        let token = credential(
+            settings.token_file.as_deref(),
+            "--token-file",
+            "VAULT_TOKEN",
+        )?;
+        let auth = match (token, role_id, secret_id) {
+            (Some(token), _, _) => Auth::Token(token),
+            (None, Some(role_id), Some(secret_id)) => Auth::AppRole { role_id, secret_id },
+            (None, Some(_), None) | (None, None, Some(_)) => {
                 return Err(FetchError::Config(
                     "AppRole login needs both a role id and a secret id (VAULT_ROLE_ID and VAULT_SECRET_ID, or --role-id-file and --secret-id-file)".into(),
                 ))
             }
-            (None, None, None, None) => {
+            (None, None, None) => {
                 return Err(FetchError::Config(
                     "no Vault credentials: set VAULT_TOKEN, give --token-file, or use AppRole (VAULT_ROLE_ID and VAULT_SECRET_ID)".into(),
                 ))
             }
         };
+        let namespace = env_value("VAULT_NAMESPACE").map(|v| v.to_string());
+        if let Some(namespace) = &namespace {
+            check_header_text(namespace, "VAULT_NAMESPACE")?;
+        }
         let mut ca_files = settings.ca_files.clone();
         if let Some(cacert) = env_value("VAULT_CACERT") {
             ca_files.push(cacert.as_str().into());
@@ -92,7 +103,7 @@ impl VaultSource {
         Ok(VaultSource {
             address,
             auth,
-            namespace: env_value("VAULT_NAMESPACE").map(|v| v.to_string()),
+            namespace,
             mount,
             path,
             client,
@@ -133,6 +144,7 @@ impl VaultSource {
                 FetchError::Service {
                     class: FailureClass::NotFound,
                     reason,
+                    ..
                 } => FetchError::service(
                     FailureClass::Denied,
                     format!("AppRole login refused: {reason}"),

@@ -1,0 +1,172 @@
+//! Why `run` could not start the app. Each error knows its exit code and, where there is
+//! one, what to do about it.
+
+use std::fmt;
+use std::io;
+
+use crate::exit::Exit;
+use crate::http::FailureClass;
+use crate::keys::KeyError;
+use crate::snapshot::{SnapshotError, Staleness};
+use crate::source::SourceError;
+
+/// Why the snapshot cannot serve: it cannot be opened, is too old, or is for another
+/// scope.
+#[derive(Debug)]
+pub enum SnapshotProblem {
+    /// The runtime key cannot be loaded.
+    Key(KeyError),
+    /// The file is missing, not the pinned one, corrupt, or opened by no given key.
+    Snapshot(SnapshotError),
+    /// Past its expiry or `--max-age`.
+    Stale(Staleness),
+    /// Made for another scope than the one configured.
+    Scope(String),
+    /// The thread that opened it stopped without an answer.
+    ReaderStopped,
+    /// Neither a source nor the snapshot was to be used (no plan makes this).
+    NotOpened,
+}
+
+impl SnapshotProblem {
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            SnapshotProblem::Key(e) => e.exit(),
+            SnapshotProblem::Snapshot(e) => e.exit(),
+            SnapshotProblem::Stale(_) => Exit::SnapshotStale,
+            SnapshotProblem::Scope(_) => Exit::SnapshotScope,
+            SnapshotProblem::ReaderStopped => Exit::SnapshotUnusable,
+            SnapshotProblem::NotOpened => Exit::Usage,
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            SnapshotProblem::Key(e) => e.hint().map(str::to_string),
+            SnapshotProblem::Snapshot(e) => e.hint(),
+            SnapshotProblem::Stale(e) => Some(e.hint().into()),
+            SnapshotProblem::Scope(_) => Some(
+                "rebuild the image for the scope run is configured for, or fix the configuration (LIFEBOAT_SOURCE, DOPPLER_PROJECT, DOPPLER_CONFIG)".into(),
+            ),
+            SnapshotProblem::ReaderStopped | SnapshotProblem::NotOpened => None,
+        }
+    }
+}
+
+impl fmt::Display for SnapshotProblem {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            SnapshotProblem::Key(e) => e.fmt(f),
+            SnapshotProblem::Snapshot(e) => e.fmt(f),
+            SnapshotProblem::Stale(e) => e.fmt(f),
+            SnapshotProblem::Scope(reason) => {
+                write!(f, "the snapshot is for another scope: {reason}")
+            }
+            SnapshotProblem::ReaderStopped => {
+                f.write_str("the snapshot reader stopped unexpectedly")
+            }
+            SnapshotProblem::NotOpened => f.write_str("no source and no snapshot to start from"),
+        }
+    }
+}
+
+impl From<KeyError> for SnapshotProblem {
+    fn from(error: KeyError) -> Self {
+        SnapshotProblem::Key(error)
+    }
+}
+
+impl From<SnapshotError> for SnapshotProblem {
+    fn from(error: SnapshotError) -> Self {
+        SnapshotProblem::Snapshot(error)
+    }
+}
+
+/// `run` did not start the app.
+#[derive(Debug)]
+pub enum RunError {
+    /// The live source failed and that is the answer: lifeboat's configuration of it, a
+    /// class that does not fall back (a denial, an unknown path), or `--live-only`.
+    Live(SourceError),
+    /// `--offline`, and the snapshot cannot serve.
+    Snapshot(SnapshotProblem),
+    /// The live fetch failed in a class that falls back, and the snapshot cannot serve
+    /// either.
+    NoFallback {
+        /// The class of the live failure.
+        class: FailureClass,
+        /// The live failure, in words.
+        live: String,
+        /// Why the snapshot cannot serve.
+        snapshot: SnapshotProblem,
+    },
+    /// The secrets cannot be passed in the environment.
+    Environment(String),
+    /// The app cannot be executed.
+    Exec {
+        /// The command.
+        program: String,
+        /// Why not.
+        error: io::Error,
+    },
+}
+
+impl RunError {
+    /// The exit code.
+    pub fn exit(&self) -> Exit {
+        match self {
+            RunError::Live(e) => e.exit(),
+            RunError::Snapshot(e) => e.exit(),
+            // A snapshot refused for a reason of its own says so; one that could not even
+            // be tried (no key given) leaves "unavailable".
+            RunError::NoFallback { snapshot, .. } => match snapshot.exit() {
+                code @ (Exit::SnapshotMissing
+                | Exit::SnapshotUnusable
+                | Exit::SnapshotStale
+                | Exit::SnapshotScope) => code,
+                _ => Exit::Unavailable,
+            },
+            RunError::Environment(_) => Exit::BadInput,
+            RunError::Exec { error, .. } => match error.kind() {
+                io::ErrorKind::NotFound => Exit::CommandNotFound,
+                _ => Exit::NotExecutable,
+            },
+        }
+    }
+
+    /// What to do about it.
+    pub fn hint(&self) -> Option<String> {
+        match self {
+            RunError::Live(e) => e.hint().map(str::to_string),
+            RunError::Snapshot(e) | RunError::NoFallback { snapshot: e, .. } => e.hint(),
+            RunError::Environment(_) => None,
+            RunError::Exec { error, .. } => Some(match error.kind() {
+                io::ErrorKind::NotFound => "check the command after `--` and the PATH".into(),
+                _ => {
+                    "check that the command is an executable file (mode +x, the right architecture)"
+                        .into()
+                }
+            }),
+        }
+    }
+}
+
+impl fmt::Display for RunError {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        match self {
+            RunError::Live(e) => e.fmt(f),
+            RunError::Snapshot(e) => e.fmt(f),
+            RunError::NoFallback { live, snapshot, .. } => write!(
+                f,
+                "the live fetch failed ({live}), and the snapshot cannot be used: {snapshot}"
+            ),
+            RunError::Environment(reason) => f.write_str(reason),
+            RunError::Exec { program, error } => match error.kind() {
+                io::ErrorKind::NotFound => write!(f, "command not found: {program}"),
+                _ => write!(f, "cannot execute {program}: {error}"),
+            },
+        }
+    }
+}
