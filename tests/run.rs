@@ -13,16 +13,16 @@ use crate::services::listeners::{refused_port, Silent};
 use crate::util::{assert_no_secrets, Run, Sandbox, CANARIES, TOKENS};
 
 const TOKEN: &str = TOKENS[0];
-const APP: [&str; 4] = ["--", "sh", "-c", "env -0 > app.env"];
+pub const APP: [&str; 4] = ["--", "sh", "-c", "env -0 > app.env"];
 
-struct Setup {
-    sandbox: Sandbox,
-    fake: DopplerFake,
-    snapshot_id: String,
+pub struct Setup {
+    pub sandbox: Sandbox,
+    pub fake: DopplerFake,
+    pub snapshot_id: String,
 }
 
 /// A Doppler fake, a runtime key, and a snapshot of the fake's secrets.
-fn setup() -> Setup {
+pub fn setup() -> Setup {
     let fake = DopplerFake::start(
         &[("API_KEY", CANARIES[0]), ("MULTI", CANARIES[2])],
         TOKEN,
@@ -49,7 +49,19 @@ fn setup() -> Setup {
 
 impl Setup {
     /// Runs the app through lifeboat with the service at `api_host`.
-    fn run(&self, api_host: &str, extra_args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+    pub fn run(&self, api_host: &str, extra_args: &[&str], extra_env: &[(&str, &str)]) -> Run {
+        let (args, env) = self.invocation(api_host, extra_args, extra_env);
+        let _ = std::fs::remove_file(self.sandbox.path("app.env"));
+        self.sandbox.run_env(&args, &env)
+    }
+
+    /// The arguments and environment of [`Setup::run`].
+    pub fn invocation<'a>(
+        &self,
+        api_host: &'a str,
+        extra_args: &[&'a str],
+        extra_env: &[(&'a str, &'a str)],
+    ) -> (Vec<&'a str>, Vec<(&'a str, &'a str)>) {
         let mut args = vec!["run"];
         args.extend(extra_args);
         args.extend(APP);
@@ -64,12 +76,11 @@ impl Setup {
         env.extend(extra_env);
         // An empty value in `extra_env` means: leave the variable unset.
         env.retain(|(_, value)| !value.is_empty());
-        let _ = std::fs::remove_file(self.sandbox.path("app.env"));
-        self.sandbox.run_env(&args, &env)
+        (args, env)
     }
 
     /// The app's environment, or None if it never started.
-    fn app_env(&self) -> Option<BTreeMap<String, String>> {
+    pub fn app_env(&self) -> Option<BTreeMap<String, String>> {
         let bytes = std::fs::read(self.sandbox.path("app.env")).ok()?;
         Some(
             String::from_utf8(bytes)
@@ -82,7 +93,7 @@ impl Setup {
     }
 
     #[track_caller]
-    fn assert_fell_back(&self, run: &Run) {
+    pub fn assert_fell_back(&self, run: &Run) {
         run.ok()
             .stderr_has("the live fetch failed")
             .stderr_has(&format!("starting from snapshot {}", self.snapshot_id));
@@ -323,7 +334,12 @@ fn snapshot_guards() {
     let last = corrupt.len() - 1;
     corrupt[last] ^= 1;
     setup.sandbox.write("corrupt.age", &corrupt);
-    std::thread::sleep(Duration::from_millis(2100));
+    setup
+        .sandbox
+        .wait_until_stale("expiring.age", "key.txt", &[]);
+    setup
+        .sandbox
+        .wait_until_stale("snap.age", "key.txt", &["--max-age", "1s"]);
 
     let down = format!("http://127.0.0.1:{}", refused_port());
     let scoped = [("DOPPLER_PROJECT", "shop"), ("DOPPLER_CONFIG", "prd")];
@@ -641,7 +657,8 @@ fn no_core_dumps_while_holding_plaintext() {
         .stderr(Stdio::piped())
         .spawn()
         .unwrap();
-    std::thread::sleep(Duration::from_millis(700));
+    // Connected to the service: lifeboat is past its hardening, and waiting.
+    silent.wait_for(1, Duration::from_secs(10));
     let limits = std::fs::read_to_string(format!("/proc/{}/limits", child.id())).unwrap();
     let core = limits
         .lines()

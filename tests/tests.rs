@@ -7,6 +7,7 @@ mod util;
 mod cli_pinned;
 mod corruption;
 mod crash;
+mod edges;
 mod fuzz_regressions;
 mod image;
 mod interop;

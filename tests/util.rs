@@ -208,7 +208,21 @@ impl Sandbox {
 
     /// A command for the lifeboat binary with a clean environment.
     pub fn command(&self, args: &[&str]) -> Command {
-        let mut command = Command::new(env!("CARGO_BIN_EXE_lifeboat"));
+        self.wrapped(&[], args)
+    }
+
+    /// The same, started through `wrapper` (`unshare …`), which gets lifeboat's path and
+    /// `args` after its own arguments.
+    pub fn wrapped(&self, wrapper: &[&str], args: &[&str]) -> Command {
+        let lifeboat = env!("CARGO_BIN_EXE_lifeboat");
+        let mut command = match wrapper.split_first() {
+            Some((program, rest)) => {
+                let mut command = Command::new(program);
+                command.args(rest).arg(lifeboat);
+                command
+            }
+            None => Command::new(lifeboat),
+        };
         command
             .args(args)
             .current_dir(self.root())
@@ -236,8 +250,10 @@ impl Sandbox {
         self.run_with(command, args)
     }
 
+    /// Runs a command made by [`Sandbox::command`] or [`Sandbox::wrapped`] from `args`,
+    /// with the same checks.
     #[track_caller]
-    fn run_with(&self, mut command: Command, args: &[&str]) -> Run {
+    pub fn run_with(&self, mut command: Command, args: &[&str]) -> Run {
         // keygen -o and recover -o write secrets by design.
         if matches!(args.first(), Some(&"keygen") | Some(&"recover")) {
             for flag in ["-o", "--output"] {
@@ -303,6 +319,36 @@ impl Sandbox {
             .current_dir(self.root())
             .output()
             .unwrap_or_else(|e| panic!("{program} is required (scripts/test.sh installs it): {e}"))
+    }
+}
+
+/// Waits until `condition` holds (a condition, not a guessed sleep), failing the test if
+/// it does not within `within`.
+#[track_caller]
+pub fn wait_until(what: &str, within: std::time::Duration, mut condition: impl FnMut() -> bool) {
+    let until = std::time::Instant::now() + within;
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < until,
+            "{what}: not within {within:?}"
+        );
+        std::thread::sleep(std::time::Duration::from_millis(20));
+    }
+}
+
+impl Sandbox {
+    /// Waits until `verify FILE -i KEY ARGS…` reports the snapshot stale (exit 22): a
+    /// snapshot made with `--expires-in 1s`, or checked with `--max-age 1s`, gets there
+    /// once its clock (whole seconds) has moved on.
+    #[track_caller]
+    pub fn wait_until_stale(&self, file: &str, key: &str, args: &[&str]) {
+        let mut verify = vec!["verify", file, "-i", key];
+        verify.extend(args);
+        wait_until(
+            &format!("{file} stale"),
+            std::time::Duration::from_secs(10),
+            || self.run(&verify).code == 22,
+        );
     }
 }
 

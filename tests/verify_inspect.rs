@@ -1,7 +1,5 @@
 //! `lifeboat inspect` (no key) and `lifeboat verify` (with a key).
 
-use std::time::Duration;
-
 use serde_json::Value;
 
 use crate::util::Sandbox;
@@ -223,7 +221,8 @@ fn expiry_and_max_age() {
     let recipient = sandbox.keygen("key.txt");
     sandbox.canary_snapshot("s.age", &[&recipient], &["--expires-in", "1s"]);
     sandbox.canary_snapshot("old.age", &[&recipient], &[]);
-    std::thread::sleep(Duration::from_millis(2100));
+    sandbox.wait_until_stale("s.age", "key.txt", &[]);
+    sandbox.wait_until_stale("old.age", "key.txt", &["--max-age", "1s"]);
     sandbox
         .run(&["verify", "s.age", "-i", "key.txt"])
         .code(22)
