@@ -5,13 +5,17 @@ set -euo pipefail
 cd "$(dirname "$0")/.."
 
 # Debian packages the tests use for real: the stock age tool (interop), ssh-keygen (SSH
-# keys), unshare (a full disk in a private mount namespace, DNS with no network),
-# buildah and busybox-static (real image builds), musl-tools (the static binary).
+# keys), unshare (a full disk in a private mount namespace, DNS with no network, a
+# black-hole resolver, PID 1), kill from procps (signals during a start), python3 (a
+# listener whose accept queue is full), buildah and busybox-static (real image builds),
+# musl-tools (the static binary).
 if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 need=()
 command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
 command -v ssh-keygen >/dev/null || need+=(openssh-client)
 command -v unshare >/dev/null || need+=(util-linux)
+[ -x /bin/kill ] || [ -x /usr/bin/kill ] || need+=(procps)
+command -v python3 >/dev/null || need+=(python3 python3-pip)
 command -v buildah >/dev/null || need+=(buildah)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v musl-gcc >/dev/null || need+=(musl-tools)

@@ -10,6 +10,16 @@ use clap::{Args, Parser, Subcommand, ValueEnum};
 use crate::duration;
 use crate::snapshot::{Pin, DEFAULT_PATH};
 
+/// A yes-or-no value as people write it in environments: `1/0`, `true/false`, `yes/no`,
+/// `on/off`, in any case.
+pub fn boolish(text: &str) -> Result<bool, String> {
+    match text.trim().to_ascii_lowercase().as_str() {
+        "1" | "true" | "yes" | "on" | "y" | "t" => Ok(true),
+        "0" | "false" | "no" | "off" | "n" | "f" | "" => Ok(false),
+        _ => Err("expected 1 or 0, true or false, yes or no, on or off (any case)".into()),
+    }
+}
+
 /// Keeps services bootable when their secrets service is down.
 ///
 /// Seal secrets into an age-encrypted snapshot at image build, start from live secrets
@@ -66,6 +76,27 @@ pub enum Command {
     Run(RunArgs),
 }
 
+/// What `run --help` adds after the flags: what the app receives, and where the
+/// providers' settings come from.
+const RUN_AFTER_HELP: &str = "\
+The app receives lifeboat's environment, plus the secrets (a secret wins over an inherited
+variable of the same name unless --keep-existing-env), minus lifeboat's credentials
+(LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE, DOPPLER_TOKEN, VAULT_TOKEN, VAULT_ROLE_ID,
+VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) unless --keep-credentials, plus:
+  LIFEBOAT_ORIGIN               live or snapshot
+  LIFEBOAT_SNAPSHOT_ID          the snapshot's id (when started from it)
+  LIFEBOAT_SNAPSHOT_CREATED_AT  when it was made (when started from it)
+
+Provider settings come from the providers' own variables:
+  doppler           DOPPLER_TOKEN, DOPPLER_PROJECT, DOPPLER_CONFIG, DOPPLER_API_HOST
+  vault:MOUNT/PATH  VAULT_ADDR, VAULT_TOKEN, VAULT_ROLE_ID + VAULT_SECRET_ID, VAULT_NAMESPACE,
+                    VAULT_CACERT
+  https://…         LIFEBOAT_HTTP_TOKEN (a bearer token)
+Proxies: https_proxy, http_proxy, all_proxy, no_proxy (and upper case). The runtime key:
+LIFEBOAT_IDENTITY (the key text) or LIFEBOAT_IDENTITY_FILE (-i).
+
+A SIGTERM, SIGINT or SIGHUP before the app starts ends lifeboat with 128+n.";
+
 /// Make a new X25519 key; print its age1… recipient.
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
@@ -110,7 +141,8 @@ pub struct SnapshotArgs {
         value_name = "RECIPIENT",
         env = "LIFEBOAT_RECIPIENTS",
         hide_env_values = true,
-        value_delimiter = ','
+        value_delimiter = ',',
+        allow_hyphen_values = true
     )]
     pub recipients: Vec<String>,
 
@@ -134,7 +166,7 @@ pub struct SnapshotArgs {
     pub expires_in: Option<Duration>,
 
     /// Record the secret names in the metadata that `inspect` shows with no key.
-    #[arg(long, env = "LIFEBOAT_PUBLISH_NAMES", hide_env_values = true)]
+    #[arg(long, env = "LIFEBOAT_PUBLISH_NAMES", hide_env_values = true, value_parser = boolish)]
     pub publish_names: bool,
 }
 
@@ -227,7 +259,8 @@ pub struct IdentityArgs {
         long = "identity",
         value_name = "IDENTITY",
         env = "LIFEBOAT_IDENTITY_FILE",
-        hide_env_values = true
+        hide_env_values = true,
+        allow_hyphen_values = true
     )]
     pub identity_files: Vec<PathBuf>,
 }
@@ -254,6 +287,10 @@ pub struct VerifyArgs {
     /// The snapshot file.
     #[arg(value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
     pub file: PathBuf,
+
+    /// Or: the image archive to read it from.
+    #[command(flatten)]
+    pub image: ImageArgs,
 
     /// Keys to open it with.
     #[command(flatten)]
@@ -299,6 +336,10 @@ impl From<RecoverFormat> for crate::export::Format {
 /// Break-glass: open a snapshot with a key and print or write its secrets.
 #[derive(Debug, Args)]
 pub struct RecoverArgs {
+    /// The snapshot file (as `inspect` and `verify` take it; wins over --snapshot).
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
     /// The snapshot file.
     #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
     pub snapshot: PathBuf,
@@ -337,6 +378,7 @@ pub struct RecoverArgs {
 
 /// The entrypoint: live secrets first, the snapshot as fallback, then exec the app.
 #[derive(Debug, Args)]
+#[command(after_long_help = RUN_AFTER_HELP)]
 pub struct RunArgs {
     /// The snapshot to fall back on.
     #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
@@ -376,31 +418,45 @@ pub struct RunArgs {
     #[arg(long, value_name = "CLASSES", env = "LIFEBOAT_FALLBACK_ON", hide_env_values = true, default_value = crate::runtime::DEFAULT_FALLBACK_ON)]
     pub fallback_on: String,
 
+    /// Let a snapshot made from another kind of source serve (a file: snapshot as the
+    /// fallback for a live service, say). By default another provider is another scope
+    /// (exit 23).
+    #[arg(long, env = "LIFEBOAT_ALLOW_OTHER_SOURCE", hide_env_values = true, value_parser = boolish)]
+    pub allow_other_source: bool,
+
     /// Never touch the network: start from the snapshot.
     #[arg(
         long,
         env = "LIFEBOAT_OFFLINE",
         hide_env_values = true,
+        value_parser = boolish,
         conflicts_with = "live_only"
     )]
     pub offline: bool,
 
     /// Never open the snapshot: start from live secrets or not at all.
-    #[arg(long, env = "LIFEBOAT_LIVE_ONLY", hide_env_values = true)]
+    #[arg(long, env = "LIFEBOAT_LIVE_ONLY", hide_env_values = true, value_parser = boolish)]
     pub live_only: bool,
 
     /// When a secret and an inherited variable share a name, keep the inherited value
     /// (by default the secret wins).
-    #[arg(long, env = "LIFEBOAT_KEEP_EXISTING_ENV", hide_env_values = true)]
+    #[arg(long, env = "LIFEBOAT_KEEP_EXISTING_ENV", hide_env_values = true, value_parser = boolish)]
     pub keep_existing_env: bool,
 
     /// Pass lifeboat's own credentials (LIFEBOAT_IDENTITY*, DOPPLER_TOKEN, VAULT_TOKEN,
     /// VAULT_ROLE_ID, VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) on to the app; by default they
     /// are removed.
-    #[arg(long, env = "LIFEBOAT_KEEP_CREDENTIALS", hide_env_values = true)]
+    #[arg(long, env = "LIFEBOAT_KEEP_CREDENTIALS", hide_env_values = true, value_parser = boolish)]
     pub keep_credentials: bool,
 
-    /// The app and its arguments, after `--`.
-    #[arg(value_name = "CMD", required = true, num_args = 1.., trailing_var_arg = true, allow_hyphen_values = true)]
+    /// Do everything but start the app (the live fetch, opening and checking the snapshot,
+    /// the environment, finding the command), print what would have happened, and exit
+    /// with the code `run` would have had.
+    #[arg(long, env = "LIFEBOAT_CHECK", hide_env_values = true, value_parser = boolish)]
+    pub check: bool,
+
+    /// The app and its arguments, after `--` (which is required: a mistyped flag before it
+    /// is an error, never the app).
+    #[arg(value_name = "CMD", required = true, num_args = 1.., last = true)]
     pub command: Vec<std::ffi::OsString>,
 }

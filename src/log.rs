@@ -79,6 +79,13 @@ impl Log {
         let _ = std::io::stderr().lock().write_all(line.as_bytes());
     }
 
+    /// Text already laid out (clap's usage errors), written as it is with a newline.
+    pub fn raw(&self, text: &str) {
+        let mut line = text.to_string();
+        line.push('\n');
+        let _ = std::io::stderr().lock().write_all(line.as_bytes());
+    }
+
     /// An informational event.
     pub fn info(&self, event: &str, message: &str, fields: Value) {
         self.event(Level::Info, event, message, fields);
@@ -92,5 +99,14 @@ impl Log {
     /// Whether messages are JSON (commands add detail to text messages otherwise).
     pub fn is_json(&self) -> bool {
         self.format == LogFormat::Json
+    }
+}
+
+/// `n` and a noun, in the plural where English wants it: "1 secret", "2 secrets".
+pub fn counted(n: usize, noun: &str) -> String {
+    if n == 1 {
+        format!("1 {noun}")
+    } else {
+        format!("{n} {noun}s")
     }
 }

@@ -11,5 +11,5 @@ use lifeboat::cli::Cli;
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 fn main() -> ExitCode {
-    lifeboat::commands::main(Cli::parse())
+    lifeboat::commands::main(Cli::try_parse())
 }

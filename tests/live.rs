@@ -716,7 +716,7 @@ fn vault_namespace_header() {
     ];
     snapshot_with(&sandbox, &recipient, "vault:kv/app", &[], &env)
         .ok()
-        .stdout_has("1 secrets from vault kv/app (version 3)");
+        .stdout_has("1 secret from vault kv/app (version 3)");
     assert_eq!(server.seen()[0].headers["x-vault-token"], ROOT_TOKEN);
 }
 
@@ -763,6 +763,8 @@ fn a_trickling_body_or_a_flood_of_headers_is_cut_off() {
                 "key.txt",
                 "--timeout",
                 "2s",
+                // The snapshot here is a file: one; that it stands in for Doppler is meant.
+                "--allow-other-source",
                 "--",
                 "true",
             ],

@@ -385,8 +385,15 @@ fn snapshot_guards() {
         (
             vec![],
             vec![("LIFEBOAT_IDENTITY_FILE", "")],
-            12,
+            2,
             "no key given",
+        ),
+        // The key's own code, not "the service is unavailable".
+        (
+            vec![],
+            vec![("LIFEBOAT_IDENTITY_FILE", "missing.key")],
+            3,
+            "cannot read missing.key",
         ),
     ];
     for (args, env, code, message) in cases {

@@ -8,6 +8,7 @@ mod cli_pinned;
 mod corruption;
 mod crash;
 mod edges;
+mod first_use;
 mod fuzz_regressions;
 mod image;
 mod interop;

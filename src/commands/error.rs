@@ -61,8 +61,17 @@ impl CommandError {
             CommandError::Key(e) => e.hint().map(str::to_string),
             CommandError::Snapshot(e) => e.hint(),
             CommandError::Source(e) => e.hint().map(str::to_string),
-            CommandError::Write(WriteError::Exists(_)) => {
-                Some("choose another path, or move the existing file away first".into())
+            CommandError::Write(WriteError::Exists(_)) => Some(
+                "choose another path, or move the existing file away first (recover -o: --force replaces it)".into(),
+            ),
+            CommandError::Write(WriteError::Io { path, source, .. })
+                if source.kind() == io::ErrorKind::PermissionDenied
+                    || path.starts_with("/etc/lifeboat") =>
+            {
+                Some(format!(
+                    "nothing was written and any existing file is unchanged; {} is the path inside an image: elsewhere, give -o FILE",
+                    crate::snapshot::DEFAULT_PATH
+                ))
             }
             CommandError::Write(WriteError::Io { .. }) => {
                 Some("nothing was written and any existing file is unchanged".into())

@@ -10,6 +10,7 @@ mod run;
 mod snapshot;
 mod snapshot_input;
 mod stdout;
+mod usage;
 mod verify;
 
 pub use error::CommandError;
@@ -21,8 +22,13 @@ use crate::cli::{Cli, Command, LiveArgs};
 use crate::log::{Level, Log};
 use crate::source::LiveSettings;
 
-/// Runs a parsed command line, reports a failure on stderr, and gives the exit status.
-pub fn main(cli: Cli) -> ExitCode {
+/// Runs a parsed command line, reports a failure on stderr, and gives the exit status. A
+/// command line clap refused is reported here too, scrubbed and in the chosen log form.
+pub fn main(parsed: Result<Cli, clap::Error>) -> ExitCode {
+    let cli = match parsed {
+        Ok(cli) => cli,
+        Err(error) => return usage::report(error),
+    };
     let log = Log::new(cli.log_format.into());
     match execute(cli.command, &log) {
         Ok(()) => ExitCode::SUCCESS,

@@ -25,7 +25,8 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             return Err(atomic_file::WriteError::Exists(path.clone()).into());
         }
     }
-    let file = read_snapshot(&args.snapshot, &args.image)?;
+    let path = args.file.as_ref().unwrap_or(&args.snapshot);
+    let file = read_snapshot(path, &args.image)?;
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
     let opened = open(&file.bytes, &keys)?;
     let metadata = &opened.metadata;

@@ -1,6 +1,8 @@
 //! `lifeboat run`: turns the parsed arguments into a [`RunPlan`] and hands it to the
 //! runtime, which returns only when the app could not be started.
 
+use serde_json::json;
+
 use super::{live_settings, CommandError};
 use crate::cli::RunArgs;
 use crate::log::Log;
@@ -9,8 +11,64 @@ use crate::source::{LiveSettings, SourceSpec};
 
 /// Runs `run`.
 pub fn execute(args: RunArgs, log: &Log) -> Result<(), CommandError> {
+    note_flags_after_the_separator(&args, log);
     let plan = plan(args)?;
-    Err(CommandError::Run(runtime::run(plan, log)))
+    let checked = runtime::run(plan, log)?;
+    // Only `--check` gets here: the report is what was asked for, on stdout.
+    let origin: serde_json::Map<String, serde_json::Value> = checked
+        .origin
+        .iter()
+        .map(|(name, value)| (name.to_string(), json!(value)))
+        .collect();
+    let report = if log.is_json() {
+        json!({"check": "ok", "would_exec": checked.program, "secret_count": checked.secret_count, "app_variables": origin, "exit_code": 0}).to_string()
+    } else {
+        let from = match checked
+            .origin
+            .iter()
+            .find(|(n, _)| *n == "LIFEBOAT_SNAPSHOT_ID")
+        {
+            Some((_, id)) => format!("the snapshot {id}"),
+            None => "the live source".to_string(),
+        };
+        format!(
+            "check: ok: would start {} with {} from {from}",
+            checked.program.display(),
+            crate::log::counted(checked.secret_count, "secret")
+        )
+    };
+    super::stdout::print(&format!("{report}\n"))
+}
+
+/// Everything after `--` is the app's. An app "named" like one of lifeboat's own flags
+/// (`run -- --offline app`) is a flag put on the wrong side: say so, since the error that
+/// follows (no source, command not found) would not.
+fn note_flags_after_the_separator(args: &RunArgs, log: &Log) {
+    let leading: Vec<String> = args
+        .command
+        .iter()
+        .map(|a| a.to_string_lossy().into_owned())
+        .take_while(|a| a.starts_with("--"))
+        .collect();
+    if leading.is_empty() {
+        return;
+    }
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    command.build();
+    let Some(run) = command.find_subcommand("run") else {
+        return;
+    };
+    for arg in leading {
+        let name = arg.trim_start_matches('-');
+        let name = name.split('=').next().unwrap_or(name);
+        if run.get_arguments().any(|a| a.get_long() == Some(name)) {
+            log.info(
+                "flag_after_separator",
+                &format!("note: --{name} comes after `--`, so it goes to the app, not to lifeboat; put lifeboat's flags before `--`"),
+                json!({"flag": format!("--{name}")}),
+            );
+        }
+    }
 }
 
 /// The plan: every flag checked and given its meaning, nothing done yet.
@@ -43,11 +101,13 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
             identity_files: args.identities.identity_files,
             pin: args.pin.expect_sha256,
             max_age: args.max_age,
+            other_source_allowed: args.allow_other_source,
         },
         env: EnvOptions {
             keep_existing: args.keep_existing_env,
             keep_credentials: args.keep_credentials,
         },
         command: args.command,
+        check: args.check,
     })
 }

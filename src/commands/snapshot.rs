@@ -13,7 +13,7 @@ use crate::cli::SnapshotArgs;
 use crate::duration::format_timestamp;
 use crate::http::Deadline;
 use crate::keys::{parse_recipient, read_recipients_file, Recipient};
-use crate::log::Log;
+use crate::log::{counted, Log};
 use crate::snapshot::{
     read_header, seal, Metadata, RecipientInfo, SnapshotError, SnapshotFile, FORMAT_VERSION,
 };
@@ -23,9 +23,11 @@ use crate::source::SourceSpec;
 pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     let spec = SourceSpec::parse(&args.source)?;
     let recipients = collect_recipients(&args)?;
-    let source = spec.into_source(&super::live_settings(&args.live))?;
+    // The deadline covers building the client (the system's CA bundle) too.
     let started = Instant::now();
-    let fetched = source.fetch(Deadline::after(args.timeout))?;
+    let deadline = Deadline::after(args.timeout);
+    let source = spec.into_source(&super::live_settings(&args.live))?;
+    let fetched = source.fetch(deadline)?;
     let fetch_ms = started.elapsed().as_millis();
 
     let now = SystemTime::now();
@@ -67,10 +69,10 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     log.info(
         "snapshot_written",
         &format!(
-            "sealed {} secrets from {} (read in {fetch_ms} ms) to {} recipient(s)",
-            metadata.secret_count,
+            "sealed {} from {} (read in {fetch_ms} ms) to {}",
+            counted(metadata.secret_count, "secret"),
             metadata.source,
-            metadata.recipients.len()
+            counted(metadata.recipients.len(), "recipient")
         ),
         json!({
             "snapshot_id": metadata.id,
@@ -83,10 +85,10 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         }),
     );
     stdout::print(&format!(
-        "{}: snapshot {}, {} secrets from {}, sha256 {}\n",
+        "{}: snapshot {}, {} from {}, sha256 {}\n",
         args.output.display(),
         metadata.id,
-        metadata.secret_count,
+        counted(metadata.secret_count, "secret"),
         metadata.source,
         sha256
     ))

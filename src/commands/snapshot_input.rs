@@ -1,4 +1,4 @@
-//! Where `inspect` and `recover` read a snapshot from: a file, or an image archive.
+//! Where `inspect`, `verify` and `recover` read a snapshot from: a file, or an image archive.
 
 use std::path::Path;
 

@@ -6,11 +6,13 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
+use super::snapshot_input::read_snapshot;
 use super::{stdout, CommandError};
 use crate::cli::VerifyArgs;
 use crate::duration::describe;
 use crate::keys::load_identities;
-use crate::snapshot::{check_freshness, check_pin, open, SnapshotFile};
+use crate::log::counted;
+use crate::snapshot::{check_freshness, check_pin, open};
 
 /// Runs `verify`.
 pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
@@ -31,7 +33,7 @@ pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
 
 fn check(args: VerifyArgs) -> Result<String, CommandError> {
     let keys = load_identities(&args.identities.identity_files)?;
-    let file = SnapshotFile::read(&args.file)?;
+    let file = read_snapshot(&args.file, &args.image)?;
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
     let opened = open(&file.bytes, &keys)?;
     let now = SystemTime::now();
@@ -60,11 +62,11 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
         None => "no expiry".to_string(),
     };
     Ok(format!(
-        "ok: {} is snapshot {} (format v{}), {} secrets from {}, created {} ({} old), {expiry}; opened with {} {} from {}\n",
+        "ok: {} is snapshot {} (format v{}), {} from {}, created {} ({} old), {expiry}; opened with {} {} from {}\n",
         file.path.display(),
         metadata.id,
         metadata.format,
-        opened.secrets.len(),
+        counted(opened.secrets.len(), "secret"),
         metadata.source,
         metadata.created_at,
         describe(age),

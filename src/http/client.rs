@@ -200,6 +200,7 @@ impl HttpClient {
     ) -> Result<Zeroizing<Vec<u8>>, FetchError> {
         let mut attempt = 0u32;
         let mut refused_retried = false;
+        let mut closed_retried = 0u32;
         let mut previous: Option<(FailureClass, String)> = None;
         loop {
             attempt += 1;
@@ -244,6 +245,11 @@ impl HttpClient {
                     self.policy.refused_retry
                 }
                 Retry::Once => None,
+                Retry::Closed if closed_retried < self.policy.closed_retries => {
+                    closed_retried += 1;
+                    Some(self.policy.backoff(attempt))
+                }
+                Retry::Closed => None,
                 Retry::Backoff { after } => Some(self.policy.wait(attempt, after)),
             };
             let reason = if attempt > 1 {
@@ -474,6 +480,7 @@ fn transport_failure(error: reqwest::Error, proxy: Option<&'static str>) -> Fail
                 }
                 ConnectionReset | ConnectionAborted | BrokenPipe | UnexpectedEof => {
                     reason = Some(format!("connection reset ({io})"));
+                    retry = Retry::Closed;
                 }
                 // No route at all (no network in the container): like a refused
                 // connection, waiting will not help a start that can fall back.
@@ -492,6 +499,14 @@ fn transport_failure(error: reqwest::Error, proxy: Option<&'static str>) -> Fail
         // The service answered, but not in HTTP lifeboat can read (a megabyte of
         // headers, a garbled status line): asking again gets the same answer.
         if let Some(http) = cause.downcast_ref::<hyper::Error>() {
+            // Accepted, then closed without a word: a load balancer with no backend.
+            if http.is_incomplete_message() {
+                return Failure::new(
+                    FailureClass::Unreachable,
+                    "the connection was closed before an answer (a load balancer with no healthy backend?)".into(),
+                    Retry::Closed,
+                );
+            }
             if http.is_parse() || http.is_parse_status() {
                 return Failure::new(
                     FailureClass::BadResponse,

@@ -120,7 +120,7 @@ impl fmt::Display for FetchError {
             FetchError::Service { class, reason, .. } => write!(f, "{class}: {reason}"),
             FetchError::Config(reason) => f.write_str(reason),
             FetchError::Unreadable { path, source } => {
-                write!(f, "cannot read {}: {source}", path.display())
+                write!(f, "cannot read {}: {source}", crate::redact::path(path))
             }
         }
     }

@@ -26,6 +26,10 @@ pub struct RetryPolicy {
     /// (`run`, which has a snapshot to fall back on and should not wait for a service
     /// that is down).
     pub refused_retry: Option<Duration>,
+    /// How many times a connection that was accepted and then closed without an answer
+    /// (a load balancer with no healthy backend) is retried, with backoff: a few for
+    /// `snapshot`, none for `run`, which falls back at once as for a refused connection.
+    pub closed_retries: u32,
 }
 
 impl Default for RetryPolicy {
@@ -34,6 +38,7 @@ impl Default for RetryPolicy {
             base: Duration::from_millis(100),
             max: Duration::from_secs(2),
             refused_retry: Some(Duration::from_millis(25)),
+            closed_retries: 2,
         }
     }
 }
@@ -45,6 +50,8 @@ pub enum Retry {
     No,
     /// Once, after a short wait (a refused connection).
     Once,
+    /// A few times with backoff (a connection closed without an answer).
+    Closed,
     /// With backoff while the deadline allows; `after` is the server's Retry-After.
     Backoff {
         /// The server's requested wait, if it gave one.

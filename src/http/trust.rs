@@ -40,17 +40,23 @@ impl Trust {
             let mut added = 0;
             for cert in CertificateDer::pem_slice_iter(&pem) {
                 let cert = cert.map_err(|_| {
-                    FetchError::Config(format!("{} is not a PEM certificate file", path.display()))
+                    FetchError::Config(format!(
+                        "{} is not a PEM certificate file",
+                        crate::redact::path(path)
+                    ))
                 })?;
                 roots.add(cert).map_err(|e| {
-                    FetchError::Config(format!("{}: unusable CA certificate: {e}", path.display()))
+                    FetchError::Config(format!(
+                        "{}: unusable CA certificate: {e}",
+                        crate::redact::path(path)
+                    ))
                 })?;
                 added += 1;
             }
             if added == 0 {
                 return Err(FetchError::Config(format!(
                     "{} holds no PEM certificates",
-                    path.display()
+                    crate::redact::path(path)
                 )));
             }
         }

@@ -50,6 +50,16 @@ impl KeyError {
             KeyError::BadRecipient { .. } => Some(
                 "recipients are age X25519 keys (age1…) or OpenSSH public keys (ssh-ed25519 …, ssh-rsa …), optionally labelled as LABEL=KEY",
             ),
+            KeyError::Unreadable { path, .. }
+                if ["age1", "ssh-ed25519 ", "ssh-rsa "]
+                    .iter()
+                    .any(|p| path.to_string_lossy().starts_with(p)) =>
+            {
+                Some("that is a public key (a recipient, for -r); -i takes the file of the private key that matches it")
+            }
+            KeyError::Unreadable { path, .. } if crate::redact::looks_like_secret(&path.to_string_lossy()) => Some(
+                "-i and LIFEBOAT_IDENTITY_FILE take the path of a key file; to give the key text itself, put it in LIFEBOAT_IDENTITY",
+            ),
             KeyError::Unreadable { .. } | KeyError::NoKey => None,
             KeyError::BadIdentity { .. } => Some(
                 "-i takes an age identity file (AGE-SECRET-KEY-1…, as written by lifeboat keygen or age-keygen) or an unencrypted OpenSSH private key",
@@ -65,7 +75,7 @@ impl fmt::Display for KeyError {
                 write!(f, "bad recipient in {origin}: {reason}")
             }
             KeyError::Unreadable { path, source } => {
-                write!(f, "cannot read {}: {source}", path.display())
+                write!(f, "cannot read {}: {source}", crate::redact::path(path))
             }
             KeyError::BadIdentity { origin, reason } => {
                 write!(f, "no usable key in {origin}: {reason}")

@@ -76,16 +76,16 @@ pub fn load_identity_file(path: &Path) -> Result<Vec<Identity>, KeyError> {
     let size = std::fs::metadata(path).map_err(unreadable)?.len();
     if size > MAX_IDENTITY_FILE {
         return Err(KeyError::BadIdentity {
-            origin: path.display().to_string(),
+            origin: crate::redact::path(path).into_owned(),
             reason: format!("the file is {size} bytes, far larger than any key file"),
         });
     }
     let bytes = Zeroizing::new(std::fs::read(path).map_err(unreadable)?);
     let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::BadIdentity {
-        origin: path.display().to_string(),
+        origin: crate::redact::path(path).into_owned(),
         reason: "the file is not text".into(),
     })?;
-    parse_identities(text, &path.display().to_string())
+    parse_identities(text, &crate::redact::path(path))
 }
 
 /// Reads the keys in the text of an identity file (or of `LIFEBOAT_IDENTITY`).

@@ -134,12 +134,15 @@ pub fn read_recipients_file(path: &Path) -> Result<Vec<Recipient>, KeyError> {
         .enumerate()
         .filter(|(_, line)| !line.trim().is_empty() && !line.trim_start().starts_with('#'))
         .map(|(index, line)| {
-            parse_recipient(line, &format!("{} line {}", path.display(), index + 1))
+            parse_recipient(
+                line,
+                &format!("{} line {}", crate::redact::path(path), index + 1),
+            )
         })
         .collect::<Result<Vec<_>, _>>()?;
     if recipients.is_empty() {
         return Err(KeyError::BadRecipient {
-            origin: path.display().to_string(),
+            origin: crate::redact::path(path).into_owned(),
             reason: "the file lists no recipients".into(),
         });
     }

@@ -119,15 +119,10 @@ impl RunError {
         match self {
             RunError::Live(e) => e.exit(),
             RunError::Snapshot(e) => e.exit(),
-            // A snapshot refused for a reason of its own says so; one that could not even
-            // be tried (no key given) leaves "unavailable".
-            RunError::NoFallback { snapshot, .. } => match snapshot.exit() {
-                code @ (Exit::SnapshotMissing
-                | Exit::SnapshotUnusable
-                | Exit::SnapshotStale
-                | Exit::SnapshotScope) => code,
-                _ => Exit::Unavailable,
-            },
+            // The snapshot's own reason decides: the service being down is why the
+            // snapshot was needed, not why the start failed. A key that is missing or
+            // unreadable is the key's code (2 or 3), with the key's hint.
+            RunError::NoFallback { snapshot, .. } => snapshot.exit(),
             RunError::Environment(_) => Exit::BadInput,
             RunError::Exec { error, .. } => match error.kind() {
                 io::ErrorKind::NotFound => Exit::CommandNotFound,

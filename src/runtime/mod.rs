@@ -29,7 +29,7 @@ use serde_json::json;
 use crate::duration::describe;
 use crate::http::{Deadline, FailureClass};
 use crate::keys::load_identities;
-use crate::log::Log;
+use crate::log::{counted, Log};
 use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, check_pin, open, Opened, SnapshotFile};
 use crate::source::{Scope, SourceError};
@@ -62,7 +62,7 @@ fn usable_snapshot(
     check_freshness(&opened.metadata, SystemTime::now(), plan.max_age)
         .map_err(SnapshotProblem::Stale)?;
     if let Some(configured) = configured {
-        match check_scope(&opened.metadata.source, configured) {
+        match check_scope(&opened.metadata.source, configured, plan.other_source_allowed) {
             ScopeCheck::Same => {}
             ScopeCheck::Mismatch(reason) => return Err(SnapshotProblem::Scope(reason)),
             ScopeCheck::AddressDiffers { snapshot, configured } => log.info(
@@ -75,26 +75,33 @@ fn usable_snapshot(
     Ok(opened)
 }
 
-/// Runs `lifeboat run`. Returns only when the app could not be started.
-pub fn run(plan: RunPlan, log: &Log) -> RunError {
+/// What `run --check` found: everything `run` would have done, short of the exec.
+#[derive(Debug)]
+pub struct Checked {
+    /// The program exec would start.
+    pub program: std::path::PathBuf,
+    /// How many secrets the app would get.
+    pub secret_count: usize,
+    /// The variables that tell the app where they came from (`LIFEBOAT_ORIGIN`, …).
+    pub origin: Vec<(&'static str, String)>,
+}
+
+/// Runs `lifeboat run`. Returns only when the app could not be started, or with
+/// `--check` when it could have been.
+pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
     // First, before anything can block: as PID 1, a SIGTERM would otherwise be lost.
     signals::stop_on_signals();
     let hardened = hygiene::harden();
-    let (secrets, origin) = match resolve(&plan, log) {
-        Ok(resolved) => resolved,
-        Err(error) => return error,
-    };
-    let env = match build_child_env(
+    let (secrets, origin) = resolve(&plan, log)?;
+    let env = build_child_env(
         std::env::vars_os(),
         &secrets,
         &origin,
         plan.env,
         &plan.command,
         hygiene::arg_max(),
-    ) {
-        Ok(env) => env,
-        Err(reason) => return RunError::Environment(reason),
-    };
+    )
+    .map_err(RunError::Environment)?;
     if !env.kept_existing.is_empty() {
         log.info(
             "existing_env_kept",
@@ -105,13 +112,27 @@ pub fn run(plan: RunPlan, log: &Log) -> RunError {
             json!({"names": env.kept_existing}),
         );
     }
+    let program = plan.command[0].to_string_lossy().into_owned();
+    if plan.check {
+        let path = env
+            .vars
+            .iter()
+            .find(|(name, _)| name == "PATH")
+            .map(|(_, value)| value.as_os_str());
+        let found = exec::find(&plan.command[0], path)
+            .map_err(|error| RunError::Exec { program, error })?;
+        return Ok(Checked {
+            program: found,
+            secret_count: secrets.len(),
+            origin,
+        });
+    }
     // The decrypted secrets are wiped here; only the environment copy goes on.
     drop(secrets);
-    let program = plan.command[0].to_string_lossy().into_owned();
-    RunError::Exec {
+    Err(RunError::Exec {
         program,
         error: exec::exec(&plan.command, env.vars, &hardened),
-    }
+    })
 }
 
 /// The secrets to start with, and the variables that tell the app where they came from.
@@ -123,11 +144,14 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
     let (live, backup, started) = match (&plan.source, plan.start) {
         (Some(spec), Start::LiveFirst | Start::LiveOnly) => {
             let job = (plan.start == Start::LiveFirst).then(|| open_in_background(&plan.snapshot));
+            // The deadline starts before the client is built: loading the system's CA
+            // bundle is part of the live attempt.
             let started = Instant::now();
+            let deadline = Deadline::after(plan.timeout);
             let fetched = spec
                 .clone()
                 .into_source(&plan.live)
-                .and_then(|source| source.fetch(Deadline::after(plan.timeout)));
+                .and_then(|source| source.fetch(deadline));
             let live = match fetched {
                 Ok(fetched) => Live::Fetched(fetched),
                 Err(error) => match service_class(&error) {
@@ -161,7 +185,7 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
             let fetch_ms = started.elapsed().as_millis();
             log.info(
                 "secrets_live",
-                &format!("secrets from {} (live, {} secrets, {fetch_ms} ms)", fetched.scope, fetched.secrets.len()),
+                &format!("secrets from {} (live, {}, {fetch_ms} ms)", fetched.scope, counted(fetched.secrets.len(), "secret")),
                 json!({"origin": "live", "source": fetched.scope, "secret_count": fetched.secrets.len(), "fetch_ms": fetch_ms}),
             );
             if let Some(problem) = unusable {
@@ -238,11 +262,11 @@ fn log_snapshot_use(log: &Log, opened: &Opened, failure: Option<(FailureClass, &
     let metadata = &opened.metadata;
     let age = metadata.age_at(SystemTime::now());
     let about = format!(
-        "snapshot {} (created {}, {} old, {} secrets)",
+        "snapshot {} (created {}, {} old, {})",
         metadata.id,
         metadata.created_at,
         describe(age),
-        opened.secrets.len()
+        counted(opened.secrets.len(), "secret")
     );
     let mut fields = json!({
         "origin": "snapshot",

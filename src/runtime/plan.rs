@@ -31,6 +31,8 @@ pub struct SnapshotPlan {
     pub pin: Option<Pin>,
     /// The oldest it may be.
     pub max_age: Option<Duration>,
+    /// A snapshot made from another kind of source may serve (`--allow-other-source`).
+    pub other_source_allowed: bool,
 }
 
 /// One start, decided.
@@ -52,4 +54,6 @@ pub struct RunPlan {
     pub env: EnvOptions,
     /// The app and its arguments.
     pub command: Vec<OsString>,
+    /// Do everything but the exec, and report (`--check`).
+    pub check: bool,
 }

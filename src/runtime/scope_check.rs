@@ -1,7 +1,9 @@
-//! Whether a snapshot was made for the scope `run` is configured for. Only what both sides
-//! name is compared: a Doppler project and config, a Vault mount and path. A different
-//! service address is only noted, since build and runtime often reach one service by
-//! different names.
+//! Whether a snapshot was made for the scope `run` is configured for. The provider first:
+//! a Doppler snapshot never stands in for Vault, nor a `file:` or `env:` snapshot for a
+//! live service, unless the user says it is meant (`--allow-other-source`). Then only what
+//! both sides name is compared: a Doppler project and config, a Vault mount and path. A
+//! different service address is only noted, since build and runtime often reach one
+//! service by different names.
 
 use crate::source::Scope;
 
@@ -30,8 +32,15 @@ fn differs(what: &str, snapshot: &Option<String>, configured: &Option<String>) -
     }
 }
 
-/// Compares the snapshot's scope with the configured one.
-pub fn check_scope(snapshot: &Scope, configured: &Scope) -> ScopeCheck {
+/// Compares the snapshot's scope with the configured one; `other_source_allowed` lets a
+/// snapshot of another provider serve.
+pub fn check_scope(snapshot: &Scope, configured: &Scope, other_source_allowed: bool) -> ScopeCheck {
+    if snapshot.provider != configured.provider && !other_source_allowed {
+        return ScopeCheck::Mismatch(format!(
+            "the snapshot was made from a {:?} source, but run is configured for a {:?} source",
+            snapshot.provider, configured.provider
+        ));
+    }
     let mut mismatches: Vec<String> = [
         differs("Doppler project", &snapshot.project, &configured.project),
         differs("Doppler config", &snapshot.config, &configured.config),
@@ -76,18 +85,49 @@ mod tests {
     fn compares_only_what_both_name() {
         let built = doppler(Some("shop"), Some("prd"), "https://api.doppler.com");
         assert_eq!(
-            check_scope(&built, &doppler(None, None, "https://api.doppler.com")),
+            check_scope(
+                &built,
+                &doppler(None, None, "https://api.doppler.com"),
+                false
+            ),
             ScopeCheck::Same
         );
         assert!(
-            matches!(check_scope(&built, &doppler(Some("shop"), Some("dev"), "https://api.doppler.com")), ScopeCheck::Mismatch(m) if m.contains("\"prd\""))
+            matches!(check_scope(&built, &doppler(Some("shop"), Some("dev"), "https://api.doppler.com"), false), ScopeCheck::Mismatch(m) if m.contains("\"prd\""))
         );
         assert!(matches!(
             check_scope(
                 &built,
-                &doppler(Some("shop"), None, "http://doppler.internal")
+                &doppler(Some("shop"), None, "http://doppler.internal"),
+                false
             ),
             ScopeCheck::AddressDiffers { .. }
+        ));
+    }
+
+    #[test]
+    fn another_provider_is_another_scope_unless_allowed() {
+        let vault = Scope {
+            provider: "vault".into(),
+            mount: Some("secret".into()),
+            path: Some("app".into()),
+            ..Scope::default()
+        };
+        let file = Scope {
+            provider: "file".into(),
+            path: Some("secrets.env".into()),
+            ..Scope::default()
+        };
+        let built = doppler(Some("shop"), Some("prd"), "https://api.doppler.com");
+        for configured in [&vault, &file] {
+            assert!(
+                matches!(check_scope(&built, configured, false), ScopeCheck::Mismatch(m) if m.contains("made from a \"doppler\" source"))
+            );
+            assert_eq!(check_scope(&built, configured, true), ScopeCheck::Same);
+        }
+        assert!(matches!(
+            check_scope(&file, &vault, false),
+            ScopeCheck::Mismatch(_)
         ));
     }
 }

@@ -100,9 +100,9 @@ impl SnapshotError {
 impl fmt::Display for SnapshotError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            SnapshotError::Missing(path) => write!(f, "snapshot {} does not exist", path.display()),
+            SnapshotError::Missing(path) => write!(f, "snapshot {} does not exist", crate::redact::path(path)),
             SnapshotError::Unreadable { path, source } => {
-                write!(f, "cannot read snapshot {}: {source}", path.display())
+                write!(f, "cannot read snapshot {}: {source}", crate::redact::path(path))
             }
             SnapshotError::NotAgeFile => f.write_str("not a lifeboat snapshot: the file is not an age file"),
             SnapshotError::Armored => f.write_str("not a lifeboat snapshot: the file is an ASCII-armored age file"),
@@ -124,8 +124,14 @@ impl fmt::Display for SnapshotError {
             ),
             SnapshotError::WrongKey { sealed_to, tried } => {
                 f.write_str("none of the given keys can open this snapshot; it was sealed to: ")?;
-                let sealed: Vec<String> = sealed_to.iter().map(ToString::to_string).collect();
+                // A snapshot sealed to a thousand keys must not make a 60,000-character line.
+                const SHOWN: usize = 5;
+                let sealed: Vec<String> =
+                    sealed_to.iter().take(SHOWN).map(ToString::to_string).collect();
                 f.write_str(&sealed.join(", "))?;
+                if sealed_to.len() > SHOWN {
+                    write!(f, " and {} more (`lifeboat inspect` lists them all)", sealed_to.len() - SHOWN)?;
+                }
                 write!(f, "; tried: {}", tried.join(", "))
             }
             SnapshotError::Seal(reason) => write!(f, "cannot seal the snapshot: {reason}"),

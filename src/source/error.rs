@@ -92,7 +92,11 @@ impl fmt::Display for SourceError {
         match self {
             SourceError::BadSpec(reason) => write!(f, "bad --source: {reason}"),
             SourceError::Unreadable { path, source } => {
-                write!(f, "cannot read source {}: {source}", path.display())
+                write!(
+                    f,
+                    "cannot read source {}: {source}",
+                    crate::redact::path(path)
+                )
             }
             SourceError::Empty(origin) => write!(f, "the source {origin} holds no secrets"),
             SourceError::Malformed { origin, reason } => write!(f, "{origin}: {reason}"),

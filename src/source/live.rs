@@ -21,8 +21,8 @@ pub struct LiveSettings {
     pub role_id_file: Option<PathBuf>,
     /// `--secret-id-file`: a Vault AppRole secret id.
     pub secret_id_file: Option<PathBuf>,
-    /// Fail at once on a refused connection instead of one short retry (`run`, which
-    /// falls back to its snapshot instead).
+    /// Fail at once on a refused connection, or one closed without an answer, instead of
+    /// retrying (`run`, which falls back to its snapshot instead).
     pub no_refused_retry: bool,
 }
 
@@ -63,16 +63,16 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, FetchError> {
             source,
         })?,
     );
+    let shown = crate::redact::path(path);
     let text = std::str::from_utf8(&bytes)
-        .map_err(|_| FetchError::Config(format!("{} is not text", path.display())))?;
+        .map_err(|_| FetchError::Config(format!("{shown} is not text")))?;
     let token = Zeroizing::new(text.trim().to_string());
     if token.is_empty() {
-        return Err(FetchError::Config(format!("{} is empty", path.display())));
+        return Err(FetchError::Config(format!("{shown} is empty")));
     }
     if token.contains(['\n', '\r']) {
         return Err(FetchError::Config(format!(
-            "{} holds more than one line; it should hold only the token",
-            path.display()
+            "{shown} holds more than one line; it should hold only the token"
         )));
     }
     Ok(token)
@@ -115,6 +115,7 @@ pub fn client_for(
     if settings.no_refused_retry {
         client = client.with_policy(RetryPolicy {
             refused_retry: None,
+            closed_retries: 0,
             ..RetryPolicy::default()
         });
     }

@@ -109,10 +109,23 @@ impl SourceSpec {
         if text.starts_with("https://") || text.starts_with("http://") {
             return Ok(SourceSpec::Http { url: text.into() });
         }
-        Err(SourceError::BadSpec(
-            "unknown source; write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH or https://…"
-                .into(),
-        ))
+        let kind = text.split(':').next().unwrap_or(text).to_ascii_lowercase();
+        let known = "write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH or https://…";
+        if kind == "doppler" {
+            return Err(SourceError::BadSpec(
+                "doppler takes no argument: write doppler, and name the project and config with DOPPLER_PROJECT and DOPPLER_CONFIG (a service token implies both)".into(),
+            ));
+        }
+        let suggestion = ["env", "file", "doppler", "vault", "https", "http"]
+            .into_iter()
+            .find(|word| edit_distance(&kind, word) <= 2 && kind.len() >= 3);
+        Err(SourceError::BadSpec(match suggestion {
+            Some(word @ ("https" | "http")) => {
+                format!("unknown source kind; did you mean {word}://…? ({known})")
+            }
+            Some(word) => format!("unknown source kind; did you mean {word}:…? ({known})"),
+            None => format!("unknown source; {known}"),
+        }))
     }
 
     /// The scope this source is configured for, from the spec and the provider's
@@ -189,6 +202,22 @@ impl SourceSpec {
     }
 }
 
+/// Levenshtein distance, for "did you mean" on a mistyped source kind.
+fn edit_distance(a: &str, b: &str) -> usize {
+    let b: Vec<char> = b.chars().collect();
+    let mut row: Vec<usize> = (0..=b.len()).collect();
+    for (i, ca) in a.chars().enumerate() {
+        let mut previous = row[0];
+        row[0] = i + 1;
+        for (j, cb) in b.iter().enumerate() {
+            let substitution = previous + usize::from(ca != *cb);
+            previous = row[j + 1];
+            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
+        }
+    }
+    row[b.len()]
+}
+
 /// Checks what every source must give: at least one secret, and names and values that
 /// can be passed to a process.
 pub(crate) fn validate(secrets: Secrets, origin: &str) -> Result<Secrets, SourceError> {
@@ -202,4 +231,21 @@ pub(crate) fn validate(secrets: Secrets, origin: &str) -> Result<Secrets, Source
         });
     }
     Ok(secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn a_mistyped_kind_gets_a_suggestion() {
+        let said = |text: &str| SourceSpec::parse(text).unwrap_err().to_string();
+        assert!(said("vualt:secret/app").contains("did you mean vault:…?"));
+        assert!(said("flie:x.env").contains("did you mean file:…?"));
+        assert!(said("htps://x").contains("did you mean https://…?"));
+        assert!(said("doppler:shop/prd").contains("DOPPLER_PROJECT"));
+        assert!(!said("consul:kv/app").contains("did you mean"));
+        assert_eq!(edit_distance("vualt", "vault"), 2);
+        assert_eq!(edit_distance("", "env"), 3);
+    }
 }
