@@ -40,6 +40,8 @@ def serve(s, handler):
                 if not chunk: return
                 data += chunk
             handler(conn)
+        except OSError:
+            pass  # lifeboat hung up at its deadline, as it should
         finally:
             conn.close()
     threading.Thread(target=lambda: [threading.Thread(target=one, args=(s.accept()[0],), daemon=True).start() for _ in iter(int, 1)], daemon=True).start()
@@ -103,6 +105,11 @@ alone = []
 for _ in range(runs):
     t = time.monotonic(); subprocess.run(wrap, check=True); alone.append((time.monotonic() - t) * 1000)
 wrapper_ms = statistics.median(alone)
+# The app alone, started the same way, is taken off every row (as scripts/bench.sh does).
+app = []
+for _ in range(runs):
+    t = time.monotonic(); subprocess.run(["true"], check=True); app.append((time.monotonic() - t) * 1000)
+app_ms = statistics.median(app)
 rows = []
 for name, api, extra, needs_ns in cases:
     env = {**base, **extra, "DOPPLER_TOKEN": "dp.st.bench", "DOPPLER_API_HOST": api,
@@ -116,7 +123,7 @@ for name, api, extra, needs_ns in cases:
         p = subprocess.run(argv, env=env, capture_output=True, text=True)
         took = time.monotonic() - t
         assert p.returncode == 0 and "starting from snapshot" in p.stderr, p.stderr
-        over.append((took - DEADLINE) * 1000)
+        over.append((took - DEADLINE) * 1000 - app_ms)
     over.sort()
     rows.append((name, statistics.median(over), over[-1]))
     print(f"{name}: median +{statistics.median(over):.1f} ms, largest +{over[-1]:.1f} ms", file=sys.stderr)
@@ -145,8 +152,9 @@ section = [
     "",
     f"Measured {time.strftime('%Y-%m-%d %H:%M UTC', time.gmtime())} on {uname.machine}, {os.cpu_count()} cores, "
     f"by `scripts/bench-deadline.sh {runs}`: the static release binary, `run --timeout 2s -- true` "
-    f"with a snapshot to fall back on, {runs} runs a case, wall time from spawn to exit "
-    "(the app's own start included) minus the deadline.",
+    f"with a snapshot to fall back on, {runs} runs a case: wall time from spawn to exit, minus the "
+    f"deadline, minus `/bin/true` started alone the same way ({app_ms:.2f} ms median). SPEC.md's "
+    "target for a service that never answers is the deadline plus under 3 ms.",
     "",
     "| the service | median overshoot | largest overshoot |",
     "|---|---|---|",
@@ -155,7 +163,8 @@ section += [f"| {name} | +{median:.1f} ms | +{largest:.1f} ms |" for name, media
 section += [
     "",
     f"The resolver row runs inside `unshare -m` with `/etc/resolv.conf` bound over; that wrapper "
-    f"alone, around `/bin/true`, takes {wrapper_ms:.1f} ms (median), which the row includes.",
+    f"alone, around `/bin/true`, takes {wrapper_ms:.1f} ms (median), which the row includes "
+    "(less the app alone).",
 ]
 section += [
     "",

@@ -46,13 +46,17 @@ mkdir "$work/base" && cp /bin/busybox "$work/base/"
 printf 'FROM scratch\nCOPY busybox /bin/busybox\nRUN ["/bin/busybox", "--install", "-s", "/bin"]\n' > "$work/base/Containerfile"
 bh bud -q -t localhost/busybox-base "$work/base" >/dev/null
 
-step bh bud -f Dockerfile.example \
+echo "== lifeboat's own image (its build stage takes the static binary built above)"
+bh bud -q -f Dockerfile.lifeboat --build-arg RUST_IMAGE=localhost/busybox-base -t localhost/lifeboat:demo . >/dev/null
+echo "== an app directory with nothing of lifeboat's but a copy of Dockerfile.example"
+mkdir "$work/app" && cp Dockerfile.example "$work/app/Dockerfile"
+step bh bud -f "$work/app/Dockerfile" \
     --secret "id=lifeboat_token,src=$work/vault-token" \
-    --build-arg RUST_IMAGE=localhost/busybox-base --build-arg APP_IMAGE=localhost/busybox-base \
+    --build-arg LIFEBOAT_IMAGE=localhost/lifeboat:demo --build-arg APP_IMAGE=localhost/busybox-base \
     --build-arg LIFEBOAT_SOURCE=vault:secret/app --build-arg "VAULT_ADDR=$VAULT_ADDR" \
     --build-arg "LIFEBOAT_RECIPIENTS=runtime=$(age-keygen -y "$work/runtime.key"),breakglass=$(age-keygen -y "$work/breakglass.key")" \
     --build-arg "LIFEBOAT_BUILD_ID=$(date -u +%Y%m%dT%H%M%SZ)" \
-    -t localhost/app-with-lifeboat .
+    -t localhost/app-with-lifeboat "$work/app"
 step bh push localhost/app-with-lifeboat "oci-archive:$work/app.oci.tar"
 step "$lifeboat" inspect --image "$work/app.oci.tar"
 

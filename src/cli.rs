@@ -168,6 +168,27 @@ pub struct SnapshotArgs {
     /// Record the secret names in the metadata that `inspect` shows with no key.
     #[arg(long, env = "LIFEBOAT_PUBLISH_NAMES", hide_env_values = true, value_parser = boolish)]
     pub publish_names: bool,
+
+    /// The build this snapshot is made in (a timestamp, the CI run id), shown in the
+    /// summary. In a Dockerfile it is the `LIFEBOAT_BUILD_ID` build argument, which makes
+    /// the snapshot step re-run on every build.
+    #[arg(
+        long,
+        value_name = "ID",
+        env = "LIFEBOAT_BUILD_ID",
+        hide_env_values = true
+    )]
+    pub build_id: Option<String>,
+
+    /// Refuse to run without a build id (Dockerfile.example sets it): BuildKit would
+    /// otherwise reuse a cached snapshot with old secrets without a word.
+    #[arg(long)]
+    pub require_build_id: bool,
+
+    /// Print the summary as one JSON object (path, id, secret count, source, sha256), for
+    /// scripts that pin the snapshot.
+    #[arg(long)]
+    pub json: bool,
 }
 
 /// Flags of the live sources (the rest comes from each provider's own variables:

@@ -11,8 +11,15 @@ pub fn parse(text: &str) -> Result<Duration, String> {
     if duration.is_zero() {
         return Err("the duration must be longer than zero".into());
     }
+    // Beyond this, adding it to the clock overflows; no deadline or expiry means it.
+    if duration > MAX {
+        return Err("the duration must be at most 100 years".into());
+    }
     Ok(duration)
 }
+
+/// The longest duration a flag takes.
+const MAX: Duration = Duration::from_secs(100 * 365 * 86_400);
 
 /// A point in time as recorded in snapshot metadata.
 pub fn format_timestamp(time: SystemTime) -> String {

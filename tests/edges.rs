@@ -26,7 +26,13 @@ fn falls_back_in_time(setup: &Setup, what: &str, api_host: &str, env: &[(&str, &
     let run = setup.run(api_host, &["--timeout", "2s"], env);
     let took = started.elapsed();
     setup.assert_fell_back(&run);
+    // It hung (not refused, not a quick TLS failure) until the deadline cut it off.
+    run.stderr_has("no complete answer within the deadline of 2000 ms");
     let deadline = Duration::from_secs(2);
+    assert!(
+        took >= deadline,
+        "{what}: over after {took:?}, before the deadline"
+    );
     assert!(
         took < deadline + MARGIN,
         "{what}: the app started after {took:?}"
@@ -66,6 +72,7 @@ fn a_resolver_that_never_answers_cannot_stretch_the_deadline() {
     let took = started.elapsed();
     setup.assert_fell_back(&run);
     run.stderr_has("unreachable: no complete answer within the deadline of 2000 ms");
+    assert!(dns.queries() > 0, "the lookup never reached the black hole");
     assert!(took < Duration::from_secs(2) + MARGIN, "run took {took:?}");
     eprintln!(
         "deadline overshoot, black-hole resolver (run): {} ms",
@@ -525,4 +532,190 @@ fn a_signal_before_exec_ends_run_even_as_pid_1() {
         signal_during_fetch(&setup, &pid_1, signal, code);
         signal_during_fetch(&setup, &[], signal, code);
     }
+}
+
+/// Same-origin redirects are followed, but every hop counts against the budget, and a
+/// loop is a bad response, not something to retry.
+#[test]
+fn redirects_count_against_the_budget() {
+    let setup = setup();
+    let looping = FakeServer::start(|request| {
+        let next = format!("/hop{}", request.target.len());
+        Reply::text(307, "").with_header("location", &next)
+    });
+    let run = setup.run(&looping.url(), &["--timeout", "3s"], &[]);
+    setup.assert_fell_back(&run);
+    run.stderr_has("bad-response: more than 5 redirects within http://127.0.0.1:");
+    assert_eq!(looping.seen().len(), 6, "a redirect loop was retried");
+
+    // Hops, then a 503 at the end of them, every time: the budget holds.
+    let storm = FakeServer::start(|request| {
+        if request.target.ends_with("xxxx") {
+            Reply::text(503, "busy").with_header("retry-after", "0")
+        } else {
+            let next = format!("/hop/{}x", request.target.len());
+            let next = if request.target.starts_with("/hop/") {
+                format!("{}x", request.target)
+            } else {
+                next
+            };
+            Reply::text(302, "").with_header("location", &next)
+        }
+    });
+    let run = setup.sandbox.run_env(
+        &[
+            "snapshot",
+            "--source",
+            "doppler",
+            "-r",
+            "age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p",
+            "-o",
+            "hops.age",
+        ],
+        &[
+            ("DOPPLER_TOKEN", TOKENS[0]),
+            ("DOPPLER_API_HOST", &storm.url()),
+        ],
+    );
+    run.code(12)
+        .stderr_has("gave up after 10 requests, the most one fetch sends");
+    let sent = storm.seen().len();
+    assert_eq!(sent, 10, "snapshot sent {sent} requests through redirects");
+}
+
+/// A snapshot (or key) on a filesystem that never answers cannot hold the start: the
+/// wait for it ends at the deadline too. A FIFO nobody writes to stands in for it.
+#[test]
+fn a_snapshot_that_never_reads_cannot_hold_the_start() {
+    let setup = setup();
+    let fifo = setup.sandbox.path("hung.age");
+    let made = std::process::Command::new("mkfifo")
+        .arg(&fifo)
+        .status()
+        .unwrap();
+    assert!(made.success());
+    let fifo = fifo.to_str().unwrap();
+    // Service up: the app starts live, with a warning.
+    let started = Instant::now();
+    let run = setup.run(
+        &setup.fake.url(),
+        &["--timeout", "2s"],
+        &[("LIFEBOAT_SNAPSHOT", fifo)],
+    );
+    let took = started.elapsed();
+    run.ok()
+        .stderr_has("could not serve as a fallback")
+        .stderr_has("could not be read and opened within the deadline of 2000 ms");
+    assert_eq!(setup.app_env().unwrap()["LIFEBOAT_ORIGIN"], "live");
+    assert!(
+        took < Duration::from_secs(2) + MARGIN,
+        "the start took {took:?}"
+    );
+    // Service down: nothing to start from, said in time.
+    let down = format!(
+        "http://127.0.0.1:{}",
+        crate::services::listeners::refused_port()
+    );
+    let started = Instant::now();
+    setup
+        .run(&down, &["--timeout", "2s"], &[("LIFEBOAT_SNAPSHOT", fifo)])
+        .code(21)
+        .stderr_has("within the deadline");
+    assert!(started.elapsed() < Duration::from_secs(2) + MARGIN);
+    assert!(setup.app_env().is_none());
+    std::fs::remove_file(fifo).unwrap();
+}
+
+/// A signal the parent ignores (`nohup`) stays ignored for the app.
+#[test]
+fn ignored_signals_stay_ignored_for_the_app() {
+    let setup = setup();
+    let read_mask = |output: std::process::Output| {
+        assert!(
+            output.status.success(),
+            "{}",
+            String::from_utf8_lossy(&output.stderr)
+        );
+        let line = String::from_utf8(output.stdout).unwrap();
+        u64::from_str_radix(line.trim().trim_start_matches("SigIgn:").trim(), 16).unwrap()
+    };
+    let direct = read_mask(
+        std::process::Command::new("nohup")
+            .args(["grep", "SigIgn", "/proc/self/status"])
+            .output()
+            .unwrap(),
+    );
+    let url = setup.fake.url();
+    let (mut args, env) = setup.invocation(&url, &[], &[]);
+    // The app: grep reading its own status, instead of the usual one.
+    args.truncate(args.len() - 4);
+    args.extend(["--", "grep", "SigIgn", "/proc/self/status"]);
+    let mut command = setup.sandbox.wrapped(&["nohup"], &args);
+    command.envs(env.iter().copied());
+    let through = read_mask(command.output().unwrap());
+    assert_ne!(direct & 1, 0, "nohup ignores SIGHUP");
+    assert_eq!(
+        through & 1,
+        direct & 1,
+        "the app lost nohup's SIGHUP: {through:x} vs {direct:x}"
+    );
+}
+
+/// Loose ends a reviewer found: an absurd --timeout, a Vault login that answers a token
+/// HTTP cannot carry, a token echoed across the 200-character cut, a proxy that refuses
+/// the tunnel.
+#[test]
+fn loose_ends() {
+    let setup = setup();
+    setup
+        .run(&setup.fake.url(), &["--timeout", "300000000000y"], &[])
+        .code(2)
+        .stderr_has("at most 100 years");
+
+    // The server's bad token is the server's bad answer: fall back.
+    let vault = FakeServer::start(|request| {
+        if request.target == "/v1/auth/approle/login" {
+            Reply::json(
+                200,
+                &serde_json::json!({"auth": {"client_token": "s.tok\nen"}}),
+            )
+        } else {
+            Reply::json(500, &serde_json::json!({"errors": []}))
+        }
+    });
+    let run = setup.run(
+        &setup.fake.url(),
+        &["--allow-other-source"],
+        &[
+            ("LIFEBOAT_SOURCE", "vault:secret/app"),
+            ("VAULT_ADDR", &vault.url()),
+            ("VAULT_ROLE_ID", "role"),
+            ("VAULT_SECRET_ID", "canary-secret-id"),
+        ],
+    );
+    setup.assert_fell_back(&run);
+    run.stderr_has("bad-response: the AppRole login answer's auth.client_token is empty or holds characters HTTP cannot carry");
+
+    // The token echoed at character 190 of a long message: scrubbed before the cut.
+    let echo = FakeServer::start(|request| {
+        let token = request.headers["authorization"]
+            .trim_start_matches("Bearer ")
+            .to_string();
+        let message = format!("{} {token} is not valid", "x".repeat(189));
+        Reply::json(401, &serde_json::json!({"messages": [message]}))
+    });
+    setup
+        .run(&echo.url(), &[], &[])
+        .code(10)
+        .stderr_has("[REDACTED]");
+
+    // A proxy that answers the CONNECT with 403: named.
+    let proxy = FakeServer::start(|_| Reply::text(403, "not for you"));
+    let run = setup.run(
+        "https://api.doppler.invalid",
+        &["--timeout", "1s"],
+        &[("HTTPS_PROXY", &proxy.url())],
+    );
+    setup.assert_fell_back(&run);
+    run.stderr_has("the proxy (HTTPS_PROXY) would not open a tunnel to the service");
 }

@@ -19,6 +19,10 @@ use crate::util::{Sandbox, CANARIES, TOKENS};
 const TOKEN: &str = TOKENS[0];
 const IMAGE: &str = "localhost/lifeboat-e2e:test";
 const BASE: &str = "localhost/lifeboat-e2e-busybox:test";
+/// The app's base image: busybox, as a user that cannot write /etc.
+const APP_BASE: &str = "localhost/lifeboat-e2e-app-base:test";
+/// lifeboat's own image, built from Dockerfile.lifeboat.
+const LIFEBOAT_IMAGE: &str = "localhost/lifeboat-e2e-lifeboat:test";
 
 fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
@@ -147,36 +151,90 @@ fn dockerfile_example_builds_scans_clean_and_starts_with_or_without_the_service(
     )
     .unwrap();
     buildah.must(&["bud", "-t", BASE, &base_dir.display().to_string()]);
+    // An app image that runs as a user that cannot write /etc (as most app images do).
+    let app_dir = sandbox.path("app-base");
+    std::fs::create_dir(&app_dir).unwrap();
+    std::fs::write(
+        app_dir.join("Containerfile"),
+        format!("FROM {BASE}\nUSER 65534:65534\n"),
+    )
+    .unwrap();
+    buildah.must(&["bud", "-t", APP_BASE, &app_dir.display().to_string()]);
 
-    // Dockerfile.example itself, pointed at local images and the local service.
-    let token_file = sandbox.write("token", TOKEN);
-    let recipients = format!("runtime={runtime},breakglass={breakglass}");
-    let build = buildah.must(&[
+    // lifeboat's own image, from this repository (its build stage takes the static
+    // binary built beforehand: there is no toolchain in the busybox image).
+    buildah.must(&[
         "bud",
         "-f",
-        &repo().join("Dockerfile.example").display().to_string(),
-        "--secret",
-        &format!("id=lifeboat_token,src={}", token_file.display()),
+        &repo().join("Dockerfile.lifeboat").display().to_string(),
         "--build-arg",
         &format!("RUST_IMAGE={BASE}"),
-        "--build-arg",
-        &format!("APP_IMAGE={BASE}"),
-        "--build-arg",
-        &format!("DOPPLER_API_HOST={}", fake.url()),
-        "--build-arg",
-        &format!("LIFEBOAT_RECIPIENTS={recipients}"),
-        "--build-arg",
-        "LIFEBOAT_BUILD_ID=e2e-1",
         "-t",
-        IMAGE,
+        LIFEBOAT_IMAGE,
         &repo().display().to_string(),
     ]);
+
+    // Dockerfile.example itself, copied next to an "app" that has nothing of lifeboat's
+    // (the build context is the app's directory), pointed at local images and the local
+    // service.
+    let app_context = sandbox.path("my-app");
+    std::fs::create_dir(&app_context).unwrap();
+    std::fs::copy(
+        repo().join("Dockerfile.example"),
+        app_context.join("Dockerfile"),
+    )
+    .unwrap();
+    let token_file = sandbox.write("token", TOKEN);
+    let recipients = format!("runtime={runtime},breakglass={breakglass}");
+    let bud = |build_id: Option<&str>| {
+        let mut args: Vec<String> = [
+            "bud",
+            "--secret",
+            &format!("id=lifeboat_token,src={}", token_file.display()),
+            "--build-arg",
+            &format!("LIFEBOAT_IMAGE={LIFEBOAT_IMAGE}"),
+            "--build-arg",
+            &format!("APP_IMAGE={APP_BASE}"),
+            "--build-arg",
+            &format!("DOPPLER_API_HOST={}", fake.url()),
+            "--build-arg",
+            &format!("LIFEBOAT_RECIPIENTS={recipients}"),
+            "-t",
+            IMAGE,
+        ]
+        .iter()
+        .map(|a| a.to_string())
+        .collect();
+        if let Some(id) = build_id {
+            args.extend(["--build-arg".into(), format!("LIFEBOAT_BUILD_ID={id}")]);
+        }
+        args.push(app_context.display().to_string());
+        let args: Vec<&str> = args.iter().map(String::as_str).collect();
+        buildah.command(&args).output().unwrap()
+    };
+    // Forgetting the build id cannot go unnoticed: the snapshot step refuses.
+    let forgot = bud(None);
+    assert!(!forgot.status.success(), "built without a build id");
+    let said = String::from_utf8_lossy(&forgot.stderr).into_owned()
+        + &String::from_utf8_lossy(&forgot.stdout);
+    assert!(
+        said.contains("no build id: give --build-arg LIFEBOAT_BUILD_ID="),
+        "{said}"
+    );
+    assert_eq!(fake.downloads().len(), 0, "fetched without a build id");
+    let build = bud(Some("e2e-1"));
+    assert!(
+        build.status.success(),
+        "{}",
+        String::from_utf8_lossy(&build.stderr)
+    );
     let build_log = String::from_utf8_lossy(&build.stdout).into_owned()
         + &String::from_utf8_lossy(&build.stderr);
     assert!(
-        build_log.contains("/etc/lifeboat/snapshot.age: snapshot "),
+        build_log.contains("/snapshot.age: snapshot "),
         "{build_log}"
     );
+    assert!(build_log.contains(", build e2e-1"), "{build_log}");
     crate::util::assert_no_secrets(&build_log, "the build log");
     assert_eq!(
         fake.downloads().len(),
@@ -231,6 +289,16 @@ fn dockerfile_example_builds_scans_clean_and_starts_with_or_without_the_service(
         );
     }
     assert!(config.contains("/usr/local/bin/lifeboat"));
+    // The recipients were a build argument of the snapshot stage only: the app image's
+    // config and history do not carry them (they are public keys, but FORMAT.md and the
+    // README say where they are).
+    assert!(
+        !config.contains(&runtime),
+        "the recipients are in the app image's history"
+    );
+    let user =
+        &serde_json::from_str::<serde_json::Value>(&config).unwrap()["OCIv1"]["config"]["User"];
+    assert_eq!(user, "65534:65534", "the app image keeps its own user");
 
     // The snapshot is in the image, and inspect/recover --image read it from each format.
     for archive in [&oci_archive, &docker_archive, &layout] {

@@ -359,9 +359,13 @@ pub fn files_under(dir: &Path) -> Vec<PathBuf> {
     while let Some(dir) = stack.pop() {
         for entry in std::fs::read_dir(&dir).expect("read dir").flatten() {
             let path = entry.path();
-            if path.is_dir() {
+            let Ok(kind) = entry.file_type() else {
+                continue;
+            };
+            if kind.is_dir() {
                 stack.push(path);
-            } else {
+            } else if kind.is_file() {
+                // Only regular files: a FIFO a test made would block the scan forever.
                 files.push(path);
             }
         }

@@ -21,6 +21,23 @@ use crate::source::SourceSpec;
 
 /// Runs `snapshot`.
 pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
+    let build_id = args
+        .build_id
+        .as_deref()
+        .map(str::trim)
+        .filter(|id| !id.is_empty());
+    if args.require_build_id && build_id.is_none() {
+        return Err(CommandError::Usage(
+            "no build id: give --build-arg LIFEBOAT_BUILD_ID=… with a new value on every build (a timestamp, the CI run id); without it BuildKit can reuse a cached snapshot that holds old secrets".into(),
+        ));
+    }
+    if let Some(id) = build_id {
+        if id.len() > 128 || !id.chars().all(|c| c.is_ascii_graphic()) {
+            return Err(CommandError::Usage(
+                "the build id must be up to 128 printable ASCII characters without spaces".into(),
+            ));
+        }
+    }
     let spec = SourceSpec::parse(&args.source)?;
     let recipients = collect_recipients(&args)?;
     // The deadline covers building the client (the system's CA bundle) too.
@@ -84,8 +101,22 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             "fetch_ms": fetch_ms,
         }),
     );
+    if args.json {
+        let summary = json!({
+            "path": args.output,
+            "id": metadata.id,
+            "secret_count": metadata.secret_count,
+            "source": metadata.source,
+            "sha256": sha256,
+            "build_id": build_id,
+        });
+        return stdout::print(&format!("{summary}\n"));
+    }
+    let build = build_id
+        .map(|id| format!(", build {id}"))
+        .unwrap_or_default();
     stdout::print(&format!(
-        "{}: snapshot {}, {} from {}, sha256 {}\n",
+        "{}: snapshot {}, {} from {}, sha256 {}{build}\n",
         args.output.display(),
         metadata.id,
         counted(metadata.secret_count, "secret"),

@@ -12,7 +12,7 @@ use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
 use reqwest::{StatusCode, Url};
 use zeroize::Zeroizing;
 
-use super::proxy::{proxy_for, ProxyChoice};
+use super::proxy::{proxy_from_environment, ProxyChoice};
 use super::retry::{parse_retry_after, Retry, MAX_REQUESTS};
 use super::{Deadline, FailureClass, FetchError, RetryPolicy, Trust};
 
@@ -82,6 +82,25 @@ impl Failure {
     }
 }
 
+/// What to do about a 4xx that is neither a denial nor an unknown path.
+const OTHER_4XX_HINT: &str = "the service refused the request as lifeboat made it: check that the source's address is the service's API, and the settings the status points at";
+
+/// The most same-origin redirects one request follows.
+const MAX_REDIRECTS: u32 = 5;
+
+/// Where one attempt goes: the request's URL, or where a same-origin redirect pointed.
+struct Target {
+    url: Url,
+    method: Method,
+    with_body: bool,
+}
+
+/// What an attempt got: the body, or a redirect to follow.
+enum Answer {
+    Body(Zeroizing<Vec<u8>>),
+    Redirect { to: Url, status: u16 },
+}
+
 /// What to do about a proxy that wants credentials.
 const PROXY_AUTH_HINT: &str = "give the proxy's credentials in its address (http://USER:PASSWORD@HOST:PORT), or exempt the service with NO_PROXY";
 
@@ -94,8 +113,9 @@ pub struct HttpClient {
     /// Always `Some` until dropped (see `Drop`).
     runtime: Option<tokio::runtime::Runtime>,
     policy: RetryPolicy,
-    /// Secret strings to scrub from any server text quoted in a reason.
-    scrub: Vec<Zeroizing<String>>,
+    /// Secret strings to scrub from any server text quoted in a reason (a login adds the
+    /// token it got, hence the lock).
+    scrub: std::sync::Mutex<Vec<Zeroizing<String>>>,
     /// Requests sent so far, against [`MAX_REQUESTS`].
     sent: AtomicU32,
     /// The proxy variable in use, for messages.
@@ -120,7 +140,7 @@ impl HttpClient {
     /// A client for the service at `address` (and its own origin only), trusting
     /// `trust`, through the proxy the environment names for it.
     pub fn new(address: &Url, trust: &Trust) -> Result<Self, FetchError> {
-        let proxy = proxy_for(address, |name| std::env::var(name).ok())?;
+        let proxy = proxy_from_environment(address)?;
         let needs_tls = address.scheme() == "https"
             || proxy.as_ref().is_some_and(|p| p.url.scheme() == "https");
         let tls = trust.client_config(needs_tls)?;
@@ -138,18 +158,9 @@ impl HttpClient {
             .tls_backend_preconfigured(tls)
             .user_agent(concat!("lifeboat/", env!("CARGO_PKG_VERSION")))
             .connect_timeout(CONNECT_TIMEOUT)
-            // Redirects are followed only within one origin, so a token never reaches
-            // another host; anything else is reported as a bad response.
-            .redirect(reqwest::redirect::Policy::custom(|attempt| {
-                let first = attempt.previous().first().map(Url::origin);
-                if attempt.previous().len() > 5 {
-                    attempt.error("more than 5 redirects")
-                } else if first.as_ref() == Some(&attempt.url().origin()) {
-                    attempt.follow()
-                } else {
-                    attempt.stop()
-                }
-            }))
+            // Redirects are followed here, not by the library, so that every hop counts
+            // against the request budget and stays within the one origin.
+            .redirect(reqwest::redirect::Policy::none())
             .build()
             .map_err(config_error("cannot set up the HTTP client"))?;
         let runtime = tokio::runtime::Builder::new_current_thread()
@@ -160,7 +171,7 @@ impl HttpClient {
             client,
             runtime: Some(runtime),
             policy: RetryPolicy::default(),
-            scrub: Vec::new(),
+            scrub: std::sync::Mutex::new(Vec::new()),
             sent: AtomicU32::new(0),
             proxy: proxy.map(|p| p.variable),
         })
@@ -173,9 +184,12 @@ impl HttpClient {
     }
 
     /// Never quotes `secret` in a reason, even if a server echoes it back.
-    pub fn scrub(&mut self, secret: &str) {
+    pub fn scrub(&self, secret: &str) {
         if !secret.is_empty() {
-            self.scrub.push(Zeroizing::new(secret.to_string()));
+            self.scrub
+                .lock()
+                .unwrap_or_else(|e| e.into_inner())
+                .push(Zeroizing::new(secret.to_string()));
         }
     }
 
@@ -202,16 +216,53 @@ impl HttpClient {
         let mut refused_retried = false;
         let mut closed_retried = 0u32;
         let mut previous: Option<(FailureClass, String)> = None;
+        // Where the request goes now, after same-origin redirects.
+        let mut target = Target {
+            url: request.url.clone(),
+            method: request.method,
+            with_body: true,
+        };
+        let mut hops = 0u32;
         loop {
             attempt += 1;
-            self.sent.fetch_add(1, Ordering::Relaxed);
+            if self.sent.fetch_add(1, Ordering::Relaxed) >= MAX_REQUESTS {
+                let (class, reason) =
+                    previous.unwrap_or((FailureClass::BadResponse, format!("{hops} redirects")));
+                return Err(FetchError::service(
+                    class,
+                    format!(
+                        "{reason}; gave up after {MAX_REQUESTS} requests, the most one fetch sends"
+                    ),
+                ));
+            }
             let outcome = tokio::time::timeout_at(
                 deadline.instant().into(),
-                self.attempt(request, headers.clone()),
+                self.attempt(request, &target, headers.clone()),
             )
             .await;
             let failure = match outcome {
-                Ok(Ok(body)) => return Ok(body),
+                Ok(Ok(Answer::Body(body))) => return Ok(body),
+                Ok(Ok(Answer::Redirect { to, status })) => {
+                    hops += 1;
+                    attempt -= 1;
+                    if hops > MAX_REDIRECTS {
+                        return Err(FetchError::service(
+                            FailureClass::BadResponse,
+                            format!(
+                                "more than {MAX_REDIRECTS} redirects within {} (a redirect loop?)",
+                                request.url.origin().ascii_serialization()
+                            ),
+                        ));
+                    }
+                    // 303, and 301/302 after a POST, continue as a GET without the body,
+                    // as every HTTP client does; 307 and 308 repeat the request as it was.
+                    if status == 303 || (matches!(status, 301 | 302) && target.method == Method::Post) {
+                        target.method = Method::Get;
+                        target.with_body = false;
+                    }
+                    target.url = to;
+                    continue;
+                }
                 Ok(Err(failure)) => failure,
                 // Cut off by the deadline after earlier failures: those say what is wrong.
                 Err(_) => match previous.take() {
@@ -289,17 +340,18 @@ impl HttpClient {
     async fn attempt(
         &self,
         request: &Request,
+        target: &Target,
         headers: HeaderMap,
-    ) -> Result<Zeroizing<Vec<u8>>, Failure> {
-        let method = match request.method {
+    ) -> Result<Answer, Failure> {
+        let method = match target.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
         };
         let mut builder = self
             .client
-            .request(method, request.url.clone())
+            .request(method, target.url.clone())
             .headers(headers);
-        if let Some(body) = &request.body {
+        if let Some(body) = request.body.as_ref().filter(|_| target.with_body) {
             builder = builder
                 .header("content-type", "application/json")
                 .body(body.to_vec());
@@ -310,7 +362,7 @@ impl HttpClient {
             .map_err(|e| transport_failure(e, self.proxy))?;
         let status = response.status();
         if status.is_success() {
-            return read_body(&mut response).await;
+            return read_body(&mut response).await.map(Answer::Body);
         }
         let retry_after = response
             .headers()
@@ -322,6 +374,16 @@ impl HttpClient {
             .get("location")
             .and_then(|v| v.to_str().ok())
             .map(str::to_string);
+        let same_origin = location
+            .as_ref()
+            .and_then(|l| target.url.join(l).ok())
+            .filter(|to| to.origin() == request.url.origin());
+        if let (301 | 302 | 303 | 307 | 308, Some(to)) = (status.as_u16(), same_origin) {
+            return Ok(Answer::Redirect {
+                to,
+                status: status.as_u16(),
+            });
+        }
         let body = read_body(&mut response).await.unwrap_or_default();
         let said = self.server_message(&body);
         let http = format!("HTTP {}{said}", status_text(status));
@@ -340,11 +402,14 @@ impl HttpClient {
                 )
             },
             404 | 410 => Failure::new(FailureClass::NotFound, http, Retry::No),
-            // A load balancer's timeout, "too early" and "too many requests" pass.
-            408 | 425 | 429 | 500..=599 => Failure::new(FailureClass::ServerError, http, backoff),
+            // A load balancer's timeout, a request sent to the wrong node (421), "too
+            // early", "too many requests", and nginx's 499: the service's own trouble.
+            408 | 421 | 425 | 429 | 499 | 500..=599 => {
+                Failure::new(FailureClass::ServerError, http, backoff)
+            }
             300..=399 => {
                 let target = location
-                    .and_then(|l| request.url.join(&l).ok())
+                    .and_then(|l| target.url.join(&l).ok())
                     .map(|u| u.origin().ascii_serialization())
                     .unwrap_or_else(|| "elsewhere".into());
                 Failure {
@@ -361,11 +426,14 @@ impl HttpClient {
             }
             // Any other 4xx: the service refuses the request as lifeboat was configured
             // to make it, which waiting will not change.
-            400..=499 => Failure::new(
-                FailureClass::NotFound,
-                format!("{http}: the service refuses the request as configured"),
-                Retry::No,
-            ),
+            400..=499 => Failure {
+                hint: Some(OTHER_4XX_HINT),
+                ..Failure::new(
+                    FailureClass::NotFound,
+                    format!("{http}: the service refuses the request as configured"),
+                    Retry::No,
+                )
+            },
             _ => Failure::new(FailureClass::BadResponse, http, Retry::No),
         };
         Err(failure)
@@ -389,15 +457,12 @@ impl HttpClient {
         if messages.is_empty() {
             return String::new();
         }
-        let mut text: String = messages
-            .join("; ")
-            .chars()
-            .filter(|c| !c.is_control())
-            .take(200)
-            .collect();
-        for secret in &self.scrub {
+        // Scrub, then cut: a token echoed across the cut must not leave its first half.
+        let mut text = messages.join("; ");
+        for secret in self.scrub.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             text = text.replace(secret.as_str(), "[REDACTED]");
         }
+        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
         format!(": \"{text}\"")
     }
 }
@@ -550,14 +615,24 @@ fn transport_failure(error: reqwest::Error, proxy: Option<&'static str>) -> Fail
         };
     }
     let reason = reason.unwrap_or_else(|| {
-        if error.is_timeout() {
+        let cause = root_cause(&error);
+        if let (Some(variable), true) = (proxy, cause.contains("tunnel error")) {
+            format!("the proxy ({variable}) would not open a tunnel to the service ({cause})")
+        } else if error.is_timeout() {
             format!("timeout ({})", error.without_url())
         } else if error.is_connect() {
-            format!("cannot connect ({})", root_cause(&error))
+            format!("cannot connect ({cause})")
         } else {
-            format!("the connection failed ({})", root_cause(&error))
+            format!("the connection failed ({cause})")
         }
     });
+    // Through a proxy, what failed may be the proxy: say which one was used.
+    let reason = match proxy {
+        Some(variable) if !reason.contains(variable) => {
+            format!("{reason}, through the proxy in {variable}")
+        }
+        _ => reason,
+    };
     Failure::new(FailureClass::Unreachable, reason, retry)
 }
 

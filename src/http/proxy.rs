@@ -25,6 +25,31 @@ pub struct ProxyChoice {
     pub variable: &'static str,
 }
 
+/// The proxy for `target` from the process environment. A proxy variable that is not
+/// UTF-8 is a configuration error, not a variable to ignore.
+pub fn proxy_from_environment(target: &Url) -> Result<Option<ProxyChoice>, FetchError> {
+    for name in VARIABLES {
+        if let Err(std::env::VarError::NotUnicode(_)) = std::env::var(name) {
+            return Err(FetchError::Config(format!(
+                "{name} is not UTF-8 text; lifeboat cannot read it"
+            )));
+        }
+    }
+    proxy_for(target, |name| std::env::var(name).ok())
+}
+
+/// Every variable lifeboat reads for proxies.
+const VARIABLES: [&str; 8] = [
+    "https_proxy",
+    "HTTPS_PROXY",
+    "http_proxy",
+    "HTTP_PROXY",
+    "all_proxy",
+    "ALL_PROXY",
+    "no_proxy",
+    "NO_PROXY",
+];
+
 /// The proxy for `target`, reading variables through `var` (the process environment,
 /// or a map in tests).
 pub fn proxy_for(
@@ -80,7 +105,8 @@ fn is_exempt(target: &Url, list: &str) -> bool {
         return false;
     };
     let host = host.trim_start_matches('[').trim_end_matches(']');
-    let host = host.to_ascii_lowercase();
+    let host = host.trim_end_matches('.').to_ascii_lowercase();
+    let port = target.port_or_known_default();
     let ip: Option<IpAddr> = host.parse().ok();
     list.split(',')
         .map(|entry| entry.trim().to_ascii_lowercase())
@@ -89,12 +115,40 @@ fn is_exempt(target: &Url, list: &str) -> bool {
             if entry == "*" {
                 return true;
             }
-            if let Some(ip) = ip {
-                return matches_ip(ip, &entry);
+            // `host:port` (or `[v6]:port`) exempts that port only, as Go and Python read it.
+            let (entry, entry_port) = split_port(&entry);
+            if entry_port.is_some() && entry_port != port {
+                return false;
             }
-            let domain = entry.trim_start_matches("*.").trim_start_matches('.');
-            host == domain || host.ends_with(&format!(".{domain}"))
+            if let Some(ip) = ip {
+                return matches_ip(ip, entry);
+            }
+            let domain = entry
+                .trim_start_matches("*.")
+                .trim_start_matches('.')
+                .trim_end_matches('.');
+            !domain.is_empty() && (host == domain || host.ends_with(&format!(".{domain}")))
         })
+}
+
+/// An entry's host and port: `host:port`, `[v6]:port`, or a bare host, IP or CIDR block.
+fn split_port(entry: &str) -> (&str, Option<u16>) {
+    if let Some(rest) = entry.strip_prefix('[') {
+        if let Some((address, after)) = rest.split_once(']') {
+            return (
+                address,
+                after.strip_prefix(':').and_then(|p| p.parse().ok()),
+            );
+        }
+    }
+    match entry.rsplit_once(':') {
+        // One colon: a port. More: a bare IPv6 address.
+        Some((host, port)) if !host.contains(':') => match port.parse() {
+            Ok(port) => (host, Some(port)),
+            Err(_) => (entry, None),
+        },
+        _ => (entry, None),
+    }
 }
 
 /// An IP entry: an address (IPv6 with or without brackets) or a CIDR block.
@@ -115,7 +169,10 @@ fn matches_ip(ip: IpAddr, entry: &str) -> bool {
         (IpAddr::V6(a), IpAddr::V6(b)) => (u128::from(a), u128::from(b), 128),
         _ => return false,
     };
-    let bits = bits.unwrap_or(width).min(width);
+    let bits = bits.unwrap_or(width);
+    if bits > width {
+        return false;
+    }
     if bits == 0 {
         return true;
     }
@@ -182,6 +239,19 @@ mod tests {
         assert_eq!(with("http://[::1]:8200", "::1"), None);
         assert_eq!(with("http://[fd00::5]", "fd00::/8"), None);
         assert_eq!(with("http://[fd00::5]", "10.0.0.0/8"), Some("ALL_PROXY"));
+        // Ports, trailing dots, impossible prefixes.
+        assert_eq!(with("http://127.0.0.1:18092", "127.0.0.1:18092"), None);
+        assert_eq!(
+            with("http://127.0.0.1:18093", "127.0.0.1:18092"),
+            Some("ALL_PROXY")
+        );
+        assert_eq!(with("http://localhost:8200", "localhost:8200"), None);
+        assert_eq!(with("https://vault.internal", "vault.internal:443"), None);
+        assert_eq!(with("http://[::1]:8200", "[::1]:8200"), None);
+        assert_eq!(with("http://localhost.:8200", "localhost"), None);
+        assert_eq!(with("http://localhost:8200", "localhost."), None);
+        assert_eq!(with("http://127.0.0.1", "127.0.0.1/40"), Some("ALL_PROXY"));
+        assert_eq!(with("http://a.b", "."), Some("ALL_PROXY"));
         let lower = variable(
             "http://a.b",
             &[("ALL_PROXY", "http://p:1"), ("no_proxy", "a.b")],

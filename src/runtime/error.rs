@@ -24,6 +24,8 @@ pub enum SnapshotProblem {
     Scope(String),
     /// The thread that opened it stopped without an answer.
     ReaderStopped,
+    /// It could not be read and opened within the deadline (a hung filesystem, a FIFO).
+    TooSlow(std::time::Duration),
     /// Neither a source nor the snapshot was to be used (no plan makes this).
     NotOpened,
 }
@@ -36,7 +38,7 @@ impl SnapshotProblem {
             SnapshotProblem::Snapshot(e) => e.exit(),
             SnapshotProblem::Stale(_) => Exit::SnapshotStale,
             SnapshotProblem::Scope(_) => Exit::SnapshotScope,
-            SnapshotProblem::ReaderStopped => Exit::SnapshotUnusable,
+            SnapshotProblem::ReaderStopped | SnapshotProblem::TooSlow(_) => Exit::SnapshotUnusable,
             SnapshotProblem::NotOpened => Exit::Usage,
         }
     }
@@ -49,6 +51,9 @@ impl SnapshotProblem {
             SnapshotProblem::Stale(e) => Some(e.hint().into()),
             SnapshotProblem::Scope(_) => Some(
                 "rebuild the image for the scope run is configured for, or fix the configuration (LIFEBOAT_SOURCE, DOPPLER_PROJECT, DOPPLER_CONFIG)".into(),
+            ),
+            SnapshotProblem::TooSlow(_) => Some(
+                "the snapshot's file (or the key's) did not answer: check the filesystem it is on; a snapshot baked into the image is read from the image's own layers".into(),
             ),
             SnapshotProblem::ReaderStopped | SnapshotProblem::NotOpened => None,
         }
@@ -67,6 +72,11 @@ impl fmt::Display for SnapshotProblem {
             SnapshotProblem::ReaderStopped => {
                 f.write_str("the snapshot reader stopped unexpectedly")
             }
+            SnapshotProblem::TooSlow(deadline) => write!(
+                f,
+                "the snapshot could not be read and opened within the deadline of {} ms",
+                deadline.as_millis()
+            ),
             SnapshotProblem::NotOpened => f.write_str("no source and no snapshot to start from"),
         }
     }

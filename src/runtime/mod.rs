@@ -21,7 +21,7 @@ pub use error::{RunError, SnapshotProblem};
 pub use plan::{RunPlan, SnapshotPlan, Start};
 pub use policy::{FallbackPolicy, DEFAULT_FALLBACK_ON};
 
-use std::thread::JoinHandle;
+use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Instant, SystemTime};
 
 use serde_json::json;
@@ -36,8 +36,10 @@ use crate::source::{Scope, SourceError};
 use child_env::build_child_env;
 use scope_check::{check_scope, ScopeCheck};
 
-/// The snapshot, opened on its own thread while the live fetch runs.
-type SnapshotJob = JoinHandle<Result<Opened, SnapshotProblem>>;
+/// The snapshot, opened on its own thread while the live fetch runs; its answer comes
+/// over a channel, so the start can stop waiting for it at the deadline (a snapshot on a
+/// hung filesystem, a FIFO) instead of joining a thread that may never end.
+type SnapshotJob = Receiver<Result<Opened, SnapshotProblem>>;
 
 fn open_snapshot(plan: &SnapshotPlan) -> Result<Opened, SnapshotProblem> {
     let identities = load_identities(&plan.identity_files)?;
@@ -48,7 +50,12 @@ fn open_snapshot(plan: &SnapshotPlan) -> Result<Opened, SnapshotProblem> {
 
 fn open_in_background(plan: &SnapshotPlan) -> SnapshotJob {
     let plan = plan.clone();
-    std::thread::spawn(move || open_snapshot(&plan))
+    let (answer, job) = std::sync::mpsc::sync_channel(1);
+    std::thread::spawn(move || {
+        // Nobody may be listening any more (the deadline passed): nothing to do then.
+        let _ = answer.send(open_snapshot(&plan));
+    });
+    job
 }
 
 /// The snapshot if it may be used: opened, fresh enough, and made for this scope.
@@ -143,11 +150,11 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
     let configured = plan.source.as_ref().map(|spec| spec.configured_scope());
     let (live, backup, started) = match (&plan.source, plan.start) {
         (Some(spec), Start::LiveFirst | Start::LiveOnly) => {
-            let job = (plan.start == Start::LiveFirst).then(|| open_in_background(&plan.snapshot));
             // The deadline starts before the client is built: loading the system's CA
-            // bundle is part of the live attempt.
+            // bundle is part of the live attempt, and so is waiting for the snapshot.
             let started = Instant::now();
             let deadline = Deadline::after(plan.timeout);
+            let job = (plan.start == Start::LiveFirst).then(|| open_in_background(&plan.snapshot));
             let fetched = spec
                 .clone()
                 .into_source(&plan.live)
@@ -169,7 +176,12 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
             };
             let backup = match job {
                 None => Backup::NotOpened,
-                Some(job) => backup(usable_snapshot(joined(job), &plan.snapshot, scope, log)),
+                Some(job) => backup(usable_snapshot(
+                    joined(job, deadline),
+                    &plan.snapshot,
+                    scope,
+                    log,
+                )),
             };
             (live, backup, started)
         }
@@ -241,9 +253,12 @@ fn service_class(error: &SourceError) -> Option<FailureClass> {
     }
 }
 
-fn joined(job: SnapshotJob) -> Result<Opened, SnapshotProblem> {
-    job.join()
-        .unwrap_or_else(|_| Err(SnapshotProblem::ReaderStopped))
+fn joined(job: SnapshotJob, deadline: Deadline) -> Result<Opened, SnapshotProblem> {
+    match job.recv_timeout(deadline.remaining()) {
+        Ok(opened) => opened,
+        Err(RecvTimeoutError::Timeout) => Err(SnapshotProblem::TooSlow(deadline.total())),
+        Err(RecvTimeoutError::Disconnected) => Err(SnapshotProblem::ReaderStopped),
+    }
 }
 
 fn from_snapshot(opened: Opened) -> Resolved {

@@ -24,13 +24,34 @@ const STOPPING: [(i32, Exit); 3] = [
 ];
 
 /// Installs the handlers. A failure to install one is ignored: the start goes on, with
-/// the default action for that signal.
+/// the default action for that signal. A signal the parent left ignored (`nohup`, a
+/// background job) stays ignored, for lifeboat and, through the exec, for the app: a
+/// handler would be reset to the default by `execve` and the app would lose the
+/// disposition it was given.
 pub fn stop_on_signals() {
+    let ignored = ignored_signals();
     let armed = Arc::new(AtomicBool::new(true));
     for (signal, exit) in STOPPING {
+        if ignored & (1u64 << (signal - 1)) != 0 {
+            continue;
+        }
         let status = i32::from(exit.code());
         let _ = signal_hook::flag::register_conditional_shutdown(signal, status, armed.clone());
     }
+}
+
+/// The signals this process ignores, as the kernel's bit mask (bit n-1 for signal n),
+/// from `/proc/self/status` (the one way to ask without `unsafe`). Without `/proc`,
+/// nothing is taken as ignored.
+fn ignored_signals() -> u64 {
+    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
+        return 0;
+    };
+    status
+        .lines()
+        .find_map(|line| line.strip_prefix("SigIgn:"))
+        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
+        .unwrap_or(0)
 }
 
 #[cfg(test)]
@@ -42,5 +63,11 @@ mod tests {
         for (signal, exit) in STOPPING {
             assert_eq!(i32::from(exit.code()), 128 + signal, "{exit:?}");
         }
+    }
+
+    #[test]
+    fn the_ignored_mask_is_read() {
+        // Rust's runtime ignores SIGPIPE (13) in every Rust program, tests included.
+        assert_ne!(ignored_signals() & (1 << 12), 0);
     }
 }

@@ -151,7 +151,10 @@ impl VaultSource {
                 ),
                 other => other,
             })?;
-        parse_login_answer(&answer)
+        let token = parse_login_answer(&answer)?;
+        // From now on an echo of it is scrubbed too.
+        self.client.scrub(&token);
+        Ok(token)
     }
 
     fn read(&self, deadline: Deadline) -> Result<(Secrets, Option<u64>), FetchError> {
@@ -199,7 +202,7 @@ impl Source for VaultSource {
 pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> {
     let value =
         parse_json_quietly(body).map_err(|r| FetchError::service(FailureClass::BadResponse, r))?;
-    value["auth"]["client_token"]
+    let token = value["auth"]["client_token"]
         .as_str()
         .map(|t| Zeroizing::new(t.to_string()))
         .ok_or_else(|| {
@@ -207,7 +210,16 @@ pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> 
                 FailureClass::BadResponse,
                 "the AppRole login answer has no auth.client_token",
             )
-        })
+        })?;
+    // The server's token, not lifeboat's configuration: one HTTP cannot carry is the
+    // server's bad answer.
+    if token.is_empty() || !token.bytes().all(|b| (0x20..0x7f).contains(&b)) {
+        return Err(FetchError::service(
+            FailureClass::BadResponse,
+            "the AppRole login answer's auth.client_token is empty or holds characters HTTP cannot carry",
+        ));
+    }
+    Ok(token)
 }
 
 /// Parses a KV version 2 read answer: the secrets at `data.data` (strings, or scalars

@@ -114,6 +114,7 @@ pub struct BlackHoleDns {
     /// Its address.
     pub address: String,
     _socket: Arc<UdpSocket>,
+    queries: Arc<Mutex<usize>>,
 }
 
 impl BlackHoleDns {
@@ -126,16 +127,26 @@ impl BlackHoleDns {
             if let Ok(socket) = UdpSocket::bind((address.as_str(), 53)) {
                 let socket = Arc::new(socket);
                 let swallow = socket.clone();
+                let queries = Arc::new(Mutex::new(0));
+                let counted = queries.clone();
                 std::thread::spawn(move || {
                     let mut buffer = [0u8; 512];
-                    while swallow.recv_from(&mut buffer).is_ok() {}
+                    while swallow.recv_from(&mut buffer).is_ok() {
+                        *counted.lock().unwrap() += 1;
+                    }
                 });
                 return BlackHoleDns {
                     address,
                     _socket: socket,
+                    queries,
                 };
             }
         }
         panic!("no free 127.0.N.M:53 for the black-hole nameserver (is this test root?)")
+    }
+
+    /// How many queries it has swallowed.
+    pub fn queries(&self) -> usize {
+        *self.queries.lock().unwrap()
     }
 }
