@@ -8,7 +8,7 @@ use std::collections::BTreeMap;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
-use serde::{Deserialize, Deserializer, Serialize, Serializer};
+use serde::{Deserialize, Deserializer};
 
 /// One secret value.
 pub struct SecretValue(SecretString);
@@ -32,20 +32,15 @@ impl fmt::Debug for SecretValue {
     }
 }
 
-impl Serialize for SecretValue {
-    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
-        serializer.serialize_str(self.expose())
-    }
-}
-
 impl<'de> Deserialize<'de> for SecretValue {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
         String::deserialize(deserializer).map(SecretValue::new)
     }
 }
 
-/// Named secrets, sorted by name so output and snapshots are deterministic.
-#[derive(Debug, Default, Serialize, Deserialize)]
+/// Named secrets, sorted by name so output and snapshots are deterministic. Not
+/// `Serialize`: only sealing writes values out (`snapshot::seal`).
+#[derive(Debug, Default, Deserialize)]
 #[serde(transparent)]
 pub struct Secrets(BTreeMap<String, SecretValue>);
 
@@ -60,6 +55,24 @@ pub enum InvalidSecret {
     NameHasNul,
     /// The value contains a NUL byte, which cannot pass through `execve`.
     ValueHasNul,
+    /// The name is outside the set every source accepts (see [`is_source_name`]).
+    NameNotAllowed,
+}
+
+/// The longest name a source may give.
+pub const MAX_NAME_BYTES: usize = 256;
+
+/// Whether a name is one every source accepts: ASCII letters, digits, `_`, `.` and `-`,
+/// not starting with a digit, `.` or `-`, at most [`MAX_NAME_BYTES`]. Every shell, libc
+/// and orchestrator passes such a name through the environment (Kubernetes allows
+/// `[-._a-zA-Z][-._a-zA-Z0-9]*`; POSIX shells the subset without `.` and `-`). One rule
+/// for every source, checked when secrets enter lifeboat; snapshots sealed before it
+/// still open, since opening only refuses what `execve` cannot carry.
+pub fn is_source_name(name: &str) -> bool {
+    let mut bytes = name.bytes();
+    matches!(bytes.next(), Some(b) if b == b'_' || b.is_ascii_alphabetic())
+        && name.len() <= MAX_NAME_BYTES
+        && bytes.all(|b| b.is_ascii_alphanumeric() || matches!(b, b'_' | b'.' | b'-'))
 }
 
 impl fmt::Display for InvalidSecret {
@@ -69,6 +82,9 @@ impl fmt::Display for InvalidSecret {
             InvalidSecret::NameHasEquals => "the name contains '='",
             InvalidSecret::NameHasNul => "the name contains a NUL byte",
             InvalidSecret::ValueHasNul => "the value contains a NUL byte",
+            InvalidSecret::NameNotAllowed => {
+                "names are ASCII letters, digits, '_', '.' and '-', not starting with a digit, '.' or '-', at most 256 bytes"
+            }
         })
     }
 }
@@ -135,6 +151,16 @@ impl Secrets {
         })
     }
 
+    /// The first secret a source may not give: [`Secrets::first_invalid`], and a name
+    /// outside [`is_source_name`].
+    pub fn first_refused_from_a_source(&self) -> Option<(&str, InvalidSecret)> {
+        self.first_invalid().or_else(|| {
+            self.names()
+                .find(|name| !is_source_name(name))
+                .map(|name| (name, InvalidSecret::NameNotAllowed))
+        })
+    }
+
     /// The bytes of all names and values: a size estimate for buffers that must not grow
     /// (growing a buffer leaves a copy of the plaintext behind in freed memory).
     pub fn byte_len(&self) -> usize {
@@ -169,6 +195,41 @@ mod tests {
         assert_eq!(
             secrets.first_invalid(),
             Some(("NUL", InvalidSecret::ValueHasNul))
+        );
+    }
+
+    #[test]
+    fn one_rule_for_names_from_sources() {
+        for good in [
+            "API_KEY",
+            "_private",
+            "spring.datasource.url",
+            "db-password",
+            "a1",
+        ] {
+            assert!(is_source_name(good), "{good}");
+        }
+        let long = "A".repeat(MAX_NAME_BYTES + 1);
+        for bad in [
+            "",
+            "1ABC",
+            "-x",
+            ".x",
+            "MIIEvQ+IBADAN/BgkqhkiG9w0B",
+            "a b",
+            "é",
+            "A=B",
+            &long,
+        ] {
+            assert!(!is_source_name(bad), "{bad}");
+        }
+        let mut secrets = Secrets::new();
+        secrets.insert("with space".into(), SecretValue::new("x".into()));
+        // Opening still takes it (an older snapshot may hold one); a source does not.
+        assert_eq!(secrets.first_invalid(), None);
+        assert_eq!(
+            secrets.first_refused_from_a_source(),
+            Some(("with space", InvalidSecret::NameNotAllowed))
         );
     }
 }

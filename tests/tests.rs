@@ -11,6 +11,7 @@ mod edges;
 mod first_use;
 mod fuzz_regressions;
 mod image;
+mod inert;
 mod interop;
 mod keygen;
 mod live;

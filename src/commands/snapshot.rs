@@ -61,6 +61,13 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             .then(|| fetched.secrets.names().map(str::to_string).collect()),
         created_by: concat!("lifeboat ", env!("CARGO_PKG_VERSION")).to_string(),
     };
+    // What a reader will refuse is refused here first, with the reason: a label or a
+    // path with a control character, a name the service gave that is too long.
+    metadata.validate().map_err(|reason| {
+        CommandError::Usage(format!(
+            "this cannot be recorded in the snapshot's metadata: {reason}"
+        ))
+    })?;
     let age_recipients: Vec<&dyn age::Recipient> =
         recipients.iter().map(Recipient::as_age).collect();
     let sealed = seal(&fetched.secrets, &metadata, &age_recipients)?;

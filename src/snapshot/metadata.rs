@@ -70,6 +70,42 @@ impl std::fmt::Display for RecipientInfo {
     }
 }
 
+/// Whether `id` is a snapshot id: `YYYYMMDDTHHMMSSZ-` and 12 lowercase hex digits.
+pub fn is_snapshot_id(id: &str) -> bool {
+    let b = id.as_bytes();
+    b.len() == 29
+        && b[..8].iter().all(u8::is_ascii_digit)
+        && b[8] == b'T'
+        && b[9..15].iter().all(u8::is_ascii_digit)
+        && b[15] == b'Z'
+        && b[16] == b'-'
+        && b[17..]
+            .iter()
+            .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
+}
+
+/// Whether a character can change what a terminal or a log shows around it: control
+/// characters (newlines and escape sequences among them), bidirectional overrides and
+/// isolates, and invisible format characters.
+pub fn is_unsafe_to_show(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// Refuses text that is too long or holds a character [`is_unsafe_to_show`], naming the
+/// field and never the text.
+fn check_inert(field: &str, text: &str, max: usize) -> Result<(), String> {
+    if text.len() > max {
+        return Err(format!("the metadata's {field} is longer than {max} bytes"));
+    }
+    if text.chars().any(is_unsafe_to_show) {
+        return Err(format!(
+            "the metadata's {field} holds a control, escape or bidirectional character"
+        ));
+    }
+    Ok(())
+}
+
 impl Metadata {
     /// The creation time. Validated when the metadata is read, so this cannot fail on a
     /// snapshot that was read successfully.
@@ -87,10 +123,42 @@ impl Metadata {
         now.duration_since(self.created()).unwrap_or(Duration::ZERO)
     }
 
-    /// Checks what a reader relies on; returns what is wrong.
+    /// Checks what a reader relies on; returns what is wrong. Everything `inspect`,
+    /// `verify`, `recover`, the log and the app's variables show from a snapshot passes
+    /// through here first, before any key has authenticated it: the id has its grammar,
+    /// every other text is printable (no control, escape or bidi characters) and bounded.
+    /// What is wrong is named, never echoed.
     pub fn validate(&self) -> Result<(), String> {
-        if self.id.is_empty() {
-            return Err("the snapshot id is empty".into());
+        if !is_snapshot_id(&self.id) {
+            return Err(
+                "the snapshot id is not of the form YYYYMMDDTHHMMSSZ-<12 hex digits>".into(),
+            );
+        }
+        let source = &self.source;
+        let texts: [(&str, Option<&str>, usize); 9] = [
+            ("created_by", Some(&self.created_by), 100),
+            ("source.provider", Some(&source.provider), 32),
+            ("source.address", source.address.as_deref(), 2048),
+            ("source.project", source.project.as_deref(), 256),
+            ("source.config", source.config.as_deref(), 256),
+            ("source.mount", source.mount.as_deref(), 1024),
+            ("source.path", source.path.as_deref(), 4096),
+            ("source.prefix", source.prefix.as_deref(), 256),
+            ("expires_at", self.expires_at.as_deref(), 64),
+        ];
+        for (field, text, max) in texts {
+            if let Some(text) = text {
+                check_inert(field, text, max)?;
+            }
+        }
+        check_inert("created_at", &self.created_at, 64)?;
+        for recipient in &self.recipients {
+            if let Some(label) = &recipient.label {
+                check_inert("a recipient's label", label, 256)?;
+            }
+        }
+        for name in self.names.iter().flatten() {
+            check_inert("a published secret name", name, 256)?;
         }
         if parse_timestamp(&self.created_at).is_none() {
             return Err("created_at is not an RFC 3339 time".into());

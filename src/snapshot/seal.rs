@@ -3,7 +3,8 @@
 
 use std::io::{self, Write};
 
-use serde::Serialize;
+use serde::ser::SerializeMap;
+use serde::{Serialize, Serializer};
 use zeroize::Zeroizing;
 
 use super::metadata_stanza::MetadataStanza;
@@ -14,7 +15,22 @@ use crate::secret::Secrets;
 #[derive(Serialize)]
 struct Payload<'a> {
     metadata: &'a Metadata,
-    secrets: &'a Secrets,
+    secrets: SealedSecrets<'a>,
+}
+
+/// The secrets as the payload holds them. Sealing is the one place secret values are
+/// serialized: `Secrets` and `SecretValue` implement no `Serialize`, so no JSON dump
+/// elsewhere can print a value by accident.
+struct SealedSecrets<'a>(&'a Secrets);
+
+impl Serialize for SealedSecrets<'_> {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        let mut map = serializer.serialize_map(Some(self.0.len()))?;
+        for (name, value) in self.0.iter() {
+            map.serialize_entry(name, value.expose())?;
+        }
+        map.end()
+    }
 }
 
 /// Counts bytes, so the plaintext buffer can be allocated once at its final size: a
@@ -38,7 +54,10 @@ pub fn seal(
     metadata: &Metadata,
     recipients: &[&dyn age::Recipient],
 ) -> Result<Vec<u8>, SnapshotError> {
-    let payload = Payload { metadata, secrets };
+    let payload = Payload {
+        metadata,
+        secrets: SealedSecrets(secrets),
+    };
     let mut counter = ByteCounter(0);
     serde_json::to_writer(&mut counter, &payload)
         .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;

@@ -70,11 +70,9 @@ impl Source for DopplerSource {
             .append_pair("config", self.config.as_deref().unwrap_or(""))
             .append_pair("format", "json")
             .append_pair("include_dynamic_secrets", "false");
-        let request = Request::get(url).header(
-            "authorization",
-            &format!("Bearer {}", self.token.as_str()),
-            true,
-        );
+        // A wiped temporary: the header's text is the token.
+        let bearer = Zeroizing::new(format!("Bearer {}", self.token.as_str()));
+        let request = Request::get(url).header("authorization", &bearer, true);
         let body = self.client.fetch(&request, deadline).map_err(wrap)?;
         let answer = parse_doppler_answer(&body, &origin)?;
         let scope = Scope {

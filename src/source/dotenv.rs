@@ -12,6 +12,8 @@
 //! A name defined twice is an error, since one of the two values would be lost silently.
 //! Errors give line numbers and names, never values.
 
+use zeroize::{Zeroize, Zeroizing};
+
 use super::SourceError;
 use crate::secret::{SecretValue, Secrets};
 
@@ -39,14 +41,14 @@ impl Cursor<'_> {
         }
     }
 
-    /// The rest of the current line, without its newline.
-    fn rest_of_line(&mut self) -> String {
-        let mut text = String::new();
+    /// The rest of the current line, without its newline, in a buffer wiped on drop.
+    fn rest_of_line(&mut self) -> Zeroizing<String> {
+        let mut text = Zeroizing::new(String::new());
         while let Some(c) = self.peek() {
             if c == '\n' {
                 break;
             }
-            text.push(c);
+            push_wiped(&mut text, c);
             self.next();
         }
         text
@@ -62,7 +64,7 @@ impl Cursor<'_> {
 pub fn parse_dotenv(text: &str, origin: &str) -> Result<Secrets, SourceError> {
     let normalized;
     let text = if text.contains('\r') {
-        normalized = zeroize::Zeroizing::new(text.replace("\r\n", "\n"));
+        normalized = Zeroizing::new(text.replace("\r\n", "\n"));
         normalized.as_str()
     } else {
         text
@@ -112,17 +114,21 @@ pub fn parse_dotenv(text: &str, origin: &str) -> Result<Secrets, SourceError> {
         if name.is_empty() {
             return Err(error(line, "the name before '=' is empty".into()));
         }
-        if name.contains([' ', '\t']) {
-            return Err(error(line, format!("the name {name:?} contains a space")));
+        // The name is checked here, by line, and never quoted: when a multi-line value
+        // is broken (unquoted), its lines arrive here as "names".
+        if !crate::secret::is_source_name(&name) {
+            return Err(error(
+                line,
+                "expected NAME=value, where NAME is ASCII letters, digits, '_', '.' and '-', not starting with a digit, '.' or '-' (is a multi-line value missing its quotes?)".into(),
+            ));
         }
         cursor.next(); // '='
         cursor.skip_blanks();
         let value = match cursor.peek() {
             Some(quote @ ('\'' | '"')) => {
                 cursor.next();
-                let value = read_quoted(&mut cursor, quote).ok_or_else(|| {
-                    error(line, format!("the quoted value of {name} is never closed"))
-                })?;
+                let value = read_quoted(&mut cursor, quote)
+                    .ok_or_else(|| error(line, "the quoted value is never closed".into()))?;
                 cursor.skip_blanks();
                 match cursor.peek() {
                     None | Some('\n') => {}
@@ -130,7 +136,7 @@ pub fn parse_dotenv(text: &str, origin: &str) -> Result<Secrets, SourceError> {
                     Some(_) => {
                         return Err(error(
                             cursor.line,
-                            format!("unexpected text after the closing quote of {name}"),
+                            "unexpected text after the closing quote".into(),
                         ))
                     }
                 }
@@ -148,7 +154,7 @@ pub fn parse_dotenv(text: &str, origin: &str) -> Result<Secrets, SourceError> {
         if let Some(first) = defined_at.insert(name.clone(), line) {
             return Err(error(
                 line,
-                format!("{name} is already defined on line {first}"),
+                format!("the name on this line is already defined on line {first}"),
             ));
         }
         secrets.insert(name, SecretValue::new(value));
@@ -157,28 +163,41 @@ pub fn parse_dotenv(text: &str, origin: &str) -> Result<Secrets, SourceError> {
 }
 
 fn read_quoted(cursor: &mut Cursor, quote: char) -> Option<String> {
-    let mut value = String::new();
+    // Wiped if the value is never closed; moved out whole when it is.
+    let mut value = Zeroizing::new(String::new());
     loop {
         let c = cursor.next()?;
         if c == quote {
-            return Some(value);
+            return Some(std::mem::take(&mut *value));
         }
         if c == '\\' && quote == '"' {
             let escaped = cursor.next()?;
             match escaped {
-                'n' => value.push('\n'),
-                'r' => value.push('\r'),
-                't' => value.push('\t'),
-                '\\' | '"' | '\'' | '$' => value.push(escaped),
+                'n' => push_wiped(&mut value, '\n'),
+                'r' => push_wiped(&mut value, '\r'),
+                't' => push_wiped(&mut value, '\t'),
+                '\\' | '"' | '\'' | '$' => push_wiped(&mut value, escaped),
                 other => {
-                    value.push('\\');
-                    value.push(other);
+                    push_wiped(&mut value, '\\');
+                    push_wiped(&mut value, other);
                 }
             }
         } else {
-            value.push(c);
+            push_wiped(&mut value, c);
         }
     }
+}
+
+/// Pushes `c`, growing by copying into a new buffer and wiping the old one: `String`'s
+/// own growth frees the old buffer with the value's first part still in it.
+fn push_wiped(text: &mut String, c: char) {
+    if text.len() + c.len_utf8() > text.capacity() {
+        let mut bigger = String::with_capacity((2 * text.capacity()).max(32));
+        bigger.push_str(text);
+        text.zeroize();
+        *text = bigger;
+    }
+    text.push(c);
 }
 
 #[cfg(test)]
@@ -226,6 +245,16 @@ mod tests {
             ("A=1\nnot a pair canary\n", "line 2"),
             ("A=\"canary\n", "never closed"),
             ("A=1\nA=canary\n", "already defined on line 1"),
+            // A multi-line value without quotes: its lines are not names, and no byte of
+            // them is quoted.
+            (
+                "KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq hkiG9w0canary\n",
+                "line 2: expected NAME=value",
+            ),
+            (
+                "KEY=x\nMIIEvQIB+ADANcanary/BgkqhkiG9w0B==\n",
+                "line 2: expected NAME=value",
+            ),
             ("A='canary' extra\n", "after the closing quote"),
             ("=canary\n", "empty"),
         ];

@@ -81,7 +81,7 @@ impl SourceError {
                 ),
             },
             SourceError::InvalidSecret { .. } => {
-                Some("environment variable names cannot be empty or contain '=' or NUL, and values cannot contain NUL")
+                Some("names are ASCII letters, digits, '_', '.' and '-', not starting with a digit, '.' or '-' (at most 256 bytes); values cannot contain NUL; rename the secret at its source")
             }
         }
     }

@@ -43,7 +43,9 @@ impl Source for HttpSource {
         };
         let mut request = Request::get(self.url.clone());
         if let Some(token) = &self.token {
-            request = request.header("authorization", &format!("Bearer {}", token.as_str()), true);
+            // A wiped temporary: the header's text is the token.
+            let bearer = Zeroizing::new(format!("Bearer {}", token.as_str()));
+            request = request.header("authorization", &bearer, true);
         }
         let body = self.client.fetch(&request, deadline).map_err(wrap)?;
         Ok(Fetched {

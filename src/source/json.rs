@@ -32,6 +32,36 @@ pub(crate) fn parse_json_quietly(bytes: &[u8]) -> Result<Value, String> {
         .map_err(|e| format!("not valid JSON (line {} column {})", e.line(), e.column()))
 }
 
+/// The first key an object defines twice. JSON allows it and serde keeps the last value
+/// silently; lifeboat refuses it, as it refuses a name defined twice in dotenv. Run only
+/// on text already parsed as an object, so its only error is the duplicate.
+fn repeated_key(bytes: &[u8]) -> Option<String> {
+    struct Keys;
+    impl<'de> serde::de::Visitor<'de> for Keys {
+        type Value = Option<String>;
+        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+            f.write_str("an object")
+        }
+        fn visit_map<A: serde::de::MapAccess<'de>>(
+            self,
+            mut map: A,
+        ) -> Result<Self::Value, A::Error> {
+            let mut seen = std::collections::HashSet::new();
+            while let Some(key) = map.next_key::<String>()? {
+                map.next_value::<serde::de::IgnoredAny>()?;
+                if !seen.insert(key.clone()) {
+                    return Ok(Some(key));
+                }
+            }
+            Ok(None)
+        }
+    }
+    let mut deserializer = serde_json::Deserializer::from_slice(bytes);
+    serde::Deserializer::deserialize_map(&mut deserializer, Keys)
+        .ok()
+        .flatten()
+}
+
 /// [`parse_flat_json`] with the reason alone, for sources that classify it themselves.
 pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
     let value = parse_json_quietly(bytes)?;
@@ -41,6 +71,13 @@ pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
             kind_of(&value)
         ));
     };
+    if let Some(key) = repeated_key(bytes) {
+        let shown: String = key.chars().take(64).collect();
+        return Err(format!(
+            "the key {:?} appears twice; one of its values would be lost",
+            shown
+        ));
+    }
     let mut secrets = Secrets::new();
     for (name, value) in object {
         match value {
@@ -78,5 +115,15 @@ mod tests {
             .unwrap_err()
             .to_string();
         assert!(!error.contains("canary"), "{error}");
+    }
+
+    #[test]
+    fn a_repeated_key_is_refused_by_name() {
+        let error = parse_flat_json(br#"{"A":"canary-1","B":"2","A":"canary-3"}"#, "t")
+            .unwrap_err()
+            .to_string();
+        assert!(error.contains("the key \"A\" appears twice"), "{error}");
+        assert!(!error.contains("canary"), "{error}");
+        assert!(parse_flat_json(br#"{"A":"1","a":"2"}"#, "t").is_ok());
     }
 }

@@ -80,10 +80,10 @@ pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, FetchError> {
 
 /// The value of an environment variable, if set and not empty.
 pub fn env_value(name: &str) -> Option<Zeroizing<String>> {
-    std::env::var(name)
-        .ok()
-        .filter(|v| !v.trim().is_empty())
-        .map(|v| Zeroizing::new(v.trim().to_string()))
+    // The copy `var` makes is wiped too, not only the trimmed one.
+    let value = Zeroizing::new(std::env::var(name).ok()?);
+    let trimmed = value.trim();
+    (!trimmed.is_empty()).then(|| Zeroizing::new(trimmed.to_string()))
 }
 
 /// Parses a service address, which must be http or https. Errors never quote the

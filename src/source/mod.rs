@@ -224,9 +224,12 @@ pub(crate) fn validate(secrets: Secrets, origin: &str) -> Result<Secrets, Source
     if secrets.is_empty() {
         return Err(SourceError::Empty(origin.to_string()));
     }
-    if let Some((name, problem)) = secrets.first_invalid() {
+    if let Some((name, problem)) = secrets.first_refused_from_a_source() {
+        // Escaped and cut short: a name that breaks the rule may be anything at all.
+        let shown: String = name.chars().take(64).collect();
+        let cut = if shown.len() < name.len() { "…" } else { "" };
         return Err(SourceError::InvalidSecret {
-            name: name.escape_debug().to_string(),
+            name: format!("{}{cut}", shown.escape_debug()),
             reason: problem.to_string(),
         });
     }

@@ -130,12 +130,21 @@ impl VaultSource {
         secret_id: &str,
         deadline: Deadline,
     ) -> Result<Zeroizing<String>, FetchError> {
-        let body =
-            serde_json::to_vec(&serde_json::json!({"role_id": role_id, "secret_id": secret_id}))
-                .map_err(|e| FetchError::Config(format!("cannot encode the login: {e}")))?;
+        // Written once into a wiped buffer sized for the worst escaping (`\uXXXX`, six
+        // bytes a byte), so no copy of either id is left behind by a growing buffer.
+        #[derive(serde::Serialize)]
+        struct Login<'a> {
+            role_id: &'a str,
+            secret_id: &'a str,
+        }
+        let mut body = Zeroizing::new(Vec::with_capacity(
+            6 * (role_id.len() + secret_id.len()) + 32,
+        ));
+        serde_json::to_writer(&mut *body, &Login { role_id, secret_id })
+            .map_err(|e| FetchError::Config(format!("cannot encode the login: {e}")))?;
         let mut request = self.request(Request::get(self.url("auth/approle/login")?));
         request.method = Method::Post;
-        request.body = Some(Zeroizing::new(body));
+        request.body = Some(body);
         // Vault answers a wrong role or secret id with 400: for a login that is a denial.
         let answer = self
             .client
@@ -227,26 +236,27 @@ pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> 
 /// `data.metadata.version`. `mount` only words the error.
 pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64>), FetchError> {
     let bad = |reason: String| FetchError::service(FailureClass::BadResponse, reason);
-    let value = parse_json_quietly(body).map_err(bad)?;
-    let Some(data) = value["data"]["data"].as_object() else {
+    let mut value = parse_json_quietly(body).map_err(bad)?;
+    let version = value["data"]["metadata"]["version"].as_u64();
+    // Taken out by move: the values become secrets without a copy.
+    let Some(Value::Object(data)) = value.pointer_mut("/data/data").map(Value::take) else {
         return Err(bad(format!(
             "the answer has no data.data object (is {mount}/ a KV version 2 mount?)"
         )));
     };
-    let version = value["data"]["metadata"]["version"].as_u64();
     let mut secrets = Secrets::new();
     for (name, value) in data {
         let text = match value {
-            Value::String(text) => text.clone(),
+            Value::String(text) => text,
             Value::Object(_) | Value::Array(_) => {
                 return Err(bad(format!(
                     "the value of {name} is {}; only strings, numbers, booleans and null can be secrets",
-                    kind_of(value)
+                    kind_of(&value)
                 )))
             }
             scalar => scalar.to_string(),
         };
-        secrets.insert(name.clone(), SecretValue::new(text));
+        secrets.insert(name, SecretValue::new(text));
     }
     Ok((secrets, version))
 }

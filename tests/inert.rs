@@ -1,0 +1,187 @@
+//! Untrusted bytes stay inert. A snapshot can be forged by anyone who holds a public key,
+//! and `inspect` exists to look at files not yet trusted: metadata with a newline, an
+//! escape sequence, a bidi override, an overlong field or a bad id is refused by every
+//! command, named and never echoed, so nothing raw reaches a terminal, a log line, the
+//! audit line or the app's variables.
+
+use lifeboat::keys::parse_recipient;
+use lifeboat::secret::{SecretValue, Secrets};
+use lifeboat::snapshot::{seal, Metadata, RecipientInfo};
+use lifeboat::source::Scope;
+
+use crate::run::setup;
+use crate::services::listeners::refused_port;
+use crate::util::{Sandbox, CANARIES};
+
+/// Metadata that passes every check; each case below spoils one field.
+fn honest(secrets: &Secrets, recipient: RecipientInfo) -> Metadata {
+    Metadata {
+        format: 1,
+        id: "20261201T000000Z-0123456789ab".into(),
+        created_at: "2026-12-01T00:00:00Z".into(),
+        expires_at: None,
+        source: Scope {
+            provider: "doppler".into(),
+            address: Some("https://api.doppler.com".into()),
+            project: Some("shop".into()),
+            config: Some("prd".into()),
+            ..Scope::default()
+        },
+        secret_count: secrets.len(),
+        recipients: vec![recipient],
+        names: None,
+        created_by: "lifeboat 0.1.0".into(),
+    }
+}
+
+const FORGED_LINE: &str =
+    "\nsha256:      0000000000000000000000000000000000000000000000000000000000000000\n";
+
+#[test]
+fn forged_metadata_is_refused_everywhere_and_never_echoed() {
+    let setup = setup();
+    let sandbox = &setup.sandbox;
+    let recipient_text =
+        String::from_utf8_lossy(&sandbox.tool("age-keygen", &["-y", "key.txt"]).stdout)
+            .trim()
+            .to_string();
+    let recipient = parse_recipient(&recipient_text, "test").unwrap();
+    let mut secrets = Secrets::new();
+    secrets.insert("API_KEY".into(), SecretValue::new(CANARIES[0].into()));
+
+    type Spoil = fn(&mut Metadata);
+    let cases: [(&str, Spoil, &str); 7] = [
+        (
+            "a path with a forged line",
+            |m| m.source.path = Some(format!("x{FORGED_LINE}")),
+            "source.path holds a control",
+        ),
+        (
+            "an escape sequence in a label",
+            |m| m.recipients[0].label = Some("\u{1b}[31mred\u{1b}[0m".into()),
+            "label holds a control",
+        ),
+        (
+            "a bidi override in the project",
+            |m| m.source.project = Some("shop\u{202e}drp".into()),
+            "source.project holds a control, escape or bidirectional",
+        ),
+        (
+            "a newline in created_by",
+            |m| m.created_by = "lifeboat\n0.1.0".into(),
+            "created_by holds a control",
+        ),
+        (
+            "an overlong config",
+            |m| m.source.config = Some("c".repeat(300)),
+            "source.config is longer than 256 bytes",
+        ),
+        (
+            "an id with a newline",
+            |m| m.id = format!("20261201T000000Z-0123456789ab{FORGED_LINE}"),
+            "the snapshot id is not of the form",
+        ),
+        (
+            "an id of another grammar",
+            |m| m.id = "../../etc/passwd".into(),
+            "the snapshot id is not of the form",
+        ),
+    ];
+    let down = format!("http://127.0.0.1:{}", refused_port());
+    for (what, spoil, reason) in cases {
+        let mut metadata = honest(&secrets, RecipientInfo::of(&recipient));
+        spoil(&mut metadata);
+        let sealed = seal(&secrets, &metadata, &[recipient.as_age()]).unwrap();
+        sandbox.write("forged.age", &sealed);
+        let runs = [
+            sandbox.run(&["inspect", "forged.age"]),
+            sandbox.run(&["inspect", "forged.age", "--json"]),
+            sandbox.run(&["verify", "forged.age", "-i", "key.txt"]),
+            sandbox.run(&["recover", "forged.age", "-i", "key.txt"]),
+            sandbox.run(&[
+                "--log-format",
+                "json",
+                "verify",
+                "forged.age",
+                "-i",
+                "key.txt",
+                "--json",
+            ]),
+            setup.run(&down, &["--snapshot", "forged.age"], &[]),
+            setup.run(&down, &["--offline", "--snapshot", "forged.age"], &[]),
+        ];
+        for run in runs {
+            run.code(21).stderr_has(reason);
+            assert!(setup.app_env().is_none(), "{what}: the app started");
+            for output in [&run.stdout, &run.stderr] {
+                assert!(!output.contains("sha256:      0000"), "{what}: {output}");
+                assert!(
+                    !output.contains('\u{1b}'),
+                    "{what}: an escape reached the output"
+                );
+                assert!(
+                    !output.contains('\u{202e}'),
+                    "{what}: a bidi override reached the output"
+                );
+                assert!(
+                    !output.contains("ccccccccccccccccccccccccccc"),
+                    "{what}: echoed"
+                );
+                assert!(!output.contains("passwd"), "{what}: echoed");
+            }
+        }
+        // The service up: the app starts live, warned that the snapshot could not serve.
+        let run = setup.run(&setup.fake.url(), &["--snapshot", "forged.age"], &[]);
+        run.ok()
+            .stderr_has("could not serve as a fallback")
+            .stderr_has(reason);
+        assert!(!run.stderr.contains('\u{1b}') && !run.stderr.contains("sha256:      0000"));
+    }
+    // The honest one opens, so the cases above fail for their one spoiled field.
+    let metadata = honest(&secrets, RecipientInfo::of(&recipient));
+    sandbox.write(
+        "honest.age",
+        seal(&secrets, &metadata, &[recipient.as_age()]).unwrap(),
+    );
+    sandbox.run(&["verify", "honest.age", "-i", "key.txt"]).ok();
+}
+
+/// What a reader would refuse is refused when the snapshot is made, with the reason: a
+/// label, or a `file:` path, holding a control character.
+#[test]
+fn snapshot_refuses_to_record_what_readers_would_refuse() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.write("ok.env", "A=1\n");
+    // An SSH key's comment is its default label.
+    let public = std::fs::read_to_string(concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/data/v1/id_ed25519.pub"
+    ))
+    .unwrap();
+    let mut words = public.split_whitespace();
+    let red = format!(
+        "{} {} red\u{1b}[31mlabel",
+        words.next().unwrap(),
+        words.next().unwrap()
+    );
+    sandbox
+        .run(&["snapshot", "--source", "file:ok.env", "-r", &red, "-r", &recipient, "-o", "x.age"])
+        .code(2)
+        .stderr_has("cannot be recorded in the snapshot's metadata: the metadata's a recipient's label holds a control");
+    let odd = format!("ok{FORGED_LINE}.env").replace('\n', "\u{7}");
+    sandbox.write(&odd, "A=1\n");
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            &format!("file:{odd}"),
+            "-r",
+            &recipient,
+            "-o",
+            "x.age",
+        ])
+        .code(2)
+        .stderr_has("source.path holds a control");
+    assert!(!sandbox.path("x.age").exists());
+}
