@@ -252,6 +252,28 @@ pub struct ImageArgs {
     /// The snapshot's path inside the image.
     #[arg(long, value_name = "PATH", env = "LIFEBOAT_PATH", hide_env_values = true, default_value = DEFAULT_PATH, requires = "image")]
     pub path: String,
+
+    /// Of a multi-platform image, the platform to read: OS/ARCH[/VARIANT] (linux/arm64).
+    /// By default the host's.
+    #[arg(
+        long,
+        value_name = "OS/ARCH",
+        env = "LIFEBOAT_PLATFORM",
+        hide_env_values = true,
+        requires = "image"
+    )]
+    pub platform: Option<String>,
+
+    /// Of an archive holding several images (a docker save of many tags), the one to
+    /// read: a tag (app:1.2.3) or an OCI ref name.
+    #[arg(
+        long,
+        value_name = "REF",
+        env = "LIFEBOAT_IMAGE_REF",
+        hide_env_values = true,
+        requires = "image"
+    )]
+    pub image_ref: Option<String>,
 }
 
 /// Show what a snapshot says about itself, with no key.

@@ -30,6 +30,7 @@ mod http;
 pub mod image;
 pub mod keys;
 mod log;
+mod read_capped;
 mod redact;
 mod runtime;
 pub mod secret;

@@ -87,6 +87,7 @@ fn the_seeds_reach_the_parsers_success_paths() {
         let bytes = lifeboat::image::read_file_from_image(
             &seeds.join("image_archive").join(archive),
             "/etc/lifeboat/snapshot.age",
+            &lifeboat::image::Selection::default(),
         )
         .unwrap();
         assert_eq!(

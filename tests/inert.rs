@@ -185,3 +185,66 @@ fn snapshot_refuses_to_record_what_readers_would_refuse() {
         .stderr_has("source.path holds a control");
     assert!(!sandbox.path("x.age").exists());
 }
+
+/// Bounded reads: a key, recipients or token "file" that never ends is refused under a
+/// memory limit far below what reading it whole would need.
+#[test]
+fn endless_files_are_cut_off() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("snap.age", &[&recipient], &[]);
+    let limited = |args: &str| {
+        let script = format!("ulimit -v 262144; exec \"$LIFEBOAT\" {args}");
+        let mut command = sandbox.wrapped(&["sh", "-c", &script], &[]);
+        // `wrapped` puts lifeboat's path after the wrapper; the script runs it itself.
+        command.env("LIFEBOAT", env!("CARGO_BIN_EXE_lifeboat"));
+        sandbox.run_with(command, &[])
+    };
+    limited("verify snap.age -i /dev/zero")
+        .code(3)
+        .stderr_has("no usable key in /dev/zero: it holds more than 1024 KiB");
+    limited("snapshot --source file:canaries.env -R /dev/zero -o x.age")
+        .code(2)
+        .stderr_has("the file holds more than 1 MiB");
+    limited("snapshot --source vault:secret/app --token-file /dev/zero -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p -o x.age")
+        .code(2)
+        .stderr_has("/dev/zero holds more than 64 KiB");
+}
+
+/// One rule for names, the same for every source, and no byte of a value in any error.
+#[test]
+fn names_follow_one_rule_and_errors_hold_no_value() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let snapshot = |source: &str| {
+        sandbox.run(&[
+            "snapshot", "--source", source, "-r", &recipient, "-o", "x.age",
+        ])
+    };
+    // A private key pasted as an unquoted multi-line value.
+    sandbox.write(
+        "broken.env",
+        "TLS_KEY=-----BEGIN PRIVATE KEY-----\nMIIEvQIBADANBgkq hkiG9w0canary91bd\nMIIEvQIBADANBgkqhkiG9w0canary7f3a==\n-----END PRIVATE KEY-----\n",
+    );
+    let run = snapshot("file:broken.env");
+    run.code(3).stderr_has("line 2: expected NAME=value");
+    for fragment in ["MIIE", "hkiG9w0", "canary"] {
+        assert!(!run.stderr.contains(fragment), "{}", run.stderr);
+    }
+    // A repeated key in JSON, as dotenv refuses a repeated name.
+    sandbox.write(
+        "twice.json",
+        r#"{"API_KEY": "canary-one", "API_KEY": "canary-two"}"#,
+    );
+    snapshot("file:twice.json")
+        .code(3)
+        .stderr_has("the key \"API_KEY\" appears twice");
+    // A name outside the rule, from JSON (the key is named, escaped; the value is not).
+    sandbox.write("odd.json", r#"{"my key\u001b[31m": "canary-value"}"#);
+    let run = snapshot("file:odd.json");
+    run.code(3)
+        .stderr_has("secret \"my key\\u{1b}[31m\" cannot be an environment variable")
+        .stderr_has("names are ASCII letters, digits");
+    assert!(!run.stderr.contains('\u{1b}'));
+    assert!(!sandbox.path("x.age").exists());
+}

@@ -191,7 +191,11 @@ pub fn image_archive(data: &[u8]) {
     handle.set_len(0).expect("truncate");
     std::io::Seek::rewind(handle).expect("rewind");
     handle.write_all(data).expect("write the archive");
-    match lifeboat::image::read_file_from_image(file.path(), "/etc/lifeboat/snapshot.age") {
+    match lifeboat::image::read_file_from_image(
+        file.path(),
+        "/etc/lifeboat/snapshot.age",
+        &lifeboat::image::Selection::default(),
+    ) {
         Ok(_snapshot) => {}
         Err(error) => {
             let _ = error.to_string();

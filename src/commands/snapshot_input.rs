@@ -4,7 +4,7 @@ use std::path::Path;
 
 use super::CommandError;
 use crate::cli::ImageArgs;
-use crate::image::read_file_from_image;
+use crate::image::{read_file_from_image, Selection};
 use crate::snapshot::SnapshotFile;
 
 /// Reads the snapshot from `--image ARCHIVE --path PATH`, or else from `file`.
@@ -12,7 +12,11 @@ pub fn read_snapshot(file: &Path, image: &ImageArgs) -> Result<SnapshotFile, Com
     match &image.image {
         None => Ok(SnapshotFile::read(file)?),
         Some(archive) => {
-            let bytes = read_file_from_image(archive, &image.path)?;
+            let selection = Selection {
+                platform: image.platform.clone(),
+                reference: image.image_ref.clone(),
+            };
+            let bytes = read_file_from_image(archive, &image.path, &selection)?;
             Ok(SnapshotFile {
                 path: format!("{}:{}", archive.display(), image.path).into(),
                 bytes,

@@ -384,7 +384,7 @@ impl HttpClient {
                 status: status.as_u16(),
             });
         }
-        let body = read_body(&mut response).await.unwrap_or_default();
+        let body = read_error_body(&mut response).await;
         let said = self.server_message(&body);
         let http = format!("HTTP {}{said}", status_text(status));
         let backoff = Retry::Backoff { after: retry_after };
@@ -494,6 +494,27 @@ fn status_text(status: StatusCode) -> String {
     }
 }
 
+/// The most of an error's body that is read: enough for any service's message.
+const MAX_ERROR_BODY_BYTES: usize = 64 << 10;
+
+/// The most preallocated on a response's word (`Content-Length`): past this the buffer
+/// grows as the bytes really arrive.
+const MAX_PREALLOCATION: usize = 1 << 20;
+
+/// The first [`MAX_ERROR_BODY_BYTES`] of an error's body, for its message; the rest is
+/// not read.
+async fn read_error_body(response: &mut reqwest::Response) -> Vec<u8> {
+    let mut body = Vec::new();
+    while let Ok(Some(chunk)) = response.chunk().await {
+        let room = MAX_ERROR_BODY_BYTES - body.len();
+        body.extend_from_slice(&chunk[..chunk.len().min(room)]);
+        if body.len() == MAX_ERROR_BODY_BYTES {
+            break;
+        }
+    }
+    body
+}
+
 async fn read_body(response: &mut reqwest::Response) -> Result<Zeroizing<Vec<u8>>, Failure> {
     let too_large = || {
         Failure::new(
@@ -509,7 +530,7 @@ async fn read_body(response: &mut reqwest::Response) -> Result<Zeroizing<Vec<u8>
     if expected > MAX_RESPONSE_BYTES {
         return Err(too_large());
     }
-    let mut body = Zeroizing::new(Vec::with_capacity(expected));
+    let mut body = Zeroizing::new(Vec::with_capacity(expected.min(MAX_PREALLOCATION)));
     while let Some(chunk) = response
         .chunk()
         .await

@@ -7,7 +7,7 @@ use std::path::{Path, PathBuf};
 
 use serde_json::Value;
 
-use super::ImageError;
+use super::{host_platform, ImageError, Selection};
 
 /// An image archive: a tar file (OCI archive, `docker save`) or an OCI layout directory.
 pub struct ImageArchive {
@@ -42,7 +42,9 @@ impl ImageArchive {
         let file = File::open(path).map_err(io_error)?;
         let mut archive = tar::Archive::new(file);
         let mut entries = HashMap::new();
-        for entry in archive.entries().map_err(io_error)? {
+        // Seeking past every member's data: indexing a multi-gigabyte `docker save`
+        // reads its headers, not its layers.
+        for entry in archive.entries_with_seek().map_err(io_error)? {
             let entry =
                 entry.map_err(|e| ImageError::Format(format!("the tar file is damaged: {e}")))?;
             let name = entry
@@ -122,13 +124,55 @@ impl ImageArchive {
         Ok(format!("blobs/{algorithm}/{hex}"))
     }
 
-    /// The image's layer members, bottom first.
-    pub fn layers(&self) -> Result<Vec<String>, ImageError> {
-        // docker save: manifest.json lists the layers as member paths.
+    /// The image's layer members, bottom first, of the image `selection` names.
+    pub fn layers(&self, selection: &Selection) -> Result<Vec<String>, ImageError> {
+        // docker save: manifest.json lists each image's tags and layers.
         if let Some(manifest) = self.json("manifest.json")? {
-            let layers = manifest
-                .get(0)
-                .and_then(|m| m.get("Layers"))
+            let images = manifest
+                .as_array()
+                .filter(|images| !images.is_empty())
+                .ok_or_else(|| ImageError::Format("manifest.json lists no image".into()))?;
+            let tags = |image: &Value| -> Vec<String> {
+                image
+                    .get("RepoTags")
+                    .and_then(Value::as_array)
+                    .map(|tags| tags.iter().filter_map(Value::as_str).map(shown).collect())
+                    .unwrap_or_default()
+            };
+            let image = match (&selection.reference, images.len()) {
+                (None, 1) => &images[0],
+                (None, _) => {
+                    return Err(ImageError::Choose(format!(
+                        "the archive holds {} images; name one with --image-ref: {}",
+                        images.len(),
+                        images
+                            .iter()
+                            .map(|i| tags(i).join(" "))
+                            .collect::<Vec<_>>()
+                            .join(", ")
+                    )))
+                }
+                (Some(wanted), _) => images
+                    .iter()
+                    .find(|image| {
+                        tags(image)
+                            .iter()
+                            .any(|t| t == wanted || t.ends_with(&format!("/{wanted}")))
+                    })
+                    .ok_or_else(|| {
+                        ImageError::Choose(format!(
+                            "no image in the archive is tagged {}; it holds: {}",
+                            shown(wanted),
+                            images
+                                .iter()
+                                .map(|i| tags(i).join(" "))
+                                .collect::<Vec<_>>()
+                                .join(", ")
+                        ))
+                    })?,
+            };
+            let layers = image
+                .get("Layers")
                 .and_then(Value::as_array)
                 .ok_or_else(|| ImageError::Format("manifest.json lists no Layers".into()))?;
             return layers
@@ -146,6 +190,8 @@ impl ImageArchive {
                 "neither manifest.json (docker save) nor index.json (OCI) is in it".into(),
             )
         })?;
+        let wanted = selection.platform.clone().unwrap_or_else(host_platform);
+        let mut top = true;
         for _ in 0..4 {
             if let Some(layers) = node.get("layers").and_then(Value::as_array) {
                 let mut names = Vec::new();
@@ -167,18 +213,43 @@ impl ImageArchive {
                 }
                 return Ok(names);
             }
-            let manifests = node
+            let mut manifests: Vec<&Value> = node
                 .get("manifests")
                 .and_then(Value::as_array)
                 .filter(|m| !m.is_empty())
-                .ok_or_else(|| ImageError::Format("the index lists no manifests".into()))?;
-            // The linux/amd64 manifest where there are several, else the first.
-            let chosen = manifests
+                .ok_or_else(|| ImageError::Format("the index lists no manifests".into()))?
                 .iter()
-                .find(|m| {
-                    m.pointer("/platform/architecture").and_then(Value::as_str) == Some("amd64")
-                })
-                .unwrap_or(&manifests[0]);
+                .collect();
+            // The top index of an OCI layout may hold several images, named by ref.
+            if top {
+                let named = |m: &&Value| {
+                    m.pointer("/annotations/org.opencontainers.image.ref.name")
+                        .and_then(Value::as_str)
+                        .map(shown)
+                };
+                if let Some(wanted_ref) = &selection.reference {
+                    let found: Vec<&Value> = manifests
+                        .iter()
+                        .copied()
+                        .filter(|m| named(m).as_deref() == Some(wanted_ref.as_str()))
+                        .collect();
+                    if found.is_empty() {
+                        let names: Vec<String> = manifests.iter().filter_map(named).collect();
+                        return Err(ImageError::Choose(format!(
+                            "no image in the archive is named {}; it holds: {}",
+                            shown(wanted_ref),
+                            if names.is_empty() {
+                                "images with no name".into()
+                            } else {
+                                names.join(", ")
+                            }
+                        )));
+                    }
+                    manifests = found;
+                }
+                top = false;
+            }
+            let chosen = choose_platform(&manifests, &wanted, selection.platform.is_some())?;
             let digest = chosen
                 .get("digest")
                 .and_then(Value::as_str)
@@ -190,4 +261,61 @@ impl ImageArchive {
         }
         Err(ImageError::Format("the index nests too deeply".into()))
     }
+}
+
+/// Text from an archive as a message may show it: escaped and cut short.
+fn shown(text: &str) -> String {
+    let cut: String = text.chars().take(128).collect();
+    cut.escape_debug().to_string()
+}
+
+/// The platform of an index entry: `os/arch[/variant]`, or `None` where it says none.
+fn platform_of(manifest: &Value) -> Option<String> {
+    let platform = manifest.get("platform")?;
+    let os = platform
+        .get("os")
+        .and_then(Value::as_str)
+        .unwrap_or("linux");
+    let arch = platform.get("architecture").and_then(Value::as_str)?;
+    Some(match platform.get("variant").and_then(Value::as_str) {
+        Some(variant) => format!("{os}/{arch}/{variant}"),
+        None => format!("{os}/{arch}"),
+    })
+}
+
+/// The manifest for `wanted` among an index's entries. One entry with no platform is
+/// the image (buildah writes such indexes). Without a `--platform` (`asked` false) a
+/// single-platform index is taken as it is; otherwise the platform must match, a wanted
+/// `linux/arm64` taking `linux/arm64/v8` too. Attestation entries (`unknown/unknown`)
+/// are never images.
+fn choose_platform<'a>(
+    manifests: &[&'a Value],
+    wanted: &str,
+    asked: bool,
+) -> Result<&'a Value, ImageError> {
+    let images: Vec<&Value> = manifests
+        .iter()
+        .copied()
+        .filter(|m| platform_of(m).as_deref() != Some("unknown/unknown"))
+        .collect();
+    if let [only] = images[..] {
+        if !asked || platform_of(only).is_none() {
+            return Ok(only);
+        }
+    }
+    let matches = |m: &&Value| match platform_of(m) {
+        Some(platform) => platform == wanted || platform.starts_with(&format!("{wanted}/")),
+        None => false,
+    };
+    images.iter().copied().find(matches).ok_or_else(|| {
+        let listed: Vec<String> = images
+            .iter()
+            .map(|m| platform_of(m).map_or("(no platform)".into(), |p| shown(&p)))
+            .collect();
+        ImageError::Choose(format!(
+            "the image has no {} manifest; it holds: {}",
+            shown(wanted),
+            listed.join(", ")
+        ))
+    })
 }

@@ -3,7 +3,10 @@
 //!
 //! Accepted: an OCI archive (`buildah push IMG oci-archive:FILE`), an OCI layout
 //! directory, and a `docker save` tarball. Layers are applied in order, whiteouts
-//! (`.wh.NAME`, `.wh..wh..opq`) honoured, gzip and uncompressed layers alike.
+//! (`.wh.NAME`, `.wh..wh..opq`) hide what lower layers put there, gzip (multi-member
+//! too, as pigz writes) and uncompressed layers alike. A multi-platform index gives the
+//! manifest of the platform asked for (`--platform`, the host's by default); a `docker
+//! save` of several images, the one named by `--image-ref`.
 
 mod archive;
 mod layers;
@@ -37,6 +40,9 @@ pub enum ImageError {
     Format(String),
     /// The image does not contain the file.
     NotInImage(String),
+    /// The archive holds several images and the one wanted is not among them, or was
+    /// not named; the message lists what it holds.
+    Choose(String),
 }
 
 impl ImageError {
@@ -47,6 +53,7 @@ impl ImageError {
                 Exit::SnapshotMissing
             }
             ImageError::NotInImage(_) => Exit::SnapshotMissing,
+            ImageError::Choose(_) => Exit::Usage,
             _ => Exit::BadInput,
         }
     }
@@ -55,6 +62,7 @@ impl ImageError {
     pub fn hint(&self) -> Option<&'static str> {
         Some(match self {
             ImageError::NotInImage(_) => "check --path, or that the image was built with a lifeboat snapshot step",
+            ImageError::Choose(_) => "name the image with --platform OS/ARCH or --image-ref REF, from the list above",
             _ => "give an OCI archive (buildah push IMG oci-archive:FILE), an OCI layout directory, or a docker save tarball",
         })
     }
@@ -68,13 +76,40 @@ impl fmt::Display for ImageError {
             }
             ImageError::Format(reason) => write!(f, "not a readable image archive: {reason}"),
             ImageError::NotInImage(path) => write!(f, "the image has no file at {path}"),
+            ImageError::Choose(reason) => f.write_str(reason),
         }
     }
 }
 
+/// Which image of an archive to read.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Selection {
+    /// `os/arch[/variant]` (`linux/arm64/v8`); `None` is the host's.
+    pub platform: Option<String>,
+    /// A tag of a `docker save` or a `ref.name` of an OCI index (`app:1.2.3`); needed
+    /// only when the archive holds several images.
+    pub reference: Option<String>,
+}
+
+/// The host's platform as OCI names it (`linux/amd64`, `linux/arm64`).
+pub fn host_platform() -> String {
+    let arch = match std::env::consts::ARCH {
+        "x86_64" => "amd64",
+        "aarch64" => "arm64",
+        "x86" => "386",
+        "powerpc64" => "ppc64le",
+        other => other,
+    };
+    format!("{}/{arch}", std::env::consts::OS)
+}
+
 /// The contents of `file` (an absolute path inside the image) in the image at `archive`.
-pub fn read_file_from_image(archive: &Path, file: &str) -> Result<Vec<u8>, ImageError> {
+pub fn read_file_from_image(
+    archive: &Path,
+    file: &str,
+    selection: &Selection,
+) -> Result<Vec<u8>, ImageError> {
     let image = ImageArchive::open(archive)?;
-    let layers = image.layers()?;
+    let layers = image.layers(selection)?;
     find_in_layers(&image, &layers, file)?.ok_or_else(|| ImageError::NotInImage(file.to_string()))
 }

@@ -73,14 +73,15 @@ pub fn load_identity_file(path: &Path) -> Result<Vec<Identity>, KeyError> {
         path: path.to_path_buf(),
         source,
     };
-    let size = std::fs::metadata(path).map_err(unreadable)?.len();
-    if size > MAX_IDENTITY_FILE {
-        return Err(KeyError::BadIdentity {
+    let bytes = crate::read_capped::read_capped(path, MAX_IDENTITY_FILE)
+        .map_err(unreadable)?
+        .ok_or_else(|| KeyError::BadIdentity {
             origin: crate::redact::path(path).into_owned(),
-            reason: format!("the file is {size} bytes, far larger than any key file"),
-        });
-    }
-    let bytes = Zeroizing::new(std::fs::read(path).map_err(unreadable)?);
+            reason: format!(
+                "it holds more than {} KiB, far more than any key file",
+                MAX_IDENTITY_FILE >> 10
+            ),
+        })?;
     let text = std::str::from_utf8(&bytes).map_err(|_| KeyError::BadIdentity {
         origin: crate::redact::path(path).into_owned(),
         reason: "the file is not text".into(),

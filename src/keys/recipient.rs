@@ -125,10 +125,19 @@ pub fn parse_recipient(text: &str, origin: &str) -> Result<Recipient, KeyError> 
 
 /// Reads an age recipients file: one recipient per line, `#` comments, blank lines.
 pub fn read_recipients_file(path: &Path) -> Result<Vec<Recipient>, KeyError> {
-    let text = std::fs::read_to_string(path).map_err(|source| KeyError::Unreadable {
+    let unreadable = |source| KeyError::Unreadable {
         path: path.to_path_buf(),
         source,
-    })?;
+    };
+    let bad = |reason: &str| KeyError::BadRecipient {
+        origin: crate::redact::path(path).into_owned(),
+        reason: reason.into(),
+    };
+    // A recipients file lists public keys: a megabyte is thousands of them.
+    let bytes = crate::read_capped::read_capped(path, 1 << 20)
+        .map_err(unreadable)?
+        .ok_or_else(|| bad("the file holds more than 1 MiB, far more than any recipients file"))?;
+    let text = std::str::from_utf8(&bytes).map_err(|_| bad("the file is not text"))?;
     let recipients = text
         .lines()
         .enumerate()

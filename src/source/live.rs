@@ -57,13 +57,18 @@ pub fn check_header_text(value: &str, from: &str) -> Result<(), FetchError> {
 
 /// Reads a token (or AppRole id) file: the first line, trailing whitespace removed.
 pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, FetchError> {
-    let bytes = Zeroizing::new(
-        std::fs::read(path).map_err(|source| FetchError::Unreadable {
+    let shown = crate::redact::path(path);
+    // A token is a line; 64 KiB is far more than any.
+    let bytes = crate::read_capped::read_capped(path, 64 << 10)
+        .map_err(|source| FetchError::Unreadable {
             path: path.to_path_buf(),
             source,
-        })?,
-    );
-    let shown = crate::redact::path(path);
+        })?
+        .ok_or_else(|| {
+            FetchError::Config(format!(
+                "{shown} holds more than 64 KiB: it is not a token file"
+            ))
+        })?;
     let text = std::str::from_utf8(&bytes)
         .map_err(|_| FetchError::Config(format!("{shown} is not text")))?;
     let token = Zeroizing::new(text.trim().to_string());
