@@ -90,12 +90,26 @@ pub fn remove_orphans(directory: &Path) -> usize {
     removed
 }
 
-/// Writes `contents` to `path` atomically with the given Unix mode.
+/// Writes `contents` to `path` atomically with the given Unix mode, durably (fsync).
 pub fn write(
     path: &Path,
     contents: &[u8],
     mode: u32,
     existing: Existing,
+) -> Result<(), WriteError> {
+    write_with(path, contents, mode, existing, true)
+}
+
+/// [`write`], with `durable` false skipping both fsyncs: still atomic (a reader sees the
+/// old or the new file), but after a power loss the new file may be empty or torn. For
+/// files whose loss costs nothing and whose readers detect damage (the runtime cache,
+/// usually on a tmpfs, where fsync does nothing anyway).
+pub fn write_with(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    existing: Existing,
+    durable: bool,
 ) -> Result<(), WriteError> {
     let io_error = |step: &'static str| {
         let path = path.to_path_buf();
@@ -125,10 +139,12 @@ pub fn write(
         .set_permissions(Permissions::from_mode(mode))
         .map_err(io_error("setting permissions"))?;
     temporary.write_all(contents).map_err(io_error("writing"))?;
-    temporary
-        .as_file()
-        .sync_all()
-        .map_err(io_error("flushing to disk"))?;
+    if durable {
+        temporary
+            .as_file()
+            .sync_all()
+            .map_err(io_error("flushing to disk"))?;
+    }
     match existing {
         Existing::Replace => temporary
             .persist(path)
@@ -141,6 +157,9 @@ pub fn write(
                 io_error("renaming into place")(e.error)
             }
         })?,
+    }
+    if !durable {
+        return Ok(());
     }
     // The rename is only durable once the directory entry is on disk.
     File::open(directory)

@@ -74,6 +74,8 @@ pub enum Command {
     Recover(RecoverArgs),
     /// The entrypoint: live secrets first, the snapshot as fallback, then exec the app.
     Run(RunArgs),
+    /// Compare a snapshot with the live source: names added, removed, changed; no values.
+    Diff(DiffArgs),
 }
 
 /// What `run --help` adds after the flags: what the app receives, and where the
@@ -492,6 +494,29 @@ pub struct RunArgs {
     #[arg(long, env = "LIFEBOAT_KEEP_CREDENTIALS", hide_env_values = true, value_parser = boolish)]
     pub keep_credentials: bool,
 
+    /// A directory for the runtime cache and the crash-loop breaker (a memory emptyDir,
+    /// which outlives container restarts): after each live fetch the secrets are sealed
+    /// there to the runtime key, and on fallback the fresher of it and the baked
+    /// snapshot serves. A missing, read-only or full directory only warns.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LIFEBOAT_CACHE_DIR",
+        hide_env_values = true
+    )]
+    pub cache_dir: Option<PathBuf>,
+
+    /// With --cache-dir: after a live fetch failed (in a class that falls back), starts
+    /// within DUR (stretched by up to half, at random, per start) go straight to the
+    /// freshest copy without asking the service. 0s turns the breaker off.
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_LIVE_COOLDOWN", hide_env_values = true, value_parser = duration::parse_or_zero, default_value = "30s")]
+    pub live_cooldown: Duration,
+
+    /// Name the secrets that drifted from the snapshot (added, removed, changed), not
+    /// only count them. Never their values.
+    #[arg(long, env = "LIFEBOAT_SHOW_NAMES", hide_env_values = true, value_parser = boolish)]
+    pub show_names: bool,
+
     /// Do everything but start the app (the live fetch, opening and checking the snapshot,
     /// the environment, finding the command), print what would have happened, and exit
     /// with the code `run` would have had.
@@ -502,4 +527,46 @@ pub struct RunArgs {
     /// is an error, never the app).
     #[arg(value_name = "CMD", required = true, num_args = 1.., last = true)]
     pub command: Vec<std::ffi::OsString>,
+}
+
+/// Compare a snapshot with the live source: names added, removed, changed; no values.
+#[derive(Debug, Args)]
+pub struct DiffArgs {
+    /// The snapshot file.
+    #[arg(value_name = "FILE")]
+    pub file: Option<PathBuf>,
+
+    /// The snapshot file.
+    #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
+    pub snapshot: PathBuf,
+
+    /// Or: the image archive to read it from.
+    #[command(flatten)]
+    pub image: ImageArgs,
+
+    /// Keys to open it with.
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+
+    /// The live source to compare with: doppler, vault:MOUNT/PATH, https://… (also
+    /// env:PREFIX, file:PATH).
+    #[arg(
+        long,
+        value_name = "SRC",
+        env = "LIFEBOAT_SOURCE",
+        hide_env_values = true
+    )]
+    pub source: String,
+
+    /// Settings for the live sources.
+    #[command(flatten)]
+    pub live: LiveArgs,
+
+    /// The total time for the live fetch, retries included.
+    #[arg(long, value_name = "DUR", env = "LIFEBOAT_TIMEOUT", hide_env_values = true, value_parser = duration::parse, default_value = "30s")]
+    pub timeout: Duration,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -21,6 +21,14 @@ pub fn parse(text: &str) -> Result<Duration, String> {
 /// The longest duration a flag takes.
 const MAX: Duration = Duration::from_secs(100 * 365 * 86_400);
 
+/// [`parse`], where zero is allowed too (`0s` turns a feature off).
+pub fn parse_or_zero(text: &str) -> Result<Duration, String> {
+    match text.trim() {
+        "0" | "0s" => Ok(Duration::ZERO),
+        _ => parse(text),
+    }
+}
+
 /// A point in time as recorded in snapshot metadata.
 pub fn format_timestamp(time: SystemTime) -> String {
     humantime::format_rfc3339_seconds(time).to_string()

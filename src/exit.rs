@@ -66,6 +66,8 @@ exit_codes! {
     SnapshotStale = 22, "snapshot-stale";
     /// The snapshot was made for another scope than the one configured.
     SnapshotScope = 23, "snapshot-scope";
+    /// `diff`: the snapshot differs from the live source.
+    SnapshotDiffers = 24, "snapshot-differs";
     /// The command to run was found but cannot be executed.
     NotExecutable = 126, "not-executable";
     /// The command to run was not found.

@@ -9,6 +9,7 @@ mod corruption;
 mod crash;
 mod edges;
 mod first_use;
+mod fleet;
 mod fuzz_regressions;
 mod image;
 mod inert;

@@ -38,6 +38,8 @@ pub enum CommandError {
     Image(ImageError),
     /// `run` did not start the app.
     Run(RunError),
+    /// `diff`: the snapshot and the live source differ (the counts, in words).
+    Differs(String),
 }
 
 impl CommandError {
@@ -52,6 +54,7 @@ impl CommandError {
             CommandError::Export(_) | CommandError::Usage(_) => Exit::Usage,
             CommandError::Image(e) => e.exit(),
             CommandError::Run(e) => e.exit(),
+            CommandError::Differs(_) => Exit::SnapshotDiffers,
         }
     }
 
@@ -79,6 +82,9 @@ impl CommandError {
             CommandError::Stale(e) => Some(e.hint().into()),
             CommandError::Image(e) => e.hint().map(str::to_string),
             CommandError::Run(e) => e.hint(),
+            CommandError::Differs(_) => Some(
+                "rebuild the image for a snapshot of the secrets as they are now (before running migrations)".into(),
+            ),
             CommandError::Export(_) | CommandError::Usage(_) | CommandError::Stdout(_) => None,
         }
     }
@@ -112,6 +118,9 @@ impl fmt::Display for CommandError {
             CommandError::Stdout(e) => write!(f, "cannot write to standard output: {e}"),
             CommandError::Image(e) => e.fmt(f),
             CommandError::Run(e) => e.fmt(f),
+            CommandError::Differs(counts) => {
+                write!(f, "the snapshot differs from the live source: {counts}")
+            }
         }
     }
 }

@@ -2,6 +2,7 @@
 //! layers take, does its job through them, and returns a [`CommandError`] that knows its
 //! exit code. [`main`] is the whole binary: parse, run, report, exit.
 
+mod diff;
 mod error;
 mod inspect;
 mod keygen;
@@ -56,6 +57,7 @@ fn execute(command: Command, log: &Log) -> Result<(), CommandError> {
         Command::Recover(args) => recover::execute(args, log),
         // `run` returns only when the app could not be started.
         Command::Run(args) => run::execute(args, log),
+        Command::Diff(args) => diff::execute(args),
     }
 }
 
@@ -67,5 +69,6 @@ fn live_settings(args: &LiveArgs) -> LiveSettings {
         role_id_file: args.role_id_file.clone(),
         secret_id_file: args.secret_id_file.clone(),
         no_refused_retry: false,
+        single_attempt: false,
     }
 }

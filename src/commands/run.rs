@@ -92,6 +92,7 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         // here.
         live: LiveSettings {
             no_refused_retry: true,
+            single_attempt: args.cache_dir.is_some() && !args.live_cooldown.is_zero(),
             ..live_settings(&args.live)
         },
         timeout: args.timeout,
@@ -109,5 +110,8 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         },
         command: args.command,
         check: args.check,
+        cache_dir: args.cache_dir,
+        live_cooldown: args.live_cooldown,
+        show_names: args.show_names,
     })
 }

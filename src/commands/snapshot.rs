@@ -50,7 +50,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     let now = SystemTime::now();
     let metadata = Metadata {
         format: FORMAT_VERSION,
-        id: new_snapshot_id(now),
+        id: Metadata::new_id(now),
         created_at: format_timestamp(now),
         expires_at: args.expires_in.map(|after| format_timestamp(now + after)),
         source: fetched.scope,
@@ -157,18 +157,4 @@ fn collect_recipients(args: &SnapshotArgs) -> Result<Vec<Recipient>, CommandErro
     let mut seen = HashSet::new();
     recipients.retain(|r| seen.insert(r.fingerprint.clone()));
     Ok(recipients)
-}
-
-/// `YYYYMMDDTHHMMSSZ-` and 12 random hex digits: unique, and sorts by creation time.
-fn new_snapshot_id(now: SystemTime) -> String {
-    let mut random = [0u8; 6];
-    // The OS generator does not fail on Linux once booted; a zero suffix would still be
-    // a valid (if less unique) id, so there is nothing better to do than go on.
-    let _ = getrandom::getrandom(&mut random);
-    let stamp: String = format_timestamp(now)
-        .chars()
-        .filter(|c| !matches!(c, '-' | ':'))
-        .collect();
-    let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
-    format!("{stamp}-{suffix}")
 }

@@ -290,6 +290,7 @@ impl HttpClient {
                 _ => None,
             };
             let wait = match failure.retry {
+                _ if !self.policy.retries => None,
                 Retry::No => None,
                 Retry::Once if !refused_retried => {
                     refused_retried = true;

@@ -36,6 +36,19 @@ impl FailureClass {
         }
     }
 
+    /// The class of a name [`FailureClass::name`] gave.
+    pub fn from_name(name: &str) -> Option<Self> {
+        [
+            FailureClass::Unreachable,
+            FailureClass::ServerError,
+            FailureClass::BadResponse,
+            FailureClass::Denied,
+            FailureClass::NotFound,
+        ]
+        .into_iter()
+        .find(|class| class.name() == name)
+    }
+
     /// The exit code when there is nothing to fall back on.
     pub fn exit(self) -> Exit {
         match self {

@@ -30,6 +30,9 @@ pub struct RetryPolicy {
     /// (a load balancer with no healthy backend) is retried, with backoff: a few for
     /// `snapshot`, none for `run`, which falls back at once as for a refused connection.
     pub closed_retries: u32,
+    /// Whether anything is retried at all: `run --cache-dir` asks once, since its
+    /// crash-loop breaker is the retry (the next start after the cooldown asks again).
+    pub retries: bool,
 }
 
 impl Default for RetryPolicy {
@@ -39,6 +42,7 @@ impl Default for RetryPolicy {
             max: Duration::from_secs(2),
             refused_retry: Some(Duration::from_millis(25)),
             closed_retries: 2,
+            retries: true,
         }
     }
 }

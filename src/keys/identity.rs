@@ -54,6 +54,26 @@ impl Identity {
         }
     }
 
+    /// For the runtime cache: this key's own recipient, to seal to, and a 32-byte key
+    /// derived from its secret with HKDF-SHA256, to authenticate what was sealed, which
+    /// only a holder of the identity can compute (anyone can seal to the public key).
+    /// `None` for SSH keys: a cache is made with an X25519 runtime key.
+    pub fn cache_key(&self) -> Option<(String, Zeroizing<[u8; 32]>)> {
+        let IdentityKey::X25519(key) = &self.key else {
+            return None;
+        };
+        let secret = key.to_string();
+        let derive = hkdf::Hkdf::<sha2::Sha256>::new(
+            Some(b"lifeboat runtime cache"),
+            secret.expose_secret().as_bytes(),
+        );
+        let mut mac_key = Zeroizing::new([0u8; 32]);
+        derive
+            .expand(b"lifeboat-cache v1 hmac-sha256", &mut *mac_key)
+            .ok()?;
+        Some((key.to_public().to_string(), mac_key))
+    }
+
     fn x25519(key: age::x25519::Identity, origin: &str) -> Self {
         Identity {
             kind: KeyKind::X25519,

@@ -31,13 +31,14 @@ pub enum Backup<S, P> {
 /// What `run` does.
 #[derive(Debug, PartialEq, Eq)]
 pub enum Decision<L, S, E, P> {
-    /// Start with the live secrets. `unusable` says why the snapshot could not have
-    /// served as a fallback, so the operator learns of it before an outage does.
+    /// Start with the live secrets. `backup` is what the snapshot came to: unusable says
+    /// why it could not have served as a fallback (the operator learns of it before an
+    /// outage does); usable, it is compared with the live secrets for drift.
     Live {
         /// The live answer.
         fetched: L,
-        /// The snapshot's problem, if it was opened and cannot serve.
-        unusable: Option<P>,
+        /// The snapshot, as it came.
+        backup: Backup<S, P>,
     },
     /// Start from the snapshot: after a live failure, or `--offline` (`after` is `None`).
     Snapshot {
@@ -70,22 +71,16 @@ pub fn decide<L, S, E, P>(
     backup: Backup<S, P>,
     policy: &FallbackPolicy,
 ) -> Decision<L, S, E, P> {
-    let unusable = |backup: Backup<S, P>| match backup {
-        Backup::Unusable(problem) => Some(problem),
-        _ => None,
-    };
     match live {
         Live::NotAsked => match backup {
             Backup::Usable(opened) => Decision::Snapshot {
                 opened,
                 after: None,
             },
-            backup => Decision::SnapshotFailed(unusable(backup)),
+            Backup::Unusable(problem) => Decision::SnapshotFailed(Some(problem)),
+            Backup::NotOpened => Decision::SnapshotFailed(None),
         },
-        Live::Fetched(fetched) => Decision::Live {
-            fetched,
-            unusable: unusable(backup),
-        },
+        Live::Fetched(fetched) => Decision::Live { fetched, backup },
         Live::Failed(class, failure)
             if start == Start::LiveFirst && policy.falls_back_on(class) =>
         {
@@ -103,6 +98,25 @@ pub fn decide<L, S, E, P>(
             }
         }
         Live::Failed(_, failure) => Decision::LiveFailed(failure),
+    }
+}
+
+/// The freshest usable copy to start from: the baked snapshot or the runtime cache, by
+/// creation time (`created`, whole seconds); a tie goes to the cache, which was written at
+/// run time, after the image was built. An unusable baked snapshot leaves the cache, if
+/// there is one.
+pub fn freshest<S, P, T: Ord>(
+    baked: Backup<S, P>,
+    cache: Option<S>,
+    created: impl Fn(&S) -> T,
+) -> Backup<S, P> {
+    match (baked, cache) {
+        (Backup::Usable(baked), Some(cache)) if created(&cache) >= created(&baked) => {
+            Backup::Usable(cache)
+        }
+        (Backup::Usable(baked), _) => Backup::Usable(baked),
+        (_, Some(cache)) => Backup::Usable(cache),
+        (baked, None) => baked,
     }
 }
 
@@ -186,22 +200,60 @@ mod tests {
     fn live_wins_and_reports_an_unusable_snapshot() {
         let policy = default_policy();
         for start in [Start::LiveFirst, Start::LiveOnly] {
-            let cases: [(Backup<&str, &str>, Option<&str>); 3] = [
-                (Backup::Usable("snapshot"), None),
-                (Backup::Unusable("stale"), Some("stale")),
-                (Backup::NotOpened, None),
-            ];
-            for (backup, unusable) in cases {
+            for backup in [
+                Backup::Usable("snapshot"),
+                Backup::Unusable("stale"),
+                Backup::NotOpened,
+            ] {
                 let decision: Plain = decide(start, Live::Fetched("live"), backup, &policy);
-                assert_eq!(
+                assert!(matches!(
                     decision,
                     Decision::Live {
                         fetched: "live",
-                        unusable
+                        ..
                     }
-                );
+                ));
             }
+            let decision: Plain = decide(
+                start,
+                Live::Fetched("live"),
+                Backup::Unusable("stale"),
+                &policy,
+            );
+            assert_eq!(
+                decision,
+                Decision::Live {
+                    fetched: "live",
+                    backup: Backup::Unusable("stale")
+                }
+            );
         }
+    }
+
+    #[test]
+    fn the_freshest_copy_wins_and_a_tie_goes_to_the_cache() {
+        type Copies = Backup<(&'static str, u32), &'static str>;
+        let created = |copy: &(&str, u32)| copy.1;
+        let pick = |baked: Copies, cache| match freshest(baked, cache, created) {
+            Backup::Usable((name, _)) => name,
+            Backup::Unusable(problem) => problem,
+            Backup::NotOpened => "nothing",
+        };
+        assert_eq!(
+            pick(Backup::Usable(("baked", 1)), Some(("cache", 2))),
+            "cache"
+        );
+        assert_eq!(
+            pick(Backup::Usable(("baked", 2)), Some(("cache", 1))),
+            "baked"
+        );
+        assert_eq!(
+            pick(Backup::Usable(("baked", 2)), Some(("cache", 2))),
+            "cache"
+        );
+        assert_eq!(pick(Backup::Unusable("stale"), Some(("cache", 1))), "cache");
+        assert_eq!(pick(Backup::Unusable("stale"), None), "stale");
+        assert_eq!(pick(Backup::Usable(("baked", 1)), None), "baked");
     }
 
     #[test]

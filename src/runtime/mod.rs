@@ -5,8 +5,10 @@
 //! The runtime takes a plain [`RunPlan`] and returns its own [`RunError`]; it knows
 //! nothing of the command line.
 
+mod cache;
 mod child_env;
 mod decision;
+mod drift;
 mod error;
 mod exec;
 mod hygiene;
@@ -16,7 +18,8 @@ mod scope_check;
 mod signals;
 
 pub use child_env::EnvOptions;
-pub use decision::{decide, Backup, Decision, Live};
+pub use decision::{decide, freshest, Backup, Decision, Live};
+pub use drift::Drift;
 pub use error::{RunError, SnapshotProblem};
 pub use plan::{RunPlan, SnapshotPlan, Start};
 pub use policy::{FallbackPolicy, DEFAULT_FALLBACK_ON};
@@ -33,6 +36,7 @@ use crate::log::{counted, Log};
 use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, check_pin, open, Opened, SnapshotFile};
 use crate::source::{Scope, SourceError};
+use cache::{Cache, CacheProblem};
 use child_env::build_child_env;
 use scope_check::{check_scope, ScopeCheck};
 
@@ -80,6 +84,17 @@ fn usable_snapshot(
         }
     }
     Ok(opened)
+}
+
+/// The runtime cache's copy held to the same checks as the baked snapshot (expiry,
+/// `--max-age`, scope); the pin is the baked snapshot's alone.
+fn check_copy(
+    opened: Opened,
+    plan: &SnapshotPlan,
+    scope: Option<&Scope>,
+    log: &Log,
+) -> Result<Opened, SnapshotProblem> {
+    usable_snapshot(Ok(opened), plan, scope, log)
 }
 
 /// What `run --check` found: everything `run` would have done, short of the exec.
@@ -145,11 +160,24 @@ pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
 /// The secrets to start with, and the variables that tell the app where they came from.
 type Resolved = (Secrets, Vec<(&'static str, String)>);
 
+/// A copy to start from when not live: the baked snapshot, or the runtime cache.
+struct Copy {
+    opened: Opened,
+    from_cache: bool,
+}
+
 /// Fetches, opens, decides.
 fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
     let configured = plan.source.as_ref().map(|spec| spec.configured_scope());
+    let cache = plan
+        .cache_dir
+        .as_deref()
+        .and_then(|dir| open_cache(dir, plan, log));
     let (live, backup, started) = match (&plan.source, plan.start) {
         (Some(spec), Start::LiveFirst | Start::LiveOnly) => {
+            if let Some(copy) = breaker_copy(plan, cache.as_ref(), configured.as_ref(), log) {
+                return Ok(from_copy(copy));
+            }
             // The deadline starts before the client is built: loading the system's CA
             // bundle is part of the live attempt, and so is waiting for the snapshot.
             let started = Instant::now();
@@ -174,14 +202,26 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
                 Live::Fetched(fetched) => Some(&fetched.scope),
                 _ => configured.as_ref(),
             };
-            let backup = match job {
+            let baked = match job {
                 None => Backup::NotOpened,
-                Some(job) => backup(usable_snapshot(
+                Some(job) => baked_copy(usable_snapshot(
                     joined(job, deadline),
                     &plan.snapshot,
                     scope,
                     log,
                 )),
+            };
+            // After a failure that falls back, the cache may be fresher than the image.
+            let backup = match (&live, &cache) {
+                (Live::Failed(class, _), Some((dir, cache)))
+                    if plan.start == Start::LiveFirst && plan.policy.falls_back_on(*class) =>
+                {
+                    remember(dir, *class, log);
+                    freshest(baked, read_cache(cache, plan, scope, log), |c: &Copy| {
+                        c.opened.metadata.created()
+                    })
+                }
+                _ => baked,
             };
             (live, backup, started)
         }
@@ -189,37 +229,45 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
         _ => {
             let opened = open_snapshot(&plan.snapshot);
             let usable = usable_snapshot(opened, &plan.snapshot, configured.as_ref(), log);
-            (Live::NotAsked, backup(usable), Instant::now())
+            (Live::NotAsked, baked_copy(usable), Instant::now())
         }
     };
     match decide(plan.start, live, backup, &plan.policy) {
-        Decision::Live { fetched, unusable } => {
+        Decision::Live { fetched, backup } => {
             let fetch_ms = started.elapsed().as_millis();
             log.info(
                 "secrets_live",
                 &format!("secrets from {} (live, {}, {fetch_ms} ms)", fetched.scope, counted(fetched.secrets.len(), "secret")),
                 json!({"origin": "live", "source": fetched.scope, "secret_count": fetched.secrets.len(), "fetch_ms": fetch_ms}),
             );
-            if let Some(problem) = unusable {
-                log.warn(
+            match backup {
+                Backup::Unusable(problem) => log.warn(
                     "snapshot_unusable",
                     &format!(
                         "the snapshot {} could not serve as a fallback if the service went down: {problem}",
                         plan.snapshot.path.display()
                     ),
                     json!({"snapshot": plan.snapshot.path, "problem": problem.exit().name(), "exit_code": problem.exit().code(), "reason": problem.to_string()}),
-                );
+                ),
+                Backup::Usable(copy) => report_drift(log, plan, &fetched.secrets, &copy.opened),
+                Backup::NotOpened => {}
+            }
+            if let Some((dir, cache)) = &cache {
+                match cache.write(&fetched.secrets, &fetched.scope) {
+                    Ok(()) => cache::forget_failure(dir),
+                    Err(problem) => warn_cache(log, "cache_not_written", &problem),
+                }
             }
             Ok((fetched.secrets, vec![("LIFEBOAT_ORIGIN", "live".into())]))
         }
         Decision::Snapshot { opened, after } => {
             let failure = after.map(|(class, error)| (class, error.to_string()));
-            log_snapshot_use(
-                log,
-                &opened,
-                failure.as_ref().map(|(c, r)| (*c, r.as_str())),
-            );
-            Ok(from_snapshot(opened))
+            let why = match &failure {
+                Some((class, reason)) => Why::Fallback(*class, reason),
+                None => Why::Offline,
+            };
+            log_snapshot_use(log, &opened, why);
+            Ok(from_copy(opened))
         }
         Decision::LiveFailed(error) => Err(RunError::Live(error)),
         Decision::NoFallback {
@@ -237,10 +285,171 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
     }
 }
 
-/// The decision's view of a snapshot.
-fn backup(usable: Result<Opened, SnapshotProblem>) -> Backup<Opened, SnapshotProblem> {
+/// The cache of `--cache-dir`, keyed by the runtime identity; `None` (with a warning)
+/// when there is no X25519 runtime key to key it.
+fn open_cache(
+    dir: &std::path::Path,
+    plan: &RunPlan,
+    log: &Log,
+) -> Option<(std::path::PathBuf, Cache)> {
+    let made = load_identities(&plan.snapshot.identity_files)
+        .map_err(|e| CacheProblem::Unusable(e.to_string()))
+        .and_then(|identities| Cache::new(dir, &identities));
+    match made {
+        Ok(cache) => Some((dir.to_path_buf(), cache)),
+        Err(problem) => {
+            warn_cache(log, "cache_off", &problem);
+            None
+        }
+    }
+}
+
+/// The cached copy, if it is authentic, fresh enough and for this scope; any problem is a
+/// warning and no copy.
+fn read_cache(cache: &Cache, plan: &RunPlan, scope: Option<&Scope>, log: &Log) -> Option<Copy> {
+    let identities = load_identities(&plan.snapshot.identity_files).ok()?;
+    match cache.read(&identities) {
+        Ok(None) => None,
+        Ok(Some(opened)) => {
+            let checked = check_copy(opened, &plan.snapshot, scope, log);
+            match checked {
+                Ok(opened) => Some(Copy {
+                    opened,
+                    from_cache: true,
+                }),
+                Err(problem) => {
+                    warn_cache(
+                        log,
+                        "cache_unusable",
+                        &CacheProblem::Unusable(problem.to_string()),
+                    );
+                    None
+                }
+            }
+        }
+        Err(problem) => {
+            warn_cache(log, "cache_unusable", &problem);
+            None
+        }
+    }
+}
+
+/// The crash-loop breaker: within the cooldown after a failed live fetch, start from the
+/// freshest usable copy without asking the service. `None` (ask the service) when there
+/// is no cache, no recent failure, or no usable copy: the breaker never makes a start
+/// fail that the service could have served.
+fn breaker_copy(
+    plan: &RunPlan,
+    cache: Option<&(std::path::PathBuf, Cache)>,
+    configured: Option<&Scope>,
+    log: &Log,
+) -> Option<Copy> {
+    let (dir, cache) = cache?;
+    if plan.start != Start::LiveFirst {
+        return None;
+    }
+    let failed = cache::last_failure(dir)?;
+    let now = SystemTime::now();
+    let skip = cache::within_cooldown(
+        failed,
+        now,
+        plan.live_cooldown,
+        cache::draw_jitter(),
+        plan.policy.falls_back_on(failed.class),
+    );
+    if !skip {
+        return None;
+    }
+    let baked = baked_copy(usable_snapshot(
+        open_snapshot(&plan.snapshot),
+        &plan.snapshot,
+        configured,
+        log,
+    ));
+    let copy = match freshest(
+        baked,
+        read_cache(cache, plan, configured, log),
+        |c: &Copy| c.opened.metadata.created(),
+    ) {
+        Backup::Usable(copy) => copy,
+        _ => return None,
+    };
+    let ago = now.duration_since(failed.at).unwrap_or_default();
+    log.warn(
+        "live_skipped",
+        &format!(
+            "the live fetch failed {} ago ({}); within the cooldown of {}, not asking again",
+            describe(ago),
+            failed.class,
+            describe(plan.live_cooldown)
+        ),
+        json!({"class": failed.class.name(), "failed_seconds_ago": ago.as_secs(), "cooldown_seconds": plan.live_cooldown.as_secs()}),
+    );
+    log_snapshot_use(log, &copy, Why::Breaker);
+    Some(copy)
+}
+
+/// Remembers a failed live fetch for the breaker (a warning if it cannot).
+fn remember(dir: &std::path::Path, class: FailureClass, log: &Log) {
+    let failed = cache::Failed {
+        at: SystemTime::now(),
+        class,
+    };
+    if let Err(problem) = cache::remember_failure(dir, failed) {
+        warn_cache(log, "breaker_not_written", &problem);
+    }
+}
+
+fn warn_cache(log: &Log, event: &str, problem: &CacheProblem) {
+    log.warn(
+        event,
+        &format!("runtime cache: {problem}"),
+        json!({"reason": problem.to_string()}),
+    );
+}
+
+/// The live secrets against the snapshot, when they differ: counts, and names where the
+/// snapshot published them or `--show-names` asks. Never a value.
+fn report_drift(log: &Log, plan: &RunPlan, live: &Secrets, copy: &Opened) {
+    let drift = Drift::between(live, &copy.secrets);
+    if drift.is_empty() {
+        return;
+    }
+    let named = plan.show_names || copy.metadata.names.is_some();
+    let names = if named {
+        format!(" ({})", drift.names())
+    } else {
+        " (--show-names names them)".to_string()
+    };
+    let mut fields = json!({
+        "snapshot_id": copy.metadata.id,
+        "added": drift.added.len(),
+        "removed": drift.removed.len(),
+        "changed": drift.changed.len(),
+    });
+    if named {
+        fields["added_names"] = json!(drift.added);
+        fields["removed_names"] = json!(drift.removed);
+        fields["changed_names"] = json!(drift.changed);
+    }
+    log.warn(
+        "snapshot_drift",
+        &format!(
+            "the snapshot {} differs from the live secrets: {} since it was made{names}; a fallback now would start on old secrets",
+            copy.metadata.id,
+            drift.counts()
+        ),
+        fields,
+    );
+}
+
+/// The decision's view of the baked snapshot.
+fn baked_copy(usable: Result<Opened, SnapshotProblem>) -> Backup<Copy, SnapshotProblem> {
     match usable {
-        Ok(opened) => Backup::Usable(opened),
+        Ok(opened) => Backup::Usable(Copy {
+            opened,
+            from_cache: false,
+        }),
         Err(problem) => Backup::Unusable(problem),
     }
 }
@@ -261,38 +470,57 @@ fn joined(job: SnapshotJob, deadline: Deadline) -> Result<Opened, SnapshotProble
     }
 }
 
-fn from_snapshot(opened: Opened) -> Resolved {
+fn from_copy(copy: Copy) -> Resolved {
     let origin = vec![
-        ("LIFEBOAT_ORIGIN", "snapshot".to_string()),
-        ("LIFEBOAT_SNAPSHOT_ID", opened.metadata.id.clone()),
+        (
+            "LIFEBOAT_ORIGIN",
+            if copy.from_cache { "cache" } else { "snapshot" }.to_string(),
+        ),
+        ("LIFEBOAT_SNAPSHOT_ID", copy.opened.metadata.id.clone()),
         (
             "LIFEBOAT_SNAPSHOT_CREATED_AT",
-            opened.metadata.created_at.clone(),
+            copy.opened.metadata.created_at.clone(),
         ),
     ];
-    (opened.secrets, origin)
+    (copy.opened.secrets, origin)
 }
 
-fn log_snapshot_use(log: &Log, opened: &Opened, failure: Option<(FailureClass, &str)>) {
+/// Why a start uses a copy rather than live secrets.
+enum Why<'a> {
+    /// `--offline`.
+    Offline,
+    /// The live fetch failed, in this class, for this reason.
+    Fallback(FailureClass, &'a str),
+    /// The breaker: a live fetch failed within the cooldown.
+    Breaker,
+}
+
+fn log_snapshot_use(log: &Log, copy: &Copy, why: Why) {
+    let opened = &copy.opened;
     let metadata = &opened.metadata;
     let age = metadata.age_at(SystemTime::now());
+    let kind = if copy.from_cache {
+        "the runtime cache"
+    } else {
+        "snapshot"
+    };
     let about = format!(
-        "snapshot {} (created {}, {} old, {})",
+        "{kind} {} (created {}, {} old, {})",
         metadata.id,
         metadata.created_at,
         describe(age),
         counted(opened.secrets.len(), "secret")
     );
     let mut fields = json!({
-        "origin": "snapshot",
+        "origin": if copy.from_cache { "cache" } else { "snapshot" },
         "snapshot_id": metadata.id,
         "created_at": metadata.created_at,
         "age_seconds": age.as_secs(),
         "secret_count": opened.secrets.len(),
         "source": metadata.source,
     });
-    match failure {
-        Some((class, reason)) => {
+    match why {
+        Why::Fallback(class, reason) => {
             fields["class"] = json!(class.name());
             fields["reason"] = json!(reason);
             log.warn(
@@ -301,9 +529,14 @@ fn log_snapshot_use(log: &Log, opened: &Opened, failure: Option<(FailureClass, &
                 fields,
             );
         }
-        None => log.info(
+        Why::Offline => log.info(
             "secrets_snapshot",
             &format!("secrets from {about}, offline"),
+            fields,
+        ),
+        Why::Breaker => log.warn(
+            "fallback",
+            &format!("starting from {about}, without asking the service"),
             fields,
         ),
     }

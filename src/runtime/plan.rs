@@ -56,4 +56,10 @@ pub struct RunPlan {
     pub command: Vec<OsString>,
     /// Do everything but the exec, and report (`--check`).
     pub check: bool,
+    /// The runtime cache and the breaker's memory (`--cache-dir`).
+    pub cache_dir: Option<PathBuf>,
+    /// How long after a failed live fetch starts skip the network (`--live-cooldown`).
+    pub live_cooldown: Duration,
+    /// Name the secrets that drifted (`--show-names`), not only count them.
+    pub show_names: bool,
 }

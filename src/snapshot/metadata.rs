@@ -107,6 +107,21 @@ fn check_inert(field: &str, text: &str, max: usize) -> Result<(), String> {
 }
 
 impl Metadata {
+    /// A new snapshot id: `YYYYMMDDTHHMMSSZ-` and 12 random hex digits, unique, and
+    /// sorting by creation time.
+    pub fn new_id(now: SystemTime) -> String {
+        let mut random = [0u8; 6];
+        // The OS generator does not fail on Linux once booted; a zero suffix would still
+        // be a valid (if less unique) id, so there is nothing better to do than go on.
+        let _ = getrandom::getrandom(&mut random);
+        let stamp: String = crate::duration::format_timestamp(now)
+            .chars()
+            .filter(|c| !matches!(c, '-' | ':'))
+            .collect();
+        let suffix: String = random.iter().map(|b| format!("{b:02x}")).collect();
+        format!("{stamp}-{suffix}")
+    }
+
     /// The creation time. Validated when the metadata is read, so this cannot fail on a
     /// snapshot that was read successfully.
     pub fn created(&self) -> SystemTime {

@@ -24,6 +24,9 @@ pub struct LiveSettings {
     /// Fail at once on a refused connection, or one closed without an answer, instead of
     /// retrying (`run`, which falls back to its snapshot instead).
     pub no_refused_retry: bool,
+    /// Send one request and retry nothing (`run --cache-dir`, whose breaker retries on
+    /// the next start after the cooldown instead).
+    pub single_attempt: bool,
 }
 
 /// A credential from a file flag or else a variable, checked before any request: a value
@@ -117,10 +120,11 @@ pub fn client_for(
         ca_files: ca_files.to_vec(),
     };
     let mut client = HttpClient::new(address, &trust)?;
-    if settings.no_refused_retry {
+    if settings.no_refused_retry || settings.single_attempt {
         client = client.with_policy(RetryPolicy {
             refused_retry: None,
             closed_retries: 0,
+            retries: !settings.single_attempt,
             ..RetryPolicy::default()
         });
     }

@@ -103,6 +103,11 @@ impl DopplerFake {
             .insert(name.into(), value.into());
     }
 
+    /// Deletes a secret, as someone removing it in Doppler would.
+    pub fn remove_secret(&self, name: &str) {
+        self.state.lock().unwrap().secrets.remove(name);
+    }
+
     /// Answers every request in `mode` from now on.
     pub fn set_mode(&self, mode: Mode) {
         let mut state = self.state.lock().unwrap();

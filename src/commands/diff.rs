@@ -1,0 +1,64 @@
+//! `lifeboat diff`: the CI gate against stale snapshots. Opens a snapshot (a file or out
+//! of an image), fetches the live source, and prints the names added, removed and
+//! changed since the snapshot was made, never a value. Exit 0 when they match, 24 when
+//! they differ, the usual codes for every failure.
+
+use serde_json::json;
+
+use super::snapshot_input::read_snapshot;
+use super::{live_settings, stdout, CommandError};
+use crate::cli::DiffArgs;
+use crate::http::Deadline;
+use crate::keys::load_identities;
+use crate::runtime::Drift;
+use crate::snapshot::open;
+use crate::source::SourceSpec;
+
+/// Runs `diff`.
+pub fn execute(args: DiffArgs) -> Result<(), CommandError> {
+    let keys = load_identities(&args.identities.identity_files)?;
+    let path = args.file.as_ref().unwrap_or(&args.snapshot);
+    let file = read_snapshot(path, &args.image)?;
+    let opened = open(&file.bytes, &keys)?;
+    let spec = SourceSpec::parse(&args.source)?;
+    let deadline = Deadline::after(args.timeout);
+    let fetched = spec
+        .into_source(&live_settings(&args.live))?
+        .fetch(deadline)?;
+    let drift = Drift::between(&fetched.secrets, &opened.secrets);
+    let id = &opened.metadata.id;
+    let report = if args.json {
+        json!({
+            "snapshot": file.path,
+            "snapshot_id": id,
+            "source": fetched.scope,
+            "same": drift.is_empty(),
+            "added": drift.added,
+            "removed": drift.removed,
+            "changed": drift.changed,
+        })
+        .to_string()
+            + "\n"
+    } else if drift.is_empty() {
+        format!(
+            "same: snapshot {id} holds what {} holds now\n",
+            fetched.scope
+        )
+    } else {
+        let mut lines = vec![format!(
+            "differs: snapshot {id} against {} now: {}",
+            fetched.scope,
+            drift.counts()
+        )];
+        lines.extend(drift.added.iter().map(|n| format!("+ {n}")));
+        lines.extend(drift.removed.iter().map(|n| format!("- {n}")));
+        lines.extend(drift.changed.iter().map(|n| format!("~ {n}")));
+        lines.join("\n") + "\n"
+    };
+    stdout::print(&report)?;
+    if drift.is_empty() {
+        Ok(())
+    } else {
+        Err(CommandError::Differs(drift.counts()))
+    }
+}

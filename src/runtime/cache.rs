@@ -1,0 +1,316 @@
+//! The runtime cache (`--cache-dir`, typically a memory `emptyDir` that outlives container
+//! restarts within a pod): after each live fetch the secrets are sealed there to the
+//! runtime identity's own recipient, so a restart during an outage starts from secrets
+//! newer than the image's. And the crash-loop breaker's memory: when the last live fetch
+//! failed, so restarts within the cooldown do not ask a failing service again.
+//!
+//! Anyone who knows the runtime's public key can seal a file to it, so the cache file
+//! carries an HMAC-SHA256 of the snapshot under a key derived from the identity's secret
+//! (HKDF-SHA256; see `Identity::cache_key`): only a holder of the identity can write one
+//! that is used. The file is `lifeboat-cache v1 <64 hex digits>\n` and then a lifeboat
+//! snapshot. It is written atomically (rename) without fsync: on a tmpfs fsync does
+//! nothing, and on a disk a torn file after a power loss fails its MAC and is ignored,
+//! the baked snapshot still being there. Nothing here ever stops a start: every failure is
+//! the caller's warning.
+
+use std::path::{Path, PathBuf};
+use std::time::{Duration, SystemTime};
+
+use hmac::{Hmac, Mac};
+use sha2::Sha256;
+use zeroize::Zeroizing;
+
+use crate::atomic_file::{self, Existing};
+use crate::duration::format_timestamp;
+use crate::http::FailureClass;
+use crate::keys::{parse_recipient, Identity};
+use crate::secret::Secrets;
+use crate::snapshot::{open, seal, Metadata, Opened, RecipientInfo, FORMAT_VERSION};
+use crate::source::Scope;
+
+/// The cache file's name in the cache directory.
+pub const CACHE_FILE: &str = "lifeboat-cache.age";
+/// The breaker's memory of the last failed live fetch.
+pub const BREAKER_FILE: &str = "lifeboat-breaker";
+const MAGIC: &[u8] = b"lifeboat-cache v1 ";
+/// The most a cache file may hold (a snapshot of a million secrets is far less).
+const MAX_CACHE_BYTES: u64 = 1 << 30;
+
+/// Why the cache was not written or not used. Every one is a warning, never a failure.
+#[derive(Debug)]
+pub enum CacheProblem {
+    /// No runtime key that can make a cache (an SSH identity).
+    NoX25519Key,
+    /// The directory or file cannot be written or read.
+    Io(String),
+    /// The file is not a cache file, or its MAC does not match: torn, or written by
+    /// someone without the runtime identity.
+    NotAuthentic,
+    /// The file is authentic but cannot be opened or used.
+    Unusable(String),
+}
+
+impl std::fmt::Display for CacheProblem {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            CacheProblem::NoX25519Key => f.write_str(
+                "the runtime key is not an X25519 key, and only an X25519 runtime key can make a cache",
+            ),
+            CacheProblem::Io(reason) => f.write_str(reason),
+            CacheProblem::NotAuthentic => f.write_str(
+                "the cache file is torn or was not written with the runtime identity (its MAC does not match); it is ignored",
+            ),
+            CacheProblem::Unusable(reason) => write!(f, "the cache cannot be used: {reason}"),
+        }
+    }
+}
+
+/// The cache of one runtime key.
+pub struct Cache {
+    dir: PathBuf,
+    recipient: String,
+    mac_key: Zeroizing<[u8; 32]>,
+}
+
+type HmacSha256 = Hmac<Sha256>;
+
+impl Cache {
+    /// The cache in `dir`, for the first X25519 key of `identities`.
+    pub fn new(dir: &Path, identities: &[Identity]) -> Result<Self, CacheProblem> {
+        let (recipient, mac_key) = identities
+            .iter()
+            .find_map(Identity::cache_key)
+            .ok_or(CacheProblem::NoX25519Key)?;
+        Ok(Cache {
+            dir: dir.to_path_buf(),
+            recipient,
+            mac_key,
+        })
+    }
+
+    fn mac(&self) -> HmacSha256 {
+        <HmacSha256 as Mac>::new_from_slice(&*self.mac_key).expect("HMAC takes a key of any size")
+    }
+
+    /// Seals `secrets` from `scope` into the cache, replacing what was there.
+    pub fn write(&self, secrets: &Secrets, scope: &Scope) -> Result<(), CacheProblem> {
+        let recipient = parse_recipient(&self.recipient, "the runtime key")
+            .map_err(|e| CacheProblem::Io(e.to_string()))?;
+        let now = SystemTime::now();
+        let metadata = Metadata {
+            format: FORMAT_VERSION,
+            id: Metadata::new_id(now),
+            created_at: format_timestamp(now),
+            expires_at: None,
+            source: scope.clone(),
+            secret_count: secrets.len(),
+            recipients: vec![RecipientInfo::of(&recipient)],
+            names: None,
+            created_by: concat!("lifeboat ", env!("CARGO_PKG_VERSION"), " (runtime cache)").into(),
+        };
+        let sealed = seal(secrets, &metadata, &[recipient.as_age()])
+            .map_err(|e| CacheProblem::Io(format!("cannot seal the cache: {e}")))?;
+        let mut mac = self.mac();
+        mac.update(&sealed);
+        let tag: String = mac
+            .finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        let mut file = Vec::with_capacity(MAGIC.len() + 65 + sealed.len());
+        file.extend_from_slice(MAGIC);
+        file.extend_from_slice(tag.as_bytes());
+        file.push(b'\n');
+        file.extend_from_slice(&sealed);
+        create_dir(&self.dir)?;
+        atomic_file::write_with(
+            &self.dir.join(CACHE_FILE),
+            &file,
+            0o600,
+            Existing::Replace,
+            false,
+        )
+        .map_err(|e| CacheProblem::Io(format!("cannot write the cache: {e}")))
+    }
+
+    /// The cached snapshot, opened, if there is one and it is authentic.
+    pub fn read(&self, identities: &[Identity]) -> Result<Option<Opened>, CacheProblem> {
+        let path = self.dir.join(CACHE_FILE);
+        let bytes = match crate::read_capped::read_capped(&path, MAX_CACHE_BYTES) {
+            Ok(Some(bytes)) => bytes,
+            Ok(None) => return Err(CacheProblem::NotAuthentic),
+            Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
+            Err(e) => return Err(CacheProblem::Io(format!("cannot read the cache: {e}"))),
+        };
+        let sealed = self.authentic(&bytes).ok_or(CacheProblem::NotAuthentic)?;
+        open(sealed, identities)
+            .map(Some)
+            .map_err(|e| CacheProblem::Unusable(e.to_string()))
+    }
+
+    /// The snapshot inside `file` if its MAC is right (compared in constant time).
+    fn authentic<'a>(&self, file: &'a [u8]) -> Option<&'a [u8]> {
+        let rest = file.strip_prefix(MAGIC)?;
+        let (tag, sealed) = (rest.get(..64)?, rest.get(65..)?);
+        if rest.get(64) != Some(&b'\n') {
+            return None;
+        }
+        let tag: Vec<u8> = (0..32)
+            .map(|i| u8::from_str_radix(std::str::from_utf8(&tag[2 * i..2 * i + 2]).ok()?, 16).ok())
+            .collect::<Option<_>>()?;
+        let mut mac = self.mac();
+        mac.update(sealed);
+        mac.verify_slice(&tag).ok().map(|()| sealed)
+    }
+}
+
+fn create_dir(dir: &Path) -> Result<(), CacheProblem> {
+    use std::os::unix::fs::DirBuilderExt;
+    match std::fs::DirBuilder::new()
+        .recursive(true)
+        .mode(0o700)
+        .create(dir)
+    {
+        Ok(()) => Ok(()),
+        Err(e) => Err(CacheProblem::Io(format!(
+            "cannot create the cache directory {}: {e}",
+            crate::redact::path(dir)
+        ))),
+    }
+}
+
+/// The breaker's memory: the last live fetch failed, in this class, at this time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Failed {
+    /// When.
+    pub at: SystemTime,
+    /// In which class.
+    pub class: FailureClass,
+}
+
+/// Remembers a failed live fetch (best effort: a breaker that cannot remember only means
+/// the next start asks the service again).
+pub fn remember_failure(dir: &Path, failed: Failed) -> Result<(), CacheProblem> {
+    // Milliseconds: a cooldown of a second must not end early by a truncated second.
+    let millis = failed
+        .at
+        .duration_since(SystemTime::UNIX_EPOCH)
+        .unwrap_or_default()
+        .as_millis();
+    create_dir(dir)?;
+    let text = format!("failed {millis} {}\n", failed.class.name());
+    atomic_file::write_with(
+        &dir.join(BREAKER_FILE),
+        text.as_bytes(),
+        0o600,
+        Existing::Replace,
+        false,
+    )
+    .map_err(|e| CacheProblem::Io(format!("cannot write the breaker's state: {e}")))
+}
+
+/// Forgets it, after a live fetch that worked.
+pub fn forget_failure(dir: &Path) {
+    let _ = std::fs::remove_file(dir.join(BREAKER_FILE));
+}
+
+/// The remembered failure, if there is one and it reads right.
+pub fn last_failure(dir: &Path) -> Option<Failed> {
+    let text = crate::read_capped::read_capped(&dir.join(BREAKER_FILE), 256).ok()??;
+    let text = std::str::from_utf8(&text).ok()?;
+    let mut words = text.split_whitespace();
+    (words.next()? == "failed").then_some(())?;
+    let millis: u64 = words.next()?.parse().ok()?;
+    let class = FailureClass::from_name(words.next()?)?;
+    Some(Failed {
+        at: SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(millis))?,
+        class,
+    })
+}
+
+/// Whether a start at `now` is within the cooldown after `failed`: only a class that
+/// falls back is skipped past (a denial must always be asked again), and the window is
+/// the cooldown stretched by `jitter` (0 to 0.5, drawn per start) so that pods that
+/// failed together do not all ask again in the same second. A failure "in the future"
+/// (a clock set back) is not trusted.
+pub fn within_cooldown(
+    failed: Failed,
+    now: SystemTime,
+    cooldown: Duration,
+    jitter: f64,
+    falls_back: bool,
+) -> bool {
+    if !falls_back || cooldown.is_zero() {
+        return false;
+    }
+    let window = cooldown.mul_f64(1.0 + jitter.clamp(0.0, 0.5));
+    match now.duration_since(failed.at) {
+        Ok(elapsed) => elapsed < window,
+        Err(_) => false,
+    }
+}
+
+/// A fresh jitter in `[0, 0.5)` from the OS generator.
+pub fn draw_jitter() -> f64 {
+    let mut random = [0u8; 4];
+    let _ = getrandom::getrandom(&mut random);
+    f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX) / 2.0
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_cooldown_holds_for_fallback_classes_only_and_never_shortens() {
+        let at = SystemTime::UNIX_EPOCH + Duration::from_secs(1_000_000);
+        let failed = Failed {
+            at,
+            class: FailureClass::ServerError,
+        };
+        let cooldown = Duration::from_secs(30);
+        let at_secs = |s: u64| at + Duration::from_secs(s);
+        assert!(within_cooldown(failed, at_secs(1), cooldown, 0.0, true));
+        assert!(within_cooldown(failed, at_secs(29), cooldown, 0.0, true));
+        assert!(!within_cooldown(failed, at_secs(30), cooldown, 0.0, true));
+        assert!(within_cooldown(failed, at_secs(44), cooldown, 0.5, true));
+        assert!(!within_cooldown(failed, at_secs(45), cooldown, 0.5, true));
+        // Never past a denial, never with no cooldown, never from the future.
+        assert!(!within_cooldown(failed, at_secs(1), cooldown, 0.0, false));
+        assert!(!within_cooldown(
+            failed,
+            at_secs(1),
+            Duration::ZERO,
+            0.0,
+            true
+        ));
+        assert!(!within_cooldown(
+            failed,
+            at - Duration::from_secs(5),
+            cooldown,
+            0.0,
+            true
+        ));
+        for _ in 0..100 {
+            let jitter = draw_jitter();
+            assert!((0.0..0.5).contains(&jitter), "{jitter}");
+        }
+    }
+
+    #[test]
+    fn the_breaker_remembers_and_forgets() {
+        let dir = tempfile::tempdir().unwrap();
+        assert_eq!(last_failure(dir.path()), None);
+        let failed = Failed {
+            at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
+            class: FailureClass::Unreachable,
+        };
+        remember_failure(dir.path(), failed).unwrap();
+        assert_eq!(last_failure(dir.path()), Some(failed));
+        forget_failure(dir.path());
+        assert_eq!(last_failure(dir.path()), None);
+        std::fs::write(dir.path().join(BREAKER_FILE), "failed soon unreachable\n").unwrap();
+        assert_eq!(last_failure(dir.path()), None);
+    }
+}
