@@ -20,6 +20,7 @@ fn main() {
     let mut port = 0u16;
     let mut count = 20usize;
     let mut token = "dp.st.bench.fake-token".to_string();
+    let mut mode = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
@@ -27,8 +28,14 @@ fn main() {
             "--port" => port = value.parse().expect("--port N"),
             "--secrets" => count = value.parse().expect("--secrets N"),
             "--token" => token = value,
+            // --per-second N: a rate-limited API (N downloads a second, 429 beyond);
+            // --status N: every download answers N.
+            "--per-second" => {
+                mode = Some(doppler_fake::Mode::PerSecond(value.parse().expect("--per-second N")))
+            }
+            "--status" => mode = Some(doppler_fake::Mode::Status(value.parse().expect("--status N"))),
             _ => {
-                eprintln!("usage: doppler_fake [--port N] [--secrets N] [--token T]");
+                eprintln!("usage: doppler_fake [--port N] [--secrets N] [--token T] [--per-second N | --status N]");
                 std::process::exit(2);
             }
         }
@@ -46,6 +53,9 @@ fn main() {
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
     let fake = doppler_fake::DopplerFake::start_on(port, &pairs, &token, "bench", "prd");
+    if let Some(mode) = mode {
+        fake.set_mode(mode);
+    }
     println!("{}", fake.url());
     loop {
         std::thread::park();

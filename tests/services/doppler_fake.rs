@@ -34,6 +34,10 @@ pub enum Mode {
     Trickle,
     /// 200 with a valid body after 1 MiB of headers.
     HugeHeaders,
+    /// A rate-limited API: this many downloads a second are served, the rest get 429
+    /// with `Retry-After: 1` (the benchmarks' thundering herd, `examples/doppler_fake.rs`).
+    #[allow(dead_code)]
+    PerSecond(u32),
 }
 
 struct State {
@@ -44,6 +48,8 @@ struct State {
     mode: Mode,
     /// How many more requests get `mode` before answering normally again (None: all).
     remaining: Option<usize>,
+    /// For [`Mode::PerSecond`]: the current second and the downloads served in it.
+    window: (u64, u32),
 }
 
 /// The fake Doppler API.
@@ -81,6 +87,7 @@ impl DopplerFake {
             config: config.into(),
             mode: Mode::Normal,
             remaining: None,
+            window: (0, 0),
         }));
         let shared = state.clone();
         let server = FakeServer::start_on(port, move |request| {
@@ -159,6 +166,19 @@ fn answer(state: &mut State, request: &Seen) -> Reply {
     };
     match mode {
         Mode::Normal => {}
+        Mode::PerSecond(limit) => {
+            let second = std::time::SystemTime::now()
+                .duration_since(std::time::UNIX_EPOCH)
+                .unwrap_or_default()
+                .as_secs();
+            if state.window.0 != second {
+                state.window = (second, 0);
+            }
+            if state.window.1 >= limit {
+                return error(429, "Too many requests").with_header("retry-after", "1");
+            }
+            state.window.1 += 1;
+        }
         Mode::Status(status) => return error(status, "The fake was told to fail"),
         Mode::RateLimited(seconds) => {
             return error(429, "Too many requests").with_header("retry-after", &seconds.to_string())
