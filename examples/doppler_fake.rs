@@ -31,9 +31,15 @@ fn main() {
             // --per-second N: a rate-limited API (N downloads a second, 429 beyond);
             // --status N: every download answers N.
             "--per-second" => {
-                mode = Some(doppler_fake::Mode::PerSecond(value.parse().expect("--per-second N")))
+                mode = Some(doppler_fake::Mode::PerSecond(
+                    value.parse().expect("--per-second N"),
+                ))
             }
-            "--status" => mode = Some(doppler_fake::Mode::Status(value.parse().expect("--status N"))),
+            "--status" => {
+                mode = Some(doppler_fake::Mode::Status(
+                    value.parse().expect("--status N"),
+                ))
+            }
             _ => {
                 eprintln!("usage: doppler_fake [--port N] [--secrets N] [--token T] [--per-second N | --status N]");
                 std::process::exit(2);

@@ -474,8 +474,7 @@ pub struct RunArgs {
         long,
         env = "LIFEBOAT_OFFLINE",
         hide_env_values = true,
-        value_parser = boolish,
-        conflicts_with = "live_only"
+        value_parser = boolish
     )]
     pub offline: bool,
 

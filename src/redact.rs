@@ -18,8 +18,23 @@ pub fn looks_like_secret(text: &str) -> bool {
         "-----BEGIN",
         "b3BlbnNzaC1rZXktdjE",
     ];
-    // Doppler (dp.st., dp.ct., dp.sa., …) and Vault (hvs., hvb., hvr.) tokens.
-    const TOKEN_PREFIXES: [&str; 4] = ["dp.", "hvs.", "hvb.", "hvr."];
+    // Doppler (dp.st., dp.ct., dp.sa., …), Vault (hvs., hvb., hvr.), GitHub and GitLab
+    // tokens, and JWTs (a Kubernetes service-account token).
+    const TOKEN_PREFIXES: [&str; 13] = [
+        "dp.st.",
+        "dp.ct.",
+        "dp.pt.",
+        "dp.sa.",
+        "dp.scim.",
+        "dp.audit.",
+        "hvs.",
+        "hvb.",
+        "hvr.",
+        "ghp_",
+        "github_pat_",
+        "glpat-",
+        "eyJ",
+    ];
     let text = text.trim();
     if MARKERS.iter().any(|m| text.contains(m)) || text.contains(['\n', '\r']) {
         return true;
@@ -34,23 +49,58 @@ pub fn looks_like_secret(text: &str) -> bool {
             return true;
         }
     }
-    // A long run of token characters with no path separator is not a file name people
-    // type.
+    // A long run of token characters with no path separator and no extension is not a
+    // file name people type.
     text.len() >= 40
-        && !text.contains('/')
+        && !text.contains(['/', '.'])
         && text
             .chars()
-            .all(|c| c.is_ascii_alphanumeric() || "._-+=".contains(c))
+            .all(|c| c.is_ascii_alphanumeric() || "_-+=".contains(c))
 }
 
-/// A path as a message shows it: as it is, unless it looks like key text or a token.
+/// A path as a message shows it: as it is (escaped), unless it looks like key text or a
+/// token.
 pub fn path(path: &Path) -> Cow<'_, str> {
     let shown = path.to_string_lossy();
     if looks_like_secret(&shown) {
         Cow::Borrowed(NOT_SHOWN)
     } else {
-        shown
+        escaped(shown)
     }
+}
+
+/// Text from outside (a file name, a service's words, an archive's tags, `$USER`) as a
+/// message may show it: every character that could change what a terminal or a log
+/// shows around it (control characters, escape sequences, bidirectional overrides) is
+/// written as an escape, so one value can never forge a line.
+pub fn escaped(text: Cow<'_, str>) -> Cow<'_, str> {
+    if !text.chars().any(is_unsafe_to_show) {
+        return text;
+    }
+    Cow::Owned(
+        text.chars()
+            .map(|c| {
+                if is_unsafe_to_show(c) {
+                    c.escape_unicode().to_string()
+                } else {
+                    c.to_string()
+                }
+            })
+            .collect(),
+    )
+}
+
+/// Whether a character can change what a terminal or a log shows around it: control
+/// characters (newlines and escape sequences among them), bidirectional overrides and
+/// isolates, and invisible format characters.
+pub fn is_unsafe_to_show(c: char) -> bool {
+    c.is_control()
+        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
+}
+
+/// [`escaped`] for a `&str`, owned.
+pub fn shown(text: &str) -> String {
+    escaped(Cow::Borrowed(text)).into_owned()
 }
 
 /// `text` with every occurrence of each secret-looking value in `values` (and of each of
@@ -81,6 +131,8 @@ mod tests {
             "dp.st.prd.canary-token-9c2e51",
             "/run/secrets/dp.st.prd.abcdefghijklmn",
             "eyJhbGciOiJSUzI1NiIsImtpZCI6IjEifQ.eyJzdWIiOiJzeXN0ZW0",
+            "glpat-abcdefghijklmnopqrst",
+            "Qf1s5zigZ4OX6akYjQXJC1jYQf1s5zigZ4OX6akYjQ",
         ] {
             assert!(looks_like_secret(secret), "{secret}");
             assert_eq!(path(Path::new(secret)), NOT_SHOWN);
@@ -92,6 +144,9 @@ mod tests {
             "keys/breakglass-alice.key",
             "dp.txt",
             "/var/run/secrets/kubernetes.io/serviceaccount/token",
+            "runtime-key-production-eu-west-1-2026-01-01.key",
+            "/etc/keys/dp.staging-runtime.key",
+            "snapshots/a-rather-long-snapshot-file-name-for-prod.age",
         ] {
             assert!(!looks_like_secret(shown), "{shown}");
             assert_eq!(path(Path::new(shown)), shown);

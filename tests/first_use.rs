@@ -65,6 +65,8 @@ fn key_text_and_tokens_given_as_paths_are_never_echoed() {
         ("--token-file", "hvs.CAESIcanaryTokenGivenAsAPath1234"),
         ("--token-file", TOKENS[0]),
         ("--role-id-file", "hvs.CAESIcanaryRoleIdGivenAsAPath1234"),
+        // An AppRole id is a UUID: no heuristic could tell it from a file name.
+        ("--secret-id-file", "4f2a8c1e-7b3d-4e5f-9a6b-canary0c1d2e"),
     ] {
         let mut args = vec![
             "snapshot",
@@ -83,7 +85,8 @@ fn key_text_and_tokens_given_as_paths_are_never_echoed() {
                 ("VAULT_SECRET_ID", "x"),
             ],
         );
-        run.code(3).stderr_has(NOT_SHOWN);
+        run.code(3)
+            .stderr_has(&format!("cannot read the file given to {flag}"));
         assert!(!run.stderr.contains(token), "{flag}: {}", run.stderr);
     }
 
@@ -234,6 +237,22 @@ fn boolean_variables_read_as_people_write_them() {
             "{value}"
         );
     }
+    // A variable set to no is not the flag: no conflict with --live-only.
+    setup
+        .run(
+            &setup.fake.url(),
+            &[],
+            &[("LIFEBOAT_OFFLINE", "0"), ("LIFEBOAT_LIVE_ONLY", "1")],
+        )
+        .ok();
+    setup
+        .run(
+            &setup.fake.url(),
+            &[],
+            &[("LIFEBOAT_OFFLINE", "1"), ("LIFEBOAT_LIVE_ONLY", "yes")],
+        )
+        .code(2)
+        .stderr_has("--offline and --live-only cannot both be set");
     setup
         .run(&setup.fake.url(), &[], &[("LIFEBOAT_OFFLINE", "maybe")])
         .code(2)

@@ -50,7 +50,17 @@ fn forged_metadata_is_refused_everywhere_and_never_echoed() {
     secrets.insert("API_KEY".into(), SecretValue::new(CANARIES[0].into()));
 
     type Spoil = fn(&mut Metadata);
-    let cases: [(&str, Spoil, &str); 7] = [
+    let cases: [(&str, Spoil, &str); 8] = [
+        (
+            "a fingerprint that forges a line",
+            |m| {
+                m.recipients[0].fingerprint = serde_json::from_value(serde_json::json!(
+                    "SHA256:x\n  - x25519 SHA256:FORGED\u{1b}[31mRED\u{202e}"
+                ))
+                .unwrap()
+            },
+            "a recipient's fingerprint is not of the form",
+        ),
         (
             "a path with a forged line",
             |m| m.source.path = Some(format!("x{FORGED_LINE}")),
@@ -93,6 +103,7 @@ fn forged_metadata_is_refused_everywhere_and_never_echoed() {
         spoil(&mut metadata);
         let sealed = seal(&secrets, &metadata, &[recipient.as_age()]).unwrap();
         sandbox.write("forged.age", &sealed);
+        let _ = what;
         let runs = [
             sandbox.run(&["inspect", "forged.age"]),
             sandbox.run(&["inspect", "forged.age", "--json"]),
@@ -208,7 +219,7 @@ fn endless_files_are_cut_off() {
         .stderr_has("the file holds more than 1 MiB");
     limited("snapshot --source vault:secret/app --token-file /dev/zero -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p -o x.age")
         .code(2)
-        .stderr_has("/dev/zero holds more than 64 KiB");
+        .stderr_has("the file given to --token-file holds more than 64 KiB");
 }
 
 /// One rule for names, the same for every source, and no byte of a value in any error.
@@ -247,4 +258,61 @@ fn names_follow_one_rule_and_errors_hold_no_value() {
         .stderr_has("names are ASCII letters, digits");
     assert!(!run.stderr.contains('\u{1b}'));
     assert!(!sandbox.path("x.age").exists());
+}
+
+/// A path that is not UTF-8 (a byte 0xff) in a JSON log or `--json` output is shown, not
+/// a panic that would stop the container instead of starting the app.
+#[test]
+fn a_path_that_is_not_utf8_is_no_panic() {
+    use std::os::unix::ffi::OsStrExt;
+    let setup = setup();
+    let odd = std::ffi::OsStr::from_bytes(b"nope\xff.age");
+    let url = setup.fake.url();
+    let (args, env) = setup.invocation(&url, &[], &[]);
+    let mut full = vec!["--log-format", "json"];
+    full.extend(args);
+    let mut command = setup.sandbox.command(&full);
+    command
+        .envs(env.iter().copied())
+        .env("LIFEBOAT_SNAPSHOT", odd);
+    // The service is up: the app starts live, warned that the snapshot is missing.
+    setup
+        .sandbox
+        .run_with(command, &full)
+        .ok()
+        .stderr_has("snapshot_unusable");
+    let mut command = setup.sandbox.command(&["inspect", "--json"]);
+    command.arg(odd);
+    let run = setup.sandbox.run_with(command, &["inspect"]);
+    run.code(20);
+}
+
+/// A service's key that would forge a log line is shown escaped.
+#[test]
+fn a_service_key_with_an_escape_is_shown_escaped() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.write(
+        "evil.json",
+        r#"{"\u001b[31mEVIL\nlifeboat: forged line": 1}"#,
+    );
+    let run = sandbox.run(&[
+        "snapshot",
+        "--source",
+        "file:evil.json",
+        "-r",
+        &recipient,
+        "-o",
+        "x.age",
+    ]);
+    run.code(3)
+        .stderr_has("the value of \\u{1b}[31mEVIL\\u{a}lifeboat: forged line is a number");
+    assert!(!run.stderr.contains('\u{1b}'));
+    assert_eq!(
+        run.stderr
+            .lines()
+            .filter(|l| l.starts_with("lifeboat: forged"))
+            .count(),
+        0
+    );
 }

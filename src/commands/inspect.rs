@@ -28,7 +28,7 @@ pub fn inspect_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
     let metadata = &header.metadata;
     let now = SystemTime::now();
     json!({
-        "file": file.path,
+        "file": file.path.to_string_lossy(),
         "sha256": file.sha256(),
         "size": file.bytes.len(),
         "format": metadata.format,

@@ -21,7 +21,7 @@ pub fn execute(args: KeygenArgs, log: &Log) -> Result<(), CommandError> {
                     "wrote a new identity to {} (fingerprint {fingerprint})",
                     path.display()
                 ),
-                json!({"path": path, "fingerprint": fingerprint}),
+                json!({"path": path.to_string_lossy(), "fingerprint": fingerprint}),
             );
             stdout::print(&format!("{recipient}\n"))
         }

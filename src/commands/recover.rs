@@ -42,11 +42,14 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
     let rendered = render(&opened.secrets, args.format.into())?;
 
     let key = &keys[opened.opened_with];
-    let user = who_is_recovering();
+    // `$USER` is the environment's word, not proof: escaped like every other text here,
+    // so no value can forge a second audit line.
+    let user = crate::redact::shown(&who_is_recovering());
     let destination = match &args.output {
-        Some(path) => path.display().to_string(),
+        Some(path) => crate::redact::path(path).into_owned(),
         None => "stdout".to_string(),
     };
+    let source = crate::redact::path(&file.path).into_owned();
     log.info(
         "audit_recover",
         &format!(
@@ -55,7 +58,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             file.sha256(),
             metadata.created_at,
             opened.secrets.len(),
-            file.path.display(),
+            source,
             key.kind,
             key.fingerprint(),
             key.origin,
@@ -68,7 +71,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             "sha256": file.sha256(),
             "created_at": metadata.created_at,
             "secret_count": opened.secrets.len(),
-            "snapshot": file.path,
+            "snapshot": file.path.to_string_lossy(),
             "key_type": key.kind,
             "key_fingerprint": key.fingerprint(),
             "key_origin": key.origin,

@@ -75,6 +75,12 @@ fn note_flags_after_the_separator(args: &RunArgs, log: &Log) {
 pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
     let policy = FallbackPolicy::parse(&args.fallback_on).map_err(CommandError::Usage)?;
     let source = args.source.as_deref().map(SourceSpec::parse).transpose()?;
+    // Checked here, on the values: a variable set to 0 is not the flag given.
+    if args.offline && args.live_only {
+        return Err(CommandError::Usage(
+            "--offline and --live-only cannot both be set: one never asks the service, the other never opens the snapshot".into(),
+        ));
+    }
     let start = match (args.offline, args.live_only) {
         (true, _) => Start::Offline,
         (false, true) => Start::LiveOnly,

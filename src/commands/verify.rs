@@ -44,7 +44,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
     if args.json {
         let value = json!({
             "ok": true,
-            "file": file.path,
+            "file": file.path.to_string_lossy(),
             "sha256": file.sha256(),
             "id": metadata.id,
             "format": metadata.format,

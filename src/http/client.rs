@@ -463,7 +463,11 @@ impl HttpClient {
         for secret in self.scrub.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             text = text.replace(secret.as_str(), "[REDACTED]");
         }
-        let text: String = text.chars().filter(|c| !c.is_control()).take(200).collect();
+        let text: String = text
+            .chars()
+            .filter(|c| !crate::redact::is_unsafe_to_show(*c))
+            .take(200)
+            .collect();
         format!(": \"{text}\"")
     }
 }

@@ -3,7 +3,6 @@
 //! lifeboat's own configuration is not a service failure and has its own variants.
 
 use std::fmt;
-use std::path::PathBuf;
 
 use crate::exit::Exit;
 
@@ -84,8 +83,9 @@ pub enum FetchError {
     Config(String),
     /// A file lifeboat was told to read (a token or CA file) cannot be read.
     Unreadable {
-        /// The file.
-        path: PathBuf,
+        /// The file, as a message names it ("the file given to --token-file": a path
+        /// given to a credential flag may itself be the credential, so it is not shown).
+        what: String,
         /// The operating system's error.
         source: std::io::Error,
     },
@@ -132,9 +132,7 @@ impl fmt::Display for FetchError {
         match self {
             FetchError::Service { class, reason, .. } => write!(f, "{class}: {reason}"),
             FetchError::Config(reason) => f.write_str(reason),
-            FetchError::Unreadable { path, source } => {
-                write!(f, "cannot read {}: {source}", crate::redact::path(path))
-            }
+            FetchError::Unreadable { what, source } => write!(f, "cannot read {what}: {source}"),
         }
     }
 }

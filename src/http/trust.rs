@@ -34,7 +34,7 @@ impl Trust {
         }
         for path in &self.ca_files {
             let pem = std::fs::read(path).map_err(|source| FetchError::Unreadable {
-                path: path.clone(),
+                what: format!("the CA file {}", crate::redact::path(path)),
                 source,
             })?;
             let mut added = 0;

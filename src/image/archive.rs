@@ -40,7 +40,7 @@ impl ImageArchive {
             });
         }
         let file = File::open(path).map_err(io_error)?;
-        let mut archive = tar::Archive::new(file);
+        let mut archive = tar::Archive::new(super::tar_guard::TarGuard::new(file));
         let mut entries = HashMap::new();
         // Seeking past every member's data: indexing a multi-gigabyte `docker save`
         // reads its headers, not its layers.
@@ -136,7 +136,12 @@ impl ImageArchive {
                 image
                     .get("RepoTags")
                     .and_then(Value::as_array)
-                    .map(|tags| tags.iter().filter_map(Value::as_str).map(shown).collect())
+                    .map(|tags| {
+                        tags.iter()
+                            .filter_map(Value::as_str)
+                            .map(str::to_string)
+                            .collect()
+                    })
                     .unwrap_or_default()
             };
             let image = match (&selection.reference, images.len()) {
@@ -225,7 +230,7 @@ impl ImageArchive {
                 let named = |m: &&Value| {
                     m.pointer("/annotations/org.opencontainers.image.ref.name")
                         .and_then(Value::as_str)
-                        .map(shown)
+                        .map(str::to_string)
                 };
                 if let Some(wanted_ref) = &selection.reference {
                     let found: Vec<&Value> = manifests
@@ -234,7 +239,11 @@ impl ImageArchive {
                         .filter(|m| named(m).as_deref() == Some(wanted_ref.as_str()))
                         .collect();
                     if found.is_empty() {
-                        let names: Vec<String> = manifests.iter().filter_map(named).collect();
+                        let names: Vec<String> = manifests
+                            .iter()
+                            .filter_map(named)
+                            .map(|n| shown(&n))
+                            .collect();
                         return Err(ImageError::Choose(format!(
                             "no image in the archive is named {}; it holds: {}",
                             shown(wanted_ref),

@@ -6,11 +6,13 @@ use flate2::read::MultiGzDecoder;
 
 use super::{ImageArchive, ImageError, MAX_FILE_BYTES};
 
+/// A member's path as the runtime sees it: no leading `./` or `/`, no `.` or empty
+/// components (`etc/./lifeboat//x` is `etc/lifeboat/x`).
 fn normalize(path: &str) -> String {
-    path.trim_start_matches("./")
-        .trim_start_matches('/')
-        .trim_end_matches('/')
-        .to_string()
+    path.split('/')
+        .filter(|part| !part.is_empty() && *part != ".")
+        .collect::<Vec<_>>()
+        .join("/")
 }
 
 fn is_within(path: &str, dir: &str) -> bool {
@@ -30,7 +32,10 @@ pub fn find_in_layers(
     let mut found: Option<Vec<u8>> = None;
     for layer in layers {
         let reader = image.member(layer)?.ok_or_else(|| {
-            ImageError::Format(format!("layer {layer} is missing from the archive"))
+            ImageError::Format(format!(
+                "layer {} is missing from the archive",
+                crate::redact::shown(layer)
+            ))
         })?;
         let mut reader = BufReader::new(reader);
         let gzip = reader
@@ -43,9 +48,10 @@ pub fn find_in_layers(
         } else {
             Box::new(reader)
         };
-        let mut archive = tar::Archive::new(stream);
+        let mut archive = tar::Archive::new(super::tar_guard::TarGuard::new(stream));
+        let shown_layer = crate::redact::shown(layer);
         let damaged =
-            |e: std::io::Error| ImageError::Format(format!("layer {layer} is damaged: {e}"));
+            |e: std::io::Error| ImageError::Format(format!("layer {shown_layer} is damaged: {e}"));
         // What this layer itself holds at the target, and whether it hides the lower
         // layers' copy.
         let mut own: Option<Vec<u8>> = None;
@@ -252,7 +258,10 @@ mod tests {
             ],
             false,
         );
-        assert_eq!(find(&[one, after], SNAP).as_deref(), Some("mine"));
+        assert_eq!(find(&[one.clone(), after], SNAP).as_deref(), Some("mine"));
+        // A whiteout written with `.` components removes the file all the same.
+        let dotted = layer(&[("./etc/./lifeboat/.wh.snapshot.age", Some(""))], false);
+        assert_eq!(find(&[one, dotted], SNAP), None);
     }
 
     #[test]

@@ -10,6 +10,7 @@
 
 mod archive;
 mod layers;
+mod tar_guard;
 
 pub use archive::ImageArchive;
 pub use layers::find_in_layers;
@@ -23,8 +24,9 @@ use crate::exit::Exit;
 /// Where images keep their snapshot.
 pub const DEFAULT_SNAPSHOT_PATH: &str = "/etc/lifeboat/snapshot.age";
 
-/// The most a file taken out of an image may hold.
-pub const MAX_FILE_BYTES: u64 = 1 << 30;
+/// The most a file taken out of an image may hold (a snapshot of a million secrets is
+/// about 100 MiB).
+pub const MAX_FILE_BYTES: u64 = 256 << 20;
 
 /// An image archive cannot be read, or does not hold the file.
 #[derive(Debug)]
@@ -72,7 +74,11 @@ impl fmt::Display for ImageError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
             ImageError::Io { path, source } => {
-                write!(f, "cannot read image {}: {source}", path.display())
+                write!(
+                    f,
+                    "cannot read image {}: {source}",
+                    crate::redact::path(path)
+                )
             }
             ImageError::Format(reason) => write!(f, "not a readable image archive: {reason}"),
             ImageError::NotInImage(path) => write!(f, "the image has no file at {path}"),

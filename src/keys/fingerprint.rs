@@ -58,6 +58,17 @@ impl Fingerprint {
     pub fn as_str(&self) -> &str {
         &self.0
     }
+
+    /// Whether it has the form [`Fingerprint::of`] makes: `SHA256:` and 43 characters of
+    /// unpadded base64 (a fingerprint read from a snapshot may be anything).
+    pub fn is_well_formed(&self) -> bool {
+        self.0.strip_prefix("SHA256:").is_some_and(|b64| {
+            b64.len() == 43
+                && b64
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b == b'+' || b == b'/')
+        })
+    }
 }
 
 impl fmt::Display for Fingerprint {

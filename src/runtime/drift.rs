@@ -58,7 +58,7 @@ impl Drift {
         ]
         .iter()
         .filter(|(_, names)| !names.is_empty())
-        .map(|(what, names)| format!("{what}: {}", names.join(", ")))
+        .map(|(what, names)| format!("{what}: {}", crate::redact::shown(&names.join(", "))))
         .collect::<Vec<_>>()
         .join("; ")
     }

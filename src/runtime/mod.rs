@@ -129,7 +129,8 @@ pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
             "existing_env_kept",
             &format!(
                 "kept the existing value of {} over the secret (--keep-existing-env)",
-                env.kept_existing.join(", ")
+                // A snapshot's names may be anything an older snapshot held.
+                crate::redact::shown(&env.kept_existing.join(", "))
             ),
             json!({"names": env.kept_existing}),
         );
@@ -247,7 +248,7 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
                         "the snapshot {} could not serve as a fallback if the service went down: {problem}",
                         plan.snapshot.path.display()
                     ),
-                    json!({"snapshot": plan.snapshot.path, "problem": problem.exit().name(), "exit_code": problem.exit().code(), "reason": problem.to_string()}),
+                    json!({"snapshot": plan.snapshot.path.to_string_lossy(), "problem": problem.exit().name(), "exit_code": problem.exit().code(), "reason": problem.to_string()}),
                 ),
                 Backup::Usable(copy) => report_drift(log, plan, &fetched.secrets, &copy.opened),
                 Backup::NotOpened => {}

@@ -52,6 +52,11 @@ pub fn check_scope(snapshot: &Scope, configured: &Scope, other_source_allowed: b
         mismatches.extend(differs("Vault mount", &snapshot.mount, &configured.mount));
         mismatches.extend(differs("Vault path", &snapshot.path, &configured.path));
     }
+    // An HTTPS source has no scope but its URL: another URL (…/staging against
+    // …/production) is another scope, not only another address.
+    if snapshot.provider == "https" && configured.provider == "https" {
+        mismatches.extend(differs("URL", &snapshot.address, &configured.address));
+    }
     if !mismatches.is_empty() {
         return ScopeCheck::Mismatch(format!(
             "the snapshot was made for {}",
@@ -103,6 +108,27 @@ mod tests {
             ),
             ScopeCheck::AddressDiffers { .. }
         ));
+    }
+
+    #[test]
+    fn an_https_source_s_url_is_its_scope() {
+        let at = |url: &str| Scope {
+            provider: "https".into(),
+            address: Some(url.into()),
+            ..Scope::default()
+        };
+        assert!(matches!(
+            check_scope(&at("https://cfg.internal/staging"), &at("https://cfg.internal/production"), false),
+            ScopeCheck::Mismatch(m) if m.contains("URL")
+        ));
+        assert_eq!(
+            check_scope(
+                &at("https://cfg.internal/prd"),
+                &at("https://cfg.internal/prd"),
+                false
+            ),
+            ScopeCheck::Same
+        );
     }
 
     #[test]

@@ -10,7 +10,7 @@ use super::SnapshotError;
 
 /// Larger than any real snapshot (100,000 secrets take a few MiB); a bound so a wrong
 /// path to a huge file fails fast instead of filling memory.
-pub const MAX_SNAPSHOT_BYTES: u64 = 1 << 30;
+pub const MAX_SNAPSHOT_BYTES: u64 = 256 << 20;
 
 /// The bytes of a snapshot file.
 pub struct SnapshotFile {
@@ -34,16 +34,24 @@ impl SnapshotFile {
             path: path.to_path_buf(),
             source,
         };
+        let too_large = || {
+            SnapshotError::Malformed(format!(
+                "the file holds more than any snapshot ({} MiB at most)",
+                MAX_SNAPSHOT_BYTES >> 20
+            ))
+        };
         let size = file.metadata().map_err(unreadable)?.len();
         if size > MAX_SNAPSHOT_BYTES {
-            return Err(SnapshotError::Malformed(format!(
-                "the file is {size} bytes, larger than any snapshot ({MAX_SNAPSHOT_BYTES} at most)"
-            )));
+            return Err(too_large());
         }
+        // Sized by the file's word only up to the cap; a device reports 0 and is cut there.
         let mut bytes = Vec::with_capacity(size as usize);
         file.take(MAX_SNAPSHOT_BYTES + 1)
             .read_to_end(&mut bytes)
             .map_err(unreadable)?;
+        if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
+            return Err(too_large());
+        }
         Ok(SnapshotFile {
             path: path.to_path_buf(),
             bytes,

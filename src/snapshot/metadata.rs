@@ -84,21 +84,13 @@ pub fn is_snapshot_id(id: &str) -> bool {
             .all(|c| matches!(c, b'0'..=b'9' | b'a'..=b'f'))
 }
 
-/// Whether a character can change what a terminal or a log shows around it: control
-/// characters (newlines and escape sequences among them), bidirectional overrides and
-/// isolates, and invisible format characters.
-pub fn is_unsafe_to_show(c: char) -> bool {
-    c.is_control()
-        || matches!(c, '\u{200B}'..='\u{200F}' | '\u{202A}'..='\u{202E}' | '\u{2060}'..='\u{2069}' | '\u{FEFF}')
-}
-
-/// Refuses text that is too long or holds a character [`is_unsafe_to_show`], naming the
-/// field and never the text.
+/// Refuses text that is too long or holds a character that is unsafe to show
+/// (`redact::is_unsafe_to_show`), naming the field and never the text.
 fn check_inert(field: &str, text: &str, max: usize) -> Result<(), String> {
     if text.len() > max {
         return Err(format!("the metadata's {field} is longer than {max} bytes"));
     }
-    if text.chars().any(is_unsafe_to_show) {
+    if text.chars().any(crate::redact::is_unsafe_to_show) {
         return Err(format!(
             "the metadata's {field} holds a control, escape or bidirectional character"
         ));
@@ -168,6 +160,12 @@ impl Metadata {
         }
         check_inert("created_at", &self.created_at, 64)?;
         for recipient in &self.recipients {
+            if !recipient.fingerprint.is_well_formed() {
+                return Err(
+                    "a recipient's fingerprint is not of the form SHA256:<43 base64 characters>"
+                        .into(),
+                );
+            }
             if let Some(label) = &recipient.label {
                 check_inert("a recipient's label", label, 256)?;
             }

@@ -3,8 +3,6 @@
 
 use std::path::PathBuf;
 
-use zeroize::Zeroizing;
-
 use super::{parse_dotenv, parse_flat_json, validate, Fetched, Scope, Source, SourceError};
 use crate::http::Deadline;
 use crate::secret::Secrets;
@@ -18,12 +16,17 @@ pub struct FileSource {
 impl Source for FileSource {
     fn fetch(&self, _deadline: Deadline) -> Result<Fetched, SourceError> {
         let origin = self.path.display().to_string();
-        let bytes = Zeroizing::new(std::fs::read(&self.path).map_err(|source| {
-            SourceError::Unreadable {
+        // A million secrets are about 100 MiB of dotenv; a file: source that never ends
+        // (a device) is an error at 256 MiB, not an exhausted memory.
+        let bytes = crate::read_capped::read_capped(&self.path, 256 << 20)
+            .map_err(|source| SourceError::Unreadable {
                 path: self.path.clone(),
                 source,
-            }
-        })?);
+            })?
+            .ok_or_else(|| SourceError::Malformed {
+                origin: crate::redact::path(&self.path).into_owned(),
+                reason: "the file holds more than 256 MiB".into(),
+            })?;
         let secrets = parse_secrets_file(&bytes, &origin)?;
         Ok(Fetched {
             secrets,

@@ -74,8 +74,8 @@ pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
     if let Some(key) = repeated_key(bytes) {
         let shown: String = key.chars().take(64).collect();
         return Err(format!(
-            "the key {:?} appears twice; one of its values would be lost",
-            shown
+            "the key \"{}\" appears twice; one of its values would be lost",
+            crate::redact::shown(&shown)
         ));
     }
     let mut secrets = Secrets::new();
@@ -86,7 +86,8 @@ pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
             }
             other => {
                 return Err(format!(
-                    "the value of {name} is {}, not a string",
+                    "the value of {} is {}, not a string",
+                    crate::redact::shown(&name),
                     kind_of(&other)
                 ))
             }

@@ -38,7 +38,10 @@ pub fn credential(
     variable: &str,
 ) -> Result<Option<Zeroizing<String>>, FetchError> {
     let (value, from) = match file {
-        Some(path) => (read_secret_file(path)?, format!("the file given to {flag}")),
+        Some(path) => (
+            read_secret_file(path, flag)?,
+            format!("the file given to {flag}"),
+        ),
         None => match env_value(variable) {
             Some(value) => (value, variable.to_string()),
             None => return Ok(None),
@@ -58,13 +61,16 @@ pub fn check_header_text(value: &str, from: &str) -> Result<(), FetchError> {
     )))
 }
 
-/// Reads a token (or AppRole id) file: the first line, trailing whitespace removed.
-pub fn read_secret_file(path: &Path) -> Result<Zeroizing<String>, FetchError> {
-    let shown = crate::redact::path(path);
+/// Reads a token (or AppRole id) file given to `flag`: the first line, trailing
+/// whitespace removed. Messages say "the file given to FLAG", never the path: people
+/// paste the credential itself where its file belongs, and an AppRole id looks like any
+/// other name.
+pub fn read_secret_file(path: &Path, flag: &str) -> Result<Zeroizing<String>, FetchError> {
+    let shown = format!("the file given to {flag}");
     // A token is a line; 64 KiB is far more than any.
     let bytes = crate::read_capped::read_capped(path, 64 << 10)
         .map_err(|source| FetchError::Unreadable {
-            path: path.to_path_buf(),
+            what: shown.clone(),
             source,
         })?
         .ok_or_else(|| {

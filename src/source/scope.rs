@@ -34,28 +34,31 @@ pub struct Scope {
     pub prefix: Option<String>,
 }
 
+/// Shown escaped: a scope's fields come from a snapshot or a service (a Doppler
+/// project's name), and one of them must never forge a line of the log.
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
-        f.write_str(&self.provider)?;
+        let e = |text: &String| crate::redact::shown(text);
+        f.write_str(&e(&self.provider))?;
         if let Some(prefix) = &self.prefix {
-            write!(f, " prefix {prefix}")?;
+            write!(f, " prefix {}", e(prefix))?;
         }
         match (&self.project, &self.config) {
-            (Some(project), Some(config)) => write!(f, " {project}/{config}")?,
-            (Some(project), None) => write!(f, " project {project}")?,
-            (None, Some(config)) => write!(f, " config {config}")?,
+            (Some(project), Some(config)) => write!(f, " {}/{}", e(project), e(config))?,
+            (Some(project), None) => write!(f, " project {}", e(project))?,
+            (None, Some(config)) => write!(f, " config {}", e(config))?,
             (None, None) => {}
         }
         match (&self.mount, &self.path) {
-            (Some(mount), Some(path)) => write!(f, " {mount}/{path}")?,
-            (None, Some(path)) => write!(f, " {path}")?,
+            (Some(mount), Some(path)) => write!(f, " {}/{}", e(mount), e(path))?,
+            (None, Some(path)) => write!(f, " {}", e(path))?,
             _ => {}
         }
         if let Some(version) = self.version {
             write!(f, " (version {version})")?;
         }
         if let Some(address) = &self.address {
-            write!(f, " at {address}")?;
+            write!(f, " at {}", e(address))?;
         }
         Ok(())
     }

@@ -250,9 +250,10 @@ pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64
             Value::String(text) => text,
             Value::Object(_) | Value::Array(_) => {
                 return Err(bad(format!(
-                    "the value of {name} is {}; only strings, numbers, booleans and null can be secrets",
-                    kind_of(&value)
-                )))
+                "the value of {} is {}; only strings, numbers, booleans and null can be secrets",
+                crate::redact::shown(&name),
+                kind_of(&value)
+            )))
             }
             scalar => scalar.to_string(),
         };
