@@ -6,7 +6,9 @@
 //! DOPPLER_API_HOST=http://127.0.0.1:8080 DOPPLER_TOKEN=dp.st.dev.x lifeboat snapshot --source doppler -r age1…
 //! ```
 //!
-//! It serves until killed. The code is the tests' own (`tests/services/`), so what the
+//! It serves until killed. `--per-second N` makes it a rate-limited API (429 with
+//! `Retry-After: 1` past N downloads a second), `--status N` answers N to everything, and
+//! a line on stdin prints how many downloads it has answered. The code is the tests' own (`tests/services/`), so what the
 //! benchmarks talk to is what the real Doppler CLI was proven against.
 
 #[path = "../tests/services/doppler_fake.rs"]
@@ -63,6 +65,11 @@ fn main() {
         fake.set_mode(mode);
     }
     println!("{}", fake.url());
+    // A line on stdin asks how many downloads it has answered (the fleet benchmark counts
+    // requests this way); the end of stdin leaves it serving.
+    for _ in std::io::stdin().lines().map_while(Result::ok) {
+        println!("{}", fake.downloads().len());
+    }
     loop {
         std::thread::park();
     }

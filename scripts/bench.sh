@@ -267,11 +267,13 @@ limit.
 
 {chr(10).join(scale_rows)}
 """
-# The section scripts/bench-deadline.sh writes is kept as it is.
+# The sections scripts/bench-deadline.sh and scripts/bench-fleet.sh write are kept.
 import re
-kept = re.search(r"<!-- deadline:begin.*?<!-- deadline:end -->\n", open(f"{repo}/BENCHMARKS.md").read(), re.S)
-if kept:
-    text = text.rstrip("\n") + "\n\n" + kept.group(0)
+old = open(f"{repo}/BENCHMARKS.md").read()
+for name in ("deadline", "fleet"):
+    kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->\n", old, re.S)
+    if kept:
+        text = text.rstrip("\n") + "\n\n" + kept.group(0)
 open(f"{out_dir}/BENCHMARKS.md", "w").write(text)
 print(text)
 print(f"written: {out_dir}/BENCHMARKS.md and {out_dir}/docs/bench.png")

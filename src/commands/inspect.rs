@@ -28,6 +28,8 @@ pub fn inspect_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
     let metadata = &header.metadata;
     let now = SystemTime::now();
     json!({
+        "snapshot": file.path.to_string_lossy(),
+        "snapshot_id": metadata.id,
         "file": file.path.to_string_lossy(),
         "sha256": file.sha256(),
         "size": file.bytes.len(),

@@ -100,7 +100,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         ),
         json!({
             "snapshot_id": metadata.id,
-            "path": args.output.to_string_lossy(),
+            "snapshot": args.output.to_string_lossy(),
             "secret_count": metadata.secret_count,
             "sha256": sha256,
             "source": metadata.source,
@@ -110,6 +110,8 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     );
     if args.json {
         let summary = json!({
+            "snapshot": args.output.to_string_lossy(),
+            "snapshot_id": metadata.id,
             "path": args.output.to_string_lossy(),
             "id": metadata.id,
             "secret_count": metadata.secret_count,

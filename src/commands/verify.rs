@@ -44,6 +44,8 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
     if args.json {
         let value = json!({
             "ok": true,
+            "snapshot": file.path.to_string_lossy(),
+            "snapshot_id": metadata.id,
             "file": file.path.to_string_lossy(),
             "sha256": file.sha256(),
             "id": metadata.id,
