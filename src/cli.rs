@@ -365,17 +365,10 @@ pub enum RecoverFormat {
     Json,
     /// export NAME='value' lines for a POSIX shell.
     Shell,
-}
-
-impl From<RecoverFormat> for crate::export::Format {
-    fn from(format: RecoverFormat) -> Self {
-        match format {
-            RecoverFormat::Env => crate::export::Format::Env,
-            RecoverFormat::Dotenv => crate::export::Format::Dotenv,
-            RecoverFormat::Json => crate::export::Format::Json,
-            RecoverFormat::Shell => crate::export::Format::Shell,
-        }
-    }
+    /// Docker's --env-file syntax (no quoting: values with a line break are refused).
+    EnvFile,
+    /// A Kubernetes v1 Secret manifest (--name, --namespace), for `kubectl apply -f -`.
+    Kubernetes,
 }
 
 /// Break-glass: open a snapshot with a key and print or write its secrets.
@@ -419,6 +412,18 @@ pub struct RecoverArgs {
     /// Replace an existing output file (atomically).
     #[arg(long, requires = "output")]
     pub force: bool,
+
+    /// Recover only these secrets (repeatable, or comma-separated).
+    #[arg(long, value_name = "NAME", value_delimiter = ',')]
+    pub only: Vec<String>,
+
+    /// With --format kubernetes: the Secret's name.
+    #[arg(long, value_name = "NAME", default_value = "lifeboat-recovered")]
+    pub name: String,
+
+    /// With --format kubernetes: the Secret's namespace (none: kubectl's current one).
+    #[arg(long, value_name = "NAMESPACE")]
+    pub namespace: Option<String>,
 }
 
 /// The entrypoint: live secrets first, the snapshot as fallback, then exec the app.

@@ -6,12 +6,14 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+use base64::engine::general_purpose::STANDARD as BASE64;
+use base64::Engine as _;
 use zeroize::Zeroizing;
 
 use crate::secret::Secrets;
 
 /// The text forms `recover` prints secrets in.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+#[derive(Clone, Debug, PartialEq, Eq)]
 pub enum Format {
     /// NAME=value lines, values as they are (refused for values with a newline).
     Env,
@@ -21,6 +23,39 @@ pub enum Format {
     Json,
     /// export NAME='value' lines for a POSIX shell.
     Shell,
+    /// Docker's `--env-file`: NAME=value lines taken literally (no quoting at all), so a
+    /// value with a line break cannot be written.
+    EnvFile,
+    /// A Kubernetes `v1` `Secret` manifest (YAML), values base64 in `data`, for
+    /// `kubectl apply -f -` during an outage.
+    Kubernetes {
+        /// `metadata.name`.
+        name: String,
+        /// `metadata.namespace`, if given.
+        namespace: Option<String>,
+    },
+}
+
+/// Whether `name` is a Kubernetes object name (an RFC 1123 subdomain: lower-case letters,
+/// digits, `-` and `.`, starting and ending with a letter or digit, at most 253).
+pub fn is_kubernetes_name(name: &str) -> bool {
+    let edge = |c: Option<char>| c.is_some_and(|c| c.is_ascii_lowercase() || c.is_ascii_digit());
+    !name.is_empty()
+        && name.len() <= 253
+        && edge(name.chars().next())
+        && edge(name.chars().last())
+        && name
+            .chars()
+            .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
+}
+
+/// Whether `key` can be a key of a Secret's `data` (`[-._a-zA-Z0-9]+`).
+fn is_secret_key(key: &str) -> bool {
+    !key.is_empty()
+        && key.len() <= 253
+        && key
+            .chars()
+            .all(|c| c.is_ascii_alphanumeric() || matches!(c, '-' | '.' | '_'))
 }
 
 /// A secret the chosen format cannot represent.
@@ -58,9 +93,10 @@ fn is_dotenv_name(name: &str) -> bool {
 }
 
 /// Renders the secrets in a format, into a buffer that is wiped on drop.
-pub fn render(secrets: &Secrets, format: Format) -> Result<Zeroizing<String>, ExportError> {
-    // Sized once: escaping at most doubles a value, plus quotes, `export` and newlines.
-    let capacity = 2 * secrets.byte_len() + 24 * secrets.len() + 4;
+pub fn render(secrets: &Secrets, format: &Format) -> Result<Zeroizing<String>, ExportError> {
+    // Sized once: escaping (or base64) at most doubles a value, plus quotes, `export`,
+    // indentation and newlines, plus a manifest's head.
+    let capacity = 2 * secrets.byte_len() + 24 * secrets.len() + 1024;
     let mut out = Zeroizing::new(String::with_capacity(capacity));
     let refuse = |name: &str, format: &'static str, reason: &'static str| ExportError {
         name: name.escape_debug().to_string(),
@@ -118,6 +154,50 @@ pub fn render(secrets: &Secrets, format: Format) -> Result<Zeroizing<String>, Ex
                 out.push_str("='");
                 out.push_str(&value.expose().replace('\'', "'\\''"));
                 out.push_str("'\n");
+            }
+        }
+        Format::EnvFile => {
+            for (name, value) in secrets.iter() {
+                if name.contains(['\n', '\r', '=', ' ', '\t']) || name.starts_with('#') {
+                    return Err(refuse(
+                        name,
+                        "env-file",
+                        "Docker's --env-file cannot hold this name; use --format json",
+                    ));
+                }
+                if value.expose().contains(['\n', '\r']) {
+                    return Err(refuse(
+                        name,
+                        "env-file",
+                        "its value has a line break, and Docker's --env-file has no quoting; use --format json, or give the secret to the container as a file",
+                    ));
+                }
+                let _ = writeln!(out, "{name}={}", value.expose());
+            }
+        }
+        Format::Kubernetes { name, namespace } => {
+            out.push_str("apiVersion: v1\nkind: Secret\nmetadata:\n");
+            let _ = writeln!(out, "  name: {name}");
+            if let Some(namespace) = namespace {
+                let _ = writeln!(out, "  namespace: {namespace}");
+            }
+            out.push_str("type: Opaque\ndata:");
+            if secrets.is_empty() {
+                out.push_str(" {}");
+            }
+            out.push('\n');
+            for (key, value) in secrets.iter() {
+                if !is_secret_key(key) {
+                    return Err(refuse(
+                        key,
+                        "kubernetes",
+                        "a Secret's keys are letters, digits, '-', '.' and '_'; use --format json",
+                    ));
+                }
+                // Encoded straight into the wiped buffer: base64 of a secret is the secret.
+                let _ = write!(out, "  {key}: ");
+                BASE64.encode_string(value.expose(), &mut out);
+                out.push('\n');
             }
         }
         Format::Json => {
@@ -189,9 +269,9 @@ mod tests {
     #[test]
     fn dotenv_and_json_read_back_exactly() {
         let secrets = tricky();
-        let dotenv = render(&secrets, Format::Dotenv).unwrap();
+        let dotenv = render(&secrets, &Format::Dotenv).unwrap();
         same(&secrets, &parse_dotenv(&dotenv, "t").unwrap());
-        let json = render(&secrets, Format::Json).unwrap();
+        let json = render(&secrets, &Format::Json).unwrap();
         same(&secrets, &parse_flat_json(json.as_bytes(), "t").unwrap());
     }
 
@@ -200,17 +280,17 @@ mod tests {
         let mut secrets = Secrets::new();
         secrets.insert("A".into(), SecretValue::new("it's".into()));
         assert_eq!(
-            render(&secrets, Format::Shell).unwrap().as_str(),
+            render(&secrets, &Format::Shell).unwrap().as_str(),
             "export A='it'\\''s'\n"
         );
     }
 
     #[test]
     fn env_refuses_line_breaks_by_name() {
-        let error = render(&tricky(), Format::Env).unwrap_err();
+        let error = render(&tricky(), &Format::Env).unwrap_err();
         assert_eq!(error.name, "MULTI");
         let mut bad_name = Secrets::new();
         bad_name.insert("not-shell".into(), SecretValue::new("x".into()));
-        assert!(render(&bad_name, Format::Shell).is_err());
+        assert!(render(&bad_name, &Format::Shell).is_err());
     }
 }

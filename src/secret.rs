@@ -101,6 +101,12 @@ impl Secrets {
         self.0.insert(name, value).is_some()
     }
 
+    /// Only the secrets named (moved, not copied).
+    pub fn retain_names(mut self, names: &[String]) -> Secrets {
+        self.0.retain(|name, _| names.iter().any(|n| n == name));
+        self
+    }
+
     /// Whether a secret of this name exists.
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains_key(name)

@@ -197,3 +197,112 @@ fn a_closed_pipe_is_an_error_not_a_crash() {
         "{stderr}"
     );
 }
+
+/// `--format kubernetes` writes a Secret that Kubernetes' own schema accepts (checked
+/// with kubernetes-validate; no cluster runs here) and whose `data` decodes to the exact
+/// values; `--format env-file` is Docker's syntax and refuses what it cannot hold;
+/// `--only` recovers a few.
+#[test]
+fn kubernetes_secret_env_file_and_only() {
+    use base64::Engine as _;
+    let (sandbox, _) = setup();
+    let manifest = "secret.yaml";
+    sandbox
+        .run(&[
+            "recover",
+            "--snapshot",
+            "s.age",
+            "-i",
+            "key.txt",
+            "--format",
+            "kubernetes",
+            "--name",
+            "app-secrets",
+            "--namespace",
+            "shop",
+            "-o",
+            manifest,
+        ])
+        .ok();
+    let validator = std::process::Command::new("python3")
+        .args([
+            "-m",
+            "kubernetes_validate",
+            "-k",
+            "1.37.0",
+            "--strict",
+            manifest,
+        ])
+        .env(
+            "PYTHONPATH",
+            concat!(env!("CARGO_MANIFEST_DIR"), "/.tools/python"),
+        )
+        .current_dir(sandbox.root())
+        .output()
+        .expect("python3 is required");
+    assert!(
+        validator.status.success(),
+        "kubernetes-validate (scripts/test.sh installs it) refused the Secret: {}{}",
+        String::from_utf8_lossy(&validator.stdout),
+        String::from_utf8_lossy(&validator.stderr)
+    );
+    let text = String::from_utf8(sandbox.read(manifest)).unwrap();
+    assert!(text.starts_with(
+        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-secrets\n  namespace: shop\n"
+    ));
+    let value_of = |key: &str| {
+        let line = text
+            .lines()
+            .find(|l| l.starts_with(&format!("  {key}: ")))
+            .unwrap_or_else(|| panic!("no {key} in {text}"));
+        let encoded = line.split_once(": ").unwrap().1;
+        String::from_utf8(
+            base64::engine::general_purpose::STANDARD
+                .decode(encoded)
+                .unwrap(),
+        )
+        .unwrap()
+    };
+    assert_eq!(value_of("API_KEY"), CANARIES[0]);
+    assert_eq!(value_of("MULTI"), CANARIES[2]);
+    assert_eq!(value_of("UNICODE"), CANARIES[3]);
+    sandbox
+        .run(&[
+            "recover",
+            "s.age",
+            "-i",
+            "key.txt",
+            "--format",
+            "kubernetes",
+            "--name",
+            "Not_A_Name",
+        ])
+        .code(2)
+        .stderr_has("--name must be a Kubernetes name");
+
+    // env-file: no quoting, so a multi-line value is refused by name.
+    sandbox
+        .run(&["recover", "s.age", "-i", "key.txt", "--format", "env-file"])
+        .code(2)
+        .stderr_has("secret \"MULTI\" cannot be written as env-file: its value has a line break");
+    let run = sandbox.run(&[
+        "recover",
+        "s.age",
+        "-i",
+        "key.txt",
+        "--format",
+        "env-file",
+        "--only",
+        "API_KEY,UNICODE",
+    ]);
+    run.ok();
+    assert_eq!(
+        run.stdout,
+        format!("API_KEY={}\nUNICODE={}\n", CANARIES[0], CANARIES[3])
+    );
+    run.stderr_has("2 secrets");
+    sandbox
+        .run(&["recover", "s.age", "-i", "key.txt", "--only", "NOPE"])
+        .code(2)
+        .stderr_has("--only NOPE: the snapshot holds no secret of that name");
+}

@@ -90,7 +90,19 @@ pub fn inspect_text(file: &SnapshotFile, header: &Header) -> String {
         format!("recipients:  {}", metadata.recipients.len()),
     ];
     lines.extend(metadata.recipients.iter().map(|r| format!("  - {r}")));
-    let stanzas: Vec<&str> = header.stanzas.iter().map(|s| s.tag.as_str()).collect();
+    // age adds a stanza of a random made-up type to every file ("grease", so readers
+    // keep ignoring types they do not know): named as what it is, not by its tag.
+    let stanzas: Vec<String> = header
+        .stanzas
+        .iter()
+        .map(|s| {
+            if s.tag.ends_with("-grease") {
+                "grease (random, added by age)".to_string()
+            } else {
+                crate::redact::shown(&s.tag)
+            }
+        })
+        .collect();
     lines.push(format!("stanzas:     {}", stanzas.join(", ")));
     lines.push(format!("created by:  {}", metadata.created_by));
     lines.push(

@@ -11,10 +11,12 @@ use super::snapshot_input::read_snapshot;
 use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::RecoverArgs;
+use crate::cli::RecoverFormat;
 use crate::duration::format_timestamp;
-use crate::export::render;
+use crate::export::{is_kubernetes_name, render, Format};
 use crate::keys::load_identities;
 use crate::log::Log;
+use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, check_pin, open};
 
 /// Runs `recover`.
@@ -39,7 +41,9 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             json!({"snapshot_id": metadata.id, "expires_at": metadata.expires_at}),
         );
     }
-    let rendered = render(&opened.secrets, args.format.into())?;
+    let format = format_of(&args)?;
+    let secrets = only(opened.secrets, &args.only)?;
+    let rendered = render(&secrets, &format)?;
 
     let key = &keys[opened.opened_with];
     // `$USER` is the environment's word, not proof: escaped like every other text here,
@@ -57,7 +61,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             metadata.id,
             file.sha256(),
             metadata.created_at,
-            opened.secrets.len(),
+            secrets.len(),
             source,
             key.kind,
             key.fingerprint(),
@@ -70,7 +74,7 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
             "snapshot_id": metadata.id,
             "sha256": file.sha256(),
             "created_at": metadata.created_at,
-            "secret_count": opened.secrets.len(),
+            "secret_count": secrets.len(),
             "snapshot": file.path.to_string_lossy(),
             "key_type": key.kind,
             "key_fingerprint": key.fingerprint(),
@@ -93,6 +97,50 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
         }
         None => stdout::print(&rendered),
     }
+}
+
+/// The output format, with the manifest's name and namespace checked.
+fn format_of(args: &RecoverArgs) -> Result<Format, CommandError> {
+    Ok(match args.format {
+        RecoverFormat::Env => Format::Env,
+        RecoverFormat::Dotenv => Format::Dotenv,
+        RecoverFormat::Json => Format::Json,
+        RecoverFormat::Shell => Format::Shell,
+        RecoverFormat::EnvFile => Format::EnvFile,
+        RecoverFormat::Kubernetes => {
+            for (flag, value) in [
+                ("--name", Some(&args.name)),
+                ("--namespace", args.namespace.as_ref()),
+            ] {
+                if let Some(value) = value {
+                    if !is_kubernetes_name(value) {
+                        return Err(CommandError::Usage(format!(
+                            "{flag} must be a Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
+                        )));
+                    }
+                }
+            }
+            Format::Kubernetes {
+                name: args.name.clone(),
+                namespace: args.namespace.clone(),
+            }
+        }
+    })
+}
+
+/// The secrets `--only` names (all of them without it); a name the snapshot does not
+/// hold is an error, not a silent omission.
+fn only(secrets: Secrets, names: &[String]) -> Result<Secrets, CommandError> {
+    if names.is_empty() {
+        return Ok(secrets);
+    }
+    if let Some(missing) = names.iter().find(|n| !secrets.contains(n)) {
+        return Err(CommandError::Usage(format!(
+            "--only {}: the snapshot holds no secret of that name",
+            crate::redact::shown(missing)
+        )));
+    }
+    Ok(secrets.retain_names(names))
 }
 
 /// The user for the audit line: `$USER` or `$LOGNAME`, else the real uid (containers and
