@@ -521,6 +521,37 @@ pub struct RunArgs {
     #[arg(long, env = "LIFEBOAT_SHOW_NAMES", hide_env_values = true, value_parser = boolish)]
     pub show_names: bool,
 
+    /// Deliver the secrets named by --file as files in DIR (mode 0400, in a directory made
+    /// 0700), which must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk.
+    /// The app is told DIR in LIFEBOAT_FILES_DIR.
+    #[arg(
+        long,
+        value_name = "DIR",
+        env = "LIFEBOAT_FILES_DIR",
+        hide_env_values = true
+    )]
+    pub files_dir: Option<PathBuf>,
+
+    /// With --files-dir: a secret to deliver as a file instead of in the environment
+    /// (repeatable, or comma-separated; '*' for all).
+    #[arg(
+        long = "file",
+        value_name = "NAME",
+        env = "LIFEBOAT_FILES",
+        hide_env_values = true,
+        value_delimiter = ','
+    )]
+    pub files: Vec<String>,
+
+    /// With --files-dir: also set NAME_FILE to each file's path, as Docker's official
+    /// images read secrets.
+    #[arg(long, env = "LIFEBOAT_FILE_ENV", hide_env_values = true, value_parser = boolish)]
+    pub file_env: bool,
+
+    /// With --files-dir: allow a directory on a disk (the files outlive the container).
+    #[arg(long, env = "LIFEBOAT_ALLOW_DISK", hide_env_values = true, value_parser = boolish)]
+    pub allow_disk: bool,
+
     /// Do everything but start the app (the live fetch, opening and checking the snapshot,
     /// the environment, finding the command), print what would have happened, and exit
     /// with the code `run` would have had.

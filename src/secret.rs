@@ -101,6 +101,12 @@ impl Secrets {
         self.0.insert(name, value).is_some()
     }
 
+    /// All but the secrets named (moved, not copied).
+    pub fn without_names(mut self, names: &[String]) -> Secrets {
+        self.0.retain(|name, _| !names.iter().any(|n| n == name));
+        self
+    }
+
     /// Only the secrets named (moved, not copied).
     pub fn retain_names(mut self, names: &[String]) -> Secrets {
         self.0.retain(|name, _| names.iter().any(|n| n == name));

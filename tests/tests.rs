@@ -8,6 +8,7 @@ mod cli_pinned;
 mod corruption;
 mod crash;
 mod edges;
+mod files;
 mod first_use;
 mod fleet;
 mod fuzz_regressions;

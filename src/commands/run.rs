@@ -6,7 +6,9 @@ use serde_json::json;
 use super::{live_settings, CommandError};
 use crate::cli::RunArgs;
 use crate::log::Log;
-use crate::runtime::{self, EnvOptions, FallbackPolicy, RunPlan, SnapshotPlan, Start};
+use crate::runtime::{
+    self, Chosen, EnvOptions, FallbackPolicy, FilesPlan, RunPlan, SnapshotPlan, Start,
+};
 use crate::source::{LiveSettings, SourceSpec};
 
 /// Runs `run`.
@@ -86,6 +88,11 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         (false, true) => Start::LiveOnly,
         (false, false) => Start::LiveFirst,
     };
+    if !args.files.is_empty() && args.files_dir.is_none() {
+        return Err(CommandError::Usage(
+            "--file needs --files-dir DIR (a memory filesystem the files go to)".into(),
+        ));
+    }
     if source.is_none() && start != Start::Offline {
         return Err(CommandError::Usage(
             "no source: give --source (or LIFEBOAT_SOURCE), or --offline to start from the snapshot alone".into(),
@@ -119,5 +126,15 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         cache_dir: args.cache_dir,
         live_cooldown: args.live_cooldown,
         show_names: args.show_names,
+        files: args.files_dir.map(|dir| FilesPlan {
+            dir,
+            chosen: if args.files.iter().any(|f| f == "*") {
+                Chosen::All
+            } else {
+                Chosen::Names(args.files.clone())
+            },
+            file_env: args.file_env,
+            allow_disk: args.allow_disk,
+        }),
     })
 }

@@ -27,10 +27,11 @@ pub const CREDENTIAL_VARS: [&str; 7] = [
 ];
 
 /// What lifeboat tells the app.
-pub const ORIGIN_VARS: [&str; 3] = [
+pub const ORIGIN_VARS: [&str; 4] = [
     "LIFEBOAT_ORIGIN",
     "LIFEBOAT_SNAPSHOT_ID",
     "LIFEBOAT_SNAPSHOT_CREATED_AT",
+    "LIFEBOAT_FILES_DIR",
 ];
 
 /// The kernel's limit on one `NAME=value` string, its NUL included (MAX_ARG_STRLEN).
@@ -67,7 +68,7 @@ impl std::fmt::Debug for ChildEnv {
 pub fn build_child_env(
     inherited: impl IntoIterator<Item = (OsString, OsString)>,
     secrets: &Secrets,
-    origin: &[(&str, String)],
+    origin: &[(String, String)],
     options: EnvOptions,
     argv: &[OsString],
     arg_max: usize,
@@ -94,7 +95,7 @@ pub fn build_child_env(
         let length = name.len() + 1 + value.expose().len() + 1;
         if length > MAX_ENV_STRING {
             return Err(format!(
-                "secret {name} is {length} bytes as NAME=value, over the kernel's limit of {MAX_ENV_STRING} bytes for one environment string; deliver it another way"
+                "secret {name} is {length} bytes as NAME=value, over the kernel's limit of {MAX_ENV_STRING} bytes for one environment string; deliver it as a file: --files-dir DIR --file {name}"
             ));
         }
         if options.keep_existing && vars.contains_key(OsStr::new(name)) {
@@ -161,7 +162,7 @@ mod tests {
         let env = build_child_env(
             inherited(),
             &secrets(&[("API_KEY", "live")]),
-            &[("LIFEBOAT_ORIGIN", "live".into())],
+            &[("LIFEBOAT_ORIGIN".to_string(), "live".into())],
             EnvOptions::default(),
             &[],
             1 << 20,

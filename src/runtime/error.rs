@@ -114,6 +114,8 @@ pub enum RunError {
     },
     /// The secrets cannot be passed in the environment.
     Environment(String),
+    /// The secrets chosen as files cannot be written.
+    Files(super::files::FilesError),
     /// The app cannot be executed.
     Exec {
         /// The command.
@@ -134,6 +136,7 @@ impl RunError {
             // unreadable is the key's code (2 or 3), with the key's hint.
             RunError::NoFallback { snapshot, .. } => snapshot.exit(),
             RunError::Environment(_) => Exit::BadInput,
+            RunError::Files(e) => e.exit,
             RunError::Exec { error, .. } => match error.kind() {
                 io::ErrorKind::NotFound => Exit::CommandNotFound,
                 _ => Exit::NotExecutable,
@@ -146,7 +149,7 @@ impl RunError {
         match self {
             RunError::Live(e) => e.hint().map(str::to_string),
             RunError::Snapshot(e) | RunError::NoFallback { snapshot: e, .. } => e.hint(),
-            RunError::Environment(_) => None,
+            RunError::Environment(_) | RunError::Files(_) => None,
             RunError::Exec { error, .. } => Some(match error.kind() {
                 io::ErrorKind::NotFound => "check the command after `--` and the PATH".into(),
                 _ => {
@@ -168,6 +171,7 @@ impl fmt::Display for RunError {
                 "the live fetch failed ({live}), and the snapshot cannot be used: {snapshot}"
             ),
             RunError::Environment(reason) => f.write_str(reason),
+            RunError::Files(e) => f.write_str(&e.reason),
             RunError::Exec { program, error } => match error.kind() {
                 io::ErrorKind::NotFound => write!(f, "command not found: {program}"),
                 _ => write!(f, "cannot execute {program}: {error}"),

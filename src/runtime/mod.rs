@@ -11,6 +11,7 @@ mod decision;
 mod drift;
 mod error;
 mod exec;
+mod files;
 mod hygiene;
 mod plan;
 mod policy;
@@ -21,6 +22,7 @@ pub use child_env::EnvOptions;
 pub use decision::{decide, freshest, Backup, Decision, Live};
 pub use drift::Drift;
 pub use error::{RunError, SnapshotProblem};
+pub use files::{Chosen, FilesPlan};
 pub use plan::{RunPlan, SnapshotPlan, Start};
 pub use policy::{FallbackPolicy, DEFAULT_FALLBACK_ON};
 
@@ -105,7 +107,7 @@ pub struct Checked {
     /// How many secrets the app would get.
     pub secret_count: usize,
     /// The variables that tell the app where they came from (`LIFEBOAT_ORIGIN`, …).
-    pub origin: Vec<(&'static str, String)>,
+    pub origin: Vec<(String, String)>,
 }
 
 /// Runs `lifeboat run`. Returns only when the app could not be started, or with
@@ -115,6 +117,19 @@ pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
     signals::stop_on_signals();
     let hardened = hygiene::harden();
     let (secrets, origin) = resolve(&plan, log)?;
+    let origin: Vec<(String, String)> = origin
+        .into_iter()
+        .map(|(n, v)| (n.to_string(), v))
+        .collect();
+    // Secrets chosen as files leave the environment; the app is told where they are.
+    let (secrets, origin) = match &plan.files {
+        Some(files) => {
+            let (rest, mut told) = files::deliver(files, secrets).map_err(RunError::Files)?;
+            told.splice(0..0, origin);
+            (rest, told)
+        }
+        None => (secrets, origin),
+    };
     let env = build_child_env(
         std::env::vars_os(),
         &secrets,

@@ -62,4 +62,6 @@ pub struct RunPlan {
     pub live_cooldown: Duration,
     /// Name the secrets that drifted (`--show-names`), not only count them.
     pub show_names: bool,
+    /// Secrets delivered as files (`--files-dir`).
+    pub files: Option<super::FilesPlan>,
 }
