@@ -111,6 +111,23 @@ pub fn write_with(
     existing: Existing,
     durable: bool,
 ) -> Result<(), WriteError> {
+    write_in(path, contents, mode, existing, durable, true)
+}
+
+/// [`write_with`] without the scan for orphans, for a writer of many files into one
+/// directory that scanned it once first (the scan per file would make it quadratic).
+pub fn write_one_of_many(path: &Path, contents: &[u8], mode: u32) -> Result<(), WriteError> {
+    write_in(path, contents, mode, Existing::Replace, false, false)
+}
+
+fn write_in(
+    path: &Path,
+    contents: &[u8],
+    mode: u32,
+    existing: Existing,
+    durable: bool,
+    scan_orphans: bool,
+) -> Result<(), WriteError> {
     let io_error = |step: &'static str| {
         let path = path.to_path_buf();
         move |source: io::Error| WriteError::Io { path, step, source }
@@ -122,7 +139,9 @@ pub fn write_with(
         Some(parent) if !parent.as_os_str().is_empty() => parent,
         _ => Path::new("."),
     };
-    remove_orphans(directory);
+    if scan_orphans {
+        remove_orphans(directory);
+    }
     let mut temporary = tempfile::Builder::new()
         .prefix(TEMP_PREFIX)
         .suffix(TEMP_SUFFIX)

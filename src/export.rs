@@ -49,6 +49,12 @@ pub fn is_kubernetes_name(name: &str) -> bool {
             .all(|c| c.is_ascii_lowercase() || c.is_ascii_digit() || c == '-' || c == '.')
 }
 
+/// Whether `name` is a Kubernetes namespace (an RFC 1123 label: as a name, without `.`,
+/// at most 63).
+pub fn is_kubernetes_label(name: &str) -> bool {
+    is_kubernetes_name(name) && name.len() <= 63 && !name.contains('.')
+}
+
 /// Whether `key` can be a key of a Secret's `data` (`[-._a-zA-Z0-9]+`).
 fn is_secret_key(key: &str) -> bool {
     !key.is_empty()
@@ -176,10 +182,12 @@ pub fn render(secrets: &Secrets, format: &Format) -> Result<Zeroizing<String>, E
             }
         }
         Format::Kubernetes { name, namespace } => {
+            // Every scalar quoted: YAML 1.1 reads a bare `yes`, `ON` or `null` as a
+            // boolean or null, and a bare base64 `4427` as a number.
             out.push_str("apiVersion: v1\nkind: Secret\nmetadata:\n");
-            let _ = writeln!(out, "  name: {name}");
+            let _ = writeln!(out, "  name: \"{name}\"");
             if let Some(namespace) = namespace {
-                let _ = writeln!(out, "  namespace: {namespace}");
+                let _ = writeln!(out, "  namespace: \"{namespace}\"");
             }
             out.push_str("type: Opaque\ndata:");
             if secrets.is_empty() {
@@ -195,9 +203,9 @@ pub fn render(secrets: &Secrets, format: &Format) -> Result<Zeroizing<String>, E
                     ));
                 }
                 // Encoded straight into the wiped buffer: base64 of a secret is the secret.
-                let _ = write!(out, "  {key}: ");
+                let _ = write!(out, "  \"{key}\": \"");
                 BASE64.encode_string(value.expose(), &mut out);
-                out.push('\n');
+                out.push_str("\"\n");
             }
         }
         Format::Json => {

@@ -18,6 +18,29 @@ pub fn read_capped(path: &Path, max: u64) -> io::Result<Option<Zeroizing<Vec<u8>
     Ok((bytes.len() as u64 <= max).then_some(bytes))
 }
 
+/// [`read_capped`] for a file in a directory others may write (the runtime cache): a
+/// symlink is not followed, a FIFO or device is refused without blocking, and only a
+/// regular file is read.
+pub fn read_regular_capped(path: &Path, max: u64) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    use rustix::fs::{Mode, OFlags};
+    let fd = rustix::fs::open(
+        path,
+        OFlags::RDONLY | OFlags::NOFOLLOW | OFlags::NONBLOCK | OFlags::CLOEXEC,
+        Mode::empty(),
+    )?;
+    let file = std::fs::File::from(fd);
+    let metadata = file.metadata()?;
+    if !metadata.is_file() {
+        return Err(io::Error::new(
+            io::ErrorKind::InvalidInput,
+            "not a regular file",
+        ));
+    }
+    let mut bytes = Zeroizing::new(Vec::with_capacity(metadata.len().min(max) as usize + 1));
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

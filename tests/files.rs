@@ -60,21 +60,43 @@ fn secrets_as_files_on_a_tmpfs() {
         "a file secret stayed in the environment"
     );
     assert!(!env.contains_key("MULTI"));
-    assert_eq!(env["API_KEY_FILE"], format!("{dir}/API_KEY"));
-    assert_eq!(env["MULTI_FILE"], format!("{dir}/MULTI"));
-    assert_eq!(env["LIFEBOAT_FILES_DIR"], dir);
+    // The tmpfs mount point is 1777 (shared): lifeboat leaves its mode alone and makes a
+    // private directory of its own inside.
+    let files = &env["LIFEBOAT_FILES_DIR"];
+    assert_eq!(*files, format!("{dir}/lifeboat-0"));
+    assert_eq!(env["API_KEY_FILE"], format!("{files}/API_KEY"));
+    assert_eq!(env["MULTI_FILE"], format!("{files}/MULTI"));
     assert_eq!(read(&setup, "seen.API_KEY"), CANARIES[0]);
     assert_eq!(read(&setup, "dir.mode").trim(), "700");
     assert_eq!(read(&setup, "files.modes"), "API_KEY 400\nMULTI 400\n");
 
-    // A restart replaces the files (read-only as they are), never appends to them.
+    // '*': every secret is a file, none is in the environment.
+    on_tmpfs(&setup, &["--files-dir", dir, "--file", "*"]).ok();
+    let env = setup.app_env().unwrap();
+    assert!(!env.contains_key("API_KEY") && !env.contains_key("MULTI"));
+}
+
+/// A restart replaces the files (read-only as they are), and removes those of secrets
+/// that are gone. On a directory that persists between the two starts (`--allow-disk`).
+#[test]
+fn a_restart_replaces_the_files() {
+    let setup = setup();
+    let args = ["--files-dir", "kept", "--file", "*", "--allow-disk"];
+    setup.run(&setup.fake.url(), &args, &[]).ok();
+    for name in ["API_KEY", "MULTI"] {
+        setup.sandbox.holds_secrets(format!("kept/{name}"));
+    }
+    assert_eq!(read(&setup, "kept/API_KEY"), CANARIES[0]);
     setup
         .fake
         .set_secret("API_KEY", "canary-7f3a-api-key-value-2");
-    on_tmpfs(&setup, &["--files-dir", dir, "--file", "*"]).ok();
-    // '*': every secret is a file, none is in the environment.
-    let env = setup.app_env().unwrap();
-    assert!(!env.contains_key("API_KEY") && !env.contains_key("MULTI"));
+    setup.fake.remove_secret("MULTI");
+    setup.run(&setup.fake.url(), &args, &[]).ok();
+    assert_eq!(read(&setup, "kept/API_KEY"), "canary-7f3a-api-key-value-2");
+    assert!(
+        !setup.sandbox.path("kept/MULTI").exists(),
+        "a removed secret's file stayed"
+    );
 }
 
 #[test]

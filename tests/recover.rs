@@ -247,15 +247,16 @@ fn kubernetes_secret_env_file_and_only() {
         String::from_utf8_lossy(&validator.stderr)
     );
     let text = String::from_utf8(sandbox.read(manifest)).unwrap();
-    assert!(text.starts_with(
-        "apiVersion: v1\nkind: Secret\nmetadata:\n  name: app-secrets\n  namespace: shop\n"
-    ));
+    assert!(
+        text.starts_with("apiVersion: v1\nkind: Secret\nmetadata:\n  name: \"app-secrets\"\n  namespace: \"shop\"\n"),
+        "{text}"
+    );
     let value_of = |key: &str| {
         let line = text
             .lines()
-            .find(|l| l.starts_with(&format!("  {key}: ")))
+            .find(|l| l.starts_with(&format!("  \"{key}\": ")))
             .unwrap_or_else(|| panic!("no {key} in {text}"));
-        let encoded = line.split_once(": ").unwrap().1;
+        let encoded = line.split_once(": ").unwrap().1.trim_matches('"');
         String::from_utf8(
             base64::engine::general_purpose::STANDARD
                 .decode(encoded)
@@ -279,6 +280,32 @@ fn kubernetes_secret_env_file_and_only() {
         ])
         .code(2)
         .stderr_has("--name must be a Kubernetes name");
+    sandbox
+        .run(&[
+            "recover",
+            "s.age",
+            "-i",
+            "key.txt",
+            "--format",
+            "kubernetes",
+            "--namespace",
+            "my.team",
+        ])
+        .code(2)
+        .stderr_has("--namespace must be a Kubernetes namespace");
+    sandbox
+        .run(&[
+            "recover",
+            "s.age",
+            "-i",
+            "key.txt",
+            "--format",
+            "kubernetes",
+            "--namespace",
+            "my.team",
+        ])
+        .code(2)
+        .stderr_has("--namespace must be a Kubernetes namespace");
 
     // env-file: no quoting, so a multi-line value is refused by name.
     sandbox

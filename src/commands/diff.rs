@@ -50,9 +50,11 @@ pub fn execute(args: DiffArgs) -> Result<(), CommandError> {
             fetched.scope,
             drift.counts()
         )];
-        lines.extend(drift.added.iter().map(|n| format!("+ {n}")));
-        lines.extend(drift.removed.iter().map(|n| format!("- {n}")));
-        lines.extend(drift.changed.iter().map(|n| format!("~ {n}")));
+        // A snapshot's names may be anything an older snapshot held: escaped.
+        let line = |mark: &str, name: &String| format!("{mark} {}", crate::redact::shown(name));
+        lines.extend(drift.added.iter().map(|n| line("+", n)));
+        lines.extend(drift.removed.iter().map(|n| line("-", n)));
+        lines.extend(drift.changed.iter().map(|n| line("~", n)));
         lines.join("\n") + "\n"
     };
     stdout::print(&report)?;

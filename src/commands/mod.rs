@@ -70,5 +70,6 @@ fn live_settings(args: &LiveArgs) -> LiveSettings {
         secret_id_file: args.secret_id_file.clone(),
         no_refused_retry: false,
         single_attempt: false,
+        no_rate_limit_retry: false,
     }
 }

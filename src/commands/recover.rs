@@ -13,7 +13,7 @@ use crate::atomic_file::{self, Existing};
 use crate::cli::RecoverArgs;
 use crate::cli::RecoverFormat;
 use crate::duration::format_timestamp;
-use crate::export::{is_kubernetes_name, render, Format};
+use crate::export::{is_kubernetes_label, is_kubernetes_name, render, Format};
 use crate::keys::load_identities;
 use crate::log::Log;
 use crate::secret::Secrets;
@@ -108,17 +108,19 @@ fn format_of(args: &RecoverArgs) -> Result<Format, CommandError> {
         RecoverFormat::Shell => Format::Shell,
         RecoverFormat::EnvFile => Format::EnvFile,
         RecoverFormat::Kubernetes => {
-            for (flag, value) in [
-                ("--name", Some(&args.name)),
-                ("--namespace", args.namespace.as_ref()),
-            ] {
-                if let Some(value) = value {
-                    if !is_kubernetes_name(value) {
-                        return Err(CommandError::Usage(format!(
-                            "{flag} must be a Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit"
-                        )));
-                    }
-                }
+            if !is_kubernetes_name(&args.name) {
+                return Err(CommandError::Usage(
+                    "--name must be a Kubernetes name: lower-case letters, digits, '-' and '.', starting and ending with a letter or digit".into(),
+                ));
+            }
+            if args
+                .namespace
+                .as_deref()
+                .is_some_and(|n| !is_kubernetes_label(n))
+            {
+                return Err(CommandError::Usage(
+                    "--namespace must be a Kubernetes namespace: lower-case letters, digits and '-', starting and ending with a letter or digit, at most 63".into(),
+                ));
             }
             Format::Kubernetes {
                 name: args.name.clone(),

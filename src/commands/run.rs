@@ -105,7 +105,6 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         // here.
         live: LiveSettings {
             no_refused_retry: true,
-            single_attempt: args.cache_dir.is_some() && !args.live_cooldown.is_zero(),
             ..live_settings(&args.live)
         },
         timeout: args.timeout,
@@ -126,15 +125,19 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         cache_dir: args.cache_dir,
         live_cooldown: args.live_cooldown,
         show_names: args.show_names,
-        files: args.files_dir.map(|dir| FilesPlan {
-            dir,
-            chosen: if args.files.iter().any(|f| f == "*") {
-                Chosen::All
-            } else {
-                Chosen::Names(args.files.clone())
-            },
-            file_env: args.file_env,
-            allow_disk: args.allow_disk,
-        }),
+        // A directory alone (LIFEBOAT_FILES_DIR set, no --file) delivers nothing.
+        files: args
+            .files_dir
+            .filter(|_| !args.files.is_empty())
+            .map(|dir| FilesPlan {
+                dir,
+                chosen: if args.files.iter().any(|f| f == "*") {
+                    Chosen::All
+                } else {
+                    Chosen::Names(args.files.clone())
+                },
+                file_env: args.file_env,
+                allow_disk: args.allow_disk,
+            }),
     })
 }

@@ -405,6 +405,9 @@ impl HttpClient {
             404 | 410 => Failure::new(FailureClass::NotFound, http, Retry::No),
             // A load balancer's timeout, a request sent to the wrong node (421), "too
             // early", "too many requests", and nginx's 499: the service's own trouble.
+            429 if !self.policy.retry_rate_limited => {
+                Failure::new(FailureClass::ServerError, http, Retry::No)
+            }
             408 | 421 | 425 | 429 | 499 | 500..=599 => {
                 Failure::new(FailureClass::ServerError, http, backoff)
             }

@@ -33,6 +33,9 @@ pub struct RetryPolicy {
     /// Whether anything is retried at all: `run --cache-dir` asks once, since its
     /// crash-loop breaker is the retry (the next start after the cooldown asks again).
     pub retries: bool,
+    /// Whether a 429 is retried (after its `Retry-After`); `run --cache-dir` gives way to
+    /// a rate limiter at once instead, having a copy to start from.
+    pub retry_rate_limited: bool,
 }
 
 impl Default for RetryPolicy {
@@ -43,6 +46,7 @@ impl Default for RetryPolicy {
             refused_retry: Some(Duration::from_millis(25)),
             closed_retries: 2,
             retries: true,
+            retry_rate_limited: true,
         }
     }
 }

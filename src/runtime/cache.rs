@@ -28,13 +28,15 @@ use crate::secret::Secrets;
 use crate::snapshot::{open, seal, Metadata, Opened, RecipientInfo, FORMAT_VERSION};
 use crate::source::Scope;
 
-/// The cache file's name in the cache directory.
-pub const CACHE_FILE: &str = "lifeboat-cache.age";
-/// The breaker's memory of the last failed live fetch.
-pub const BREAKER_FILE: &str = "lifeboat-breaker";
+/// The cache file's name in the cache directory: `lifeboat-cache-<KEY>.age`, where KEY
+/// (16 hex digits of an HMAC of the runtime key and the configured source) keeps apps
+/// that share a directory from reading each other's files.
+const CACHE_PREFIX: &str = "lifeboat-cache-";
+/// The breaker's memory of the last failed live fetch: `lifeboat-breaker-<KEY>`.
+const BREAKER_PREFIX: &str = "lifeboat-breaker-";
 const MAGIC: &[u8] = b"lifeboat-cache v1 ";
-/// The most a cache file may hold (a snapshot of a million secrets is far less).
-const MAX_CACHE_BYTES: u64 = 1 << 30;
+/// The most a cache file may hold: what a snapshot may.
+const MAX_CACHE_BYTES: u64 = crate::snapshot::MAX_SNAPSHOT_BYTES;
 
 /// Why the cache was not written or not used. Every one is a warning, never a failure.
 #[derive(Debug)]
@@ -65,27 +67,57 @@ impl std::fmt::Display for CacheProblem {
     }
 }
 
-/// The cache of one runtime key.
+/// The cache of one runtime key and one configured source.
 pub struct Cache {
     dir: PathBuf,
     recipient: String,
     mac_key: Zeroizing<[u8; 32]>,
+    /// The files' names' key (see [`CACHE_PREFIX`]).
+    key: String,
 }
 
 type HmacSha256 = Hmac<Sha256>;
 
 impl Cache {
-    /// The cache in `dir`, for the first X25519 key of `identities`.
-    pub fn new(dir: &Path, identities: &[Identity]) -> Result<Self, CacheProblem> {
+    /// The cache in `dir`, for the first X25519 key of `identities` and the source
+    /// `source` names (any stable text: the configured source).
+    pub fn new(dir: &Path, identities: &[Identity], source: &str) -> Result<Self, CacheProblem> {
         let (recipient, mac_key) = identities
             .iter()
             .find_map(Identity::cache_key)
             .ok_or(CacheProblem::NoX25519Key)?;
-        Ok(Cache {
+        let mut cache = Cache {
             dir: dir.to_path_buf(),
             recipient,
             mac_key,
-        })
+            key: String::new(),
+        };
+        let mut mac = cache.mac();
+        mac.update(b"file names\0");
+        mac.update(source.as_bytes());
+        cache.key = mac.finalize().into_bytes()[..8]
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect();
+        Ok(cache)
+    }
+
+    fn cache_path(&self) -> PathBuf {
+        self.dir.join(format!("{CACHE_PREFIX}{}.age", self.key))
+    }
+
+    fn breaker_path(&self) -> PathBuf {
+        self.dir.join(format!("{BREAKER_PREFIX}{}", self.key))
+    }
+
+    fn tag(&self, what: &[u8]) -> String {
+        let mut mac = self.mac();
+        mac.update(what);
+        mac.finalize()
+            .into_bytes()
+            .iter()
+            .map(|b| format!("{b:02x}"))
+            .collect()
     }
 
     fn mac(&self) -> HmacSha256 {
@@ -110,34 +142,21 @@ impl Cache {
         };
         let sealed = seal(secrets, &metadata, &[recipient.as_age()])
             .map_err(|e| CacheProblem::Io(format!("cannot seal the cache: {e}")))?;
-        let mut mac = self.mac();
-        mac.update(&sealed);
-        let tag: String = mac
-            .finalize()
-            .into_bytes()
-            .iter()
-            .map(|b| format!("{b:02x}"))
-            .collect();
+        let tag = self.tag(&sealed);
         let mut file = Vec::with_capacity(MAGIC.len() + 65 + sealed.len());
         file.extend_from_slice(MAGIC);
         file.extend_from_slice(tag.as_bytes());
         file.push(b'\n');
         file.extend_from_slice(&sealed);
         create_dir(&self.dir)?;
-        atomic_file::write_with(
-            &self.dir.join(CACHE_FILE),
-            &file,
-            0o600,
-            Existing::Replace,
-            false,
-        )
-        .map_err(|e| CacheProblem::Io(format!("cannot write the cache: {e}")))
+        atomic_file::write_with(&self.cache_path(), &file, 0o600, Existing::Replace, false)
+            .map_err(|e| CacheProblem::Io(format!("cannot write the cache: {e}")))
     }
 
     /// The cached snapshot, opened, if there is one and it is authentic.
     pub fn read(&self, identities: &[Identity]) -> Result<Option<Opened>, CacheProblem> {
-        let path = self.dir.join(CACHE_FILE);
-        let bytes = match crate::read_capped::read_capped(&path, MAX_CACHE_BYTES) {
+        let path = self.cache_path();
+        let bytes = match crate::read_capped::read_regular_capped(&path, MAX_CACHE_BYTES) {
             Ok(Some(bytes)) => bytes,
             Ok(None) => return Err(CacheProblem::NotAuthentic),
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
@@ -189,44 +208,55 @@ pub struct Failed {
     pub class: FailureClass,
 }
 
-/// Remembers a failed live fetch (best effort: a breaker that cannot remember only means
-/// the next start asks the service again).
-pub fn remember_failure(dir: &Path, failed: Failed) -> Result<(), CacheProblem> {
-    // Milliseconds: a cooldown of a second must not end early by a truncated second.
-    let millis = failed
-        .at
-        .duration_since(SystemTime::UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis();
-    create_dir(dir)?;
-    let text = format!("failed {millis} {}\n", failed.class.name());
-    atomic_file::write_with(
-        &dir.join(BREAKER_FILE),
-        text.as_bytes(),
-        0o600,
-        Existing::Replace,
-        false,
-    )
-    .map_err(|e| CacheProblem::Io(format!("cannot write the breaker's state: {e}")))
-}
+impl Cache {
+    /// Remembers a failed live fetch (best effort: a breaker that cannot remember only
+    /// means the next start asks the service again). The record carries an HMAC like the
+    /// cache: someone without the runtime identity cannot make pods skip the service.
+    pub fn remember_failure(&self, failed: Failed) -> Result<(), CacheProblem> {
+        // Milliseconds: a cooldown of a second must not end early by a truncated second.
+        let millis = failed
+            .at
+            .duration_since(SystemTime::UNIX_EPOCH)
+            .unwrap_or_default()
+            .as_millis();
+        create_dir(&self.dir)?;
+        let record = format!("failed {millis} {}", failed.class.name());
+        let text = format!("{record} {}\n", self.tag(record.as_bytes()));
+        atomic_file::write_with(
+            &self.breaker_path(),
+            text.as_bytes(),
+            0o600,
+            Existing::Replace,
+            false,
+        )
+        .map_err(|e| CacheProblem::Io(format!("cannot write the breaker's state: {e}")))
+    }
 
-/// Forgets it, after a live fetch that worked.
-pub fn forget_failure(dir: &Path) {
-    let _ = std::fs::remove_file(dir.join(BREAKER_FILE));
-}
+    /// Forgets it, after a live fetch that worked.
+    pub fn forget_failure(&self) {
+        let _ = std::fs::remove_file(self.breaker_path());
+    }
 
-/// The remembered failure, if there is one and it reads right.
-pub fn last_failure(dir: &Path) -> Option<Failed> {
-    let text = crate::read_capped::read_capped(&dir.join(BREAKER_FILE), 256).ok()??;
-    let text = std::str::from_utf8(&text).ok()?;
-    let mut words = text.split_whitespace();
-    (words.next()? == "failed").then_some(())?;
-    let millis: u64 = words.next()?.parse().ok()?;
-    let class = FailureClass::from_name(words.next()?)?;
-    Some(Failed {
-        at: SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(millis))?,
-        class,
-    })
+    /// The remembered failure, if there is one, it reads right and its MAC holds.
+    pub fn last_failure(&self) -> Option<Failed> {
+        let text = crate::read_capped::read_regular_capped(&self.breaker_path(), 256).ok()??;
+        let text = std::str::from_utf8(&text).ok()?.trim_end();
+        let (record, tag) = text.rsplit_once(' ')?;
+        let mut mac = self.mac();
+        mac.update(record.as_bytes());
+        let tag: Vec<u8> = (0..tag.len() / 2)
+            .map(|i| u8::from_str_radix(tag.get(2 * i..2 * i + 2)?, 16).ok())
+            .collect::<Option<_>>()?;
+        mac.verify_slice(&tag).ok()?;
+        let mut words = record.split_whitespace();
+        (words.next()? == "failed").then_some(())?;
+        let millis: u64 = words.next()?.parse().ok()?;
+        let class = FailureClass::from_name(words.next()?)?;
+        Some(Failed {
+            at: SystemTime::UNIX_EPOCH.checked_add(Duration::from_millis(millis))?,
+            class,
+        })
+    }
 }
 
 /// Whether a start at `now` is within the cooldown after `failed`: only a class that
@@ -255,7 +285,7 @@ pub fn within_cooldown(
 pub fn draw_jitter() -> f64 {
     let mut random = [0u8; 4];
     let _ = getrandom::getrandom(&mut random);
-    f64::from(u32::from_le_bytes(random)) / f64::from(u32::MAX) / 2.0
+    f64::from(u32::from_le_bytes(random)) / (f64::from(u32::MAX) + 1.0) / 2.0
 }
 
 #[cfg(test)]
@@ -299,18 +329,36 @@ mod tests {
     }
 
     #[test]
-    fn the_breaker_remembers_and_forgets() {
+    fn the_breaker_remembers_and_forgets_and_its_record_is_authenticated() {
         let dir = tempfile::tempdir().unwrap();
-        assert_eq!(last_failure(dir.path()), None);
+        let identity = crate::keys::parse_identities(
+            "AGE-SECRET-KEY-1GSFGZK0MATHUHS0AHA8NGUM43JSQURRR5M2V00DF7WECR6FZ6GJSZJ9PNH",
+            "test",
+        )
+        .unwrap();
+        let cache = Cache::new(dir.path(), &identity, "doppler").unwrap();
+        assert_eq!(cache.last_failure(), None);
         let failed = Failed {
             at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
             class: FailureClass::Unreachable,
         };
-        remember_failure(dir.path(), failed).unwrap();
-        assert_eq!(last_failure(dir.path()), Some(failed));
-        forget_failure(dir.path());
-        assert_eq!(last_failure(dir.path()), None);
-        std::fs::write(dir.path().join(BREAKER_FILE), "failed soon unreachable\n").unwrap();
-        assert_eq!(last_failure(dir.path()), None);
+        cache.remember_failure(failed).unwrap();
+        assert_eq!(cache.last_failure(), Some(failed));
+        // Another source in the same directory has files of its own.
+        let other = Cache::new(dir.path(), &identity, "vault:secret/app").unwrap();
+        assert_eq!(other.last_failure(), None);
+        // A forged record (no MAC, or the wrong one) is no record.
+        let path = cache.breaker_path();
+        std::fs::write(&path, "failed 1700000000000 unreachable\n").unwrap();
+        assert_eq!(cache.last_failure(), None);
+        std::fs::write(
+            &path,
+            format!("failed 1700000000000 unreachable {}\n", "00".repeat(32)),
+        )
+        .unwrap();
+        assert_eq!(cache.last_failure(), None);
+        cache.remember_failure(failed).unwrap();
+        cache.forget_failure();
+        assert_eq!(cache.last_failure(), None);
     }
 }

@@ -10,7 +10,7 @@
 use std::os::unix::fs::DirBuilderExt;
 use std::path::{Path, PathBuf};
 
-use crate::atomic_file::{self, Existing};
+use crate::atomic_file;
 use crate::exit::Exit;
 use crate::secret::Secrets;
 
@@ -74,23 +74,25 @@ pub fn deliver(
             names.clone()
         }
     };
-    let shown_dir = crate::redact::path(&plan.dir).into_owned();
-    std::fs::DirBuilder::new()
-        .recursive(true)
-        .mode(0o700)
-        .create(&plan.dir)
-        .map_err(|e| error(Exit::Failure, format!("cannot create {shown_dir}: {e}")))?;
-    // A mount point that already exists (a tmpfs is 1777 when mounted) is made private
-    // too, where lifeboat may: only the app's user reads its secrets' names.
-    use std::os::unix::fs::PermissionsExt;
-    let _ = std::fs::set_permissions(&plan.dir, std::fs::Permissions::from_mode(0o700));
-    if !plan.allow_disk {
-        check_memory_filesystem(&plan.dir, &shown_dir)?;
+    if plan.file_env {
+        if let Some(name) = names
+            .iter()
+            .find(|n| secrets.contains(&format!("{n}_FILE")))
+        {
+            return Err(error(
+                Exit::Usage,
+                format!(
+                    "--file-env would set {}_FILE, which is a secret of its own; rename one of them",
+                    crate::redact::shown(name)
+                ),
+            ));
+        }
     }
-    let mut vars = vec![(
-        "LIFEBOAT_FILES_DIR".to_string(),
-        plan.dir.to_string_lossy().into_owned(),
-    )];
+    let dir = private_dir(&plan.dir)?;
+    let shown_dir = crate::redact::path(&dir).into_owned();
+    if !plan.allow_disk {
+        check_memory_filesystem(&dir, &shown_dir)?;
+    }
     for name in &names {
         // A name from a source follows the name rule (no '/', not starting with '.'); a
         // snapshot sealed before it may hold anything.
@@ -103,9 +105,26 @@ pub fn deliver(
                 ),
             ));
         }
-        let path = plan.dir.join(name);
+    }
+    // What an earlier start left: replaced below, or removed if no longer a secret.
+    atomic_file::remove_orphans(&dir);
+    if let Ok(entries) = std::fs::read_dir(&dir) {
+        for entry in entries.flatten() {
+            let name = entry.file_name().to_string_lossy().into_owned();
+            let regular = entry.file_type().map(|t| t.is_file()).unwrap_or(false);
+            if regular && !names.contains(&name) && !atomic_file::is_temporary_name(&name) {
+                let _ = std::fs::remove_file(entry.path());
+            }
+        }
+    }
+    let mut vars = vec![(
+        "LIFEBOAT_FILES_DIR".to_string(),
+        dir.to_string_lossy().into_owned(),
+    )];
+    for name in &names {
+        let path = dir.join(name);
         let value = secrets.get(name).map(|v| v.expose()).unwrap_or_default();
-        write_file(&path, value.as_bytes()).map_err(|e| {
+        atomic_file::write_one_of_many(&path, value.as_bytes(), 0o400).map_err(|e| {
             error(
                 Exit::Failure,
                 format!("cannot write the file of secret {name}: {e}"),
@@ -119,10 +138,64 @@ pub fn deliver(
     Ok((secrets, vars))
 }
 
-/// An earlier start's file is read-only (0400): it is replaced by the rename, never
-/// written into.
-fn write_file(path: &Path, contents: &[u8]) -> Result<(), atomic_file::WriteError> {
-    atomic_file::write_with(path, contents, 0o400, Existing::Replace, false)
+/// The directory the files go to, absolute: `dir` itself when lifeboat makes it (0700)
+/// or it already is private to this user (a directory, not a link, owned by us, no access
+/// for group or others); else `dir/lifeboat-UID`, made or checked the same way. lifeboat
+/// never changes the mode of a directory it did not make: a mount point such as a
+/// tmpfs at `/dev/shm` is shared by design.
+fn private_dir(dir: &Path) -> Result<PathBuf, FilesError> {
+    let dir = std::path::absolute(dir).map_err(|e| {
+        error(
+            Exit::Failure,
+            format!("cannot resolve {}: {e}", crate::redact::path(dir)),
+        )
+    })?;
+    match make_or_check(&dir)? {
+        true => Ok(dir),
+        false => {
+            let own = dir.join(format!("lifeboat-{}", rustix::process::geteuid().as_raw()));
+            if make_or_check(&own)? {
+                Ok(own)
+            } else {
+                Err(error(
+                    Exit::Usage,
+                    format!(
+                        "{} exists and is not a private directory of this user (a link, another owner, or open to others); remove it",
+                        crate::redact::path(&own)
+                    ),
+                ))
+            }
+        }
+    }
+}
+
+/// Makes `dir` (0700) if it is missing; true if it is then a private directory of ours.
+fn make_or_check(dir: &Path) -> Result<bool, FilesError> {
+    use std::os::unix::fs::MetadataExt;
+    match std::fs::symlink_metadata(dir) {
+        Err(e) if e.kind() == std::io::ErrorKind::NotFound => {
+            if let Some(parent) = dir.parent() {
+                let _ = std::fs::create_dir_all(parent);
+            }
+            std::fs::DirBuilder::new()
+                .mode(0o700)
+                .create(dir)
+                .map_err(|e| {
+                    error(
+                        Exit::Failure,
+                        format!("cannot create {}: {e}", crate::redact::path(dir)),
+                    )
+                })?;
+            Ok(true)
+        }
+        Err(e) => Err(error(
+            Exit::Failure,
+            format!("cannot read {}: {e}", crate::redact::path(dir)),
+        )),
+        Ok(meta) => Ok(meta.file_type().is_dir()
+            && meta.uid() == rustix::process::geteuid().as_raw()
+            && meta.mode() & 0o077 == 0),
+    }
 }
 
 fn check_memory_filesystem(dir: &Path, shown: &str) -> Result<(), FilesError> {

@@ -199,9 +199,10 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
             let started = Instant::now();
             let deadline = Deadline::after(plan.timeout);
             let job = (plan.start == Start::LiveFirst).then(|| open_in_background(&plan.snapshot));
+            let live_settings = settings_with_cache(plan, cache.as_ref());
             let fetched = spec
                 .clone()
-                .into_source(&plan.live)
+                .into_source(&live_settings)
                 .and_then(|source| source.fetch(deadline));
             let live = match fetched {
                 Ok(fetched) => Live::Fetched(fetched),
@@ -218,24 +219,23 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
                 Live::Fetched(fetched) => Some(&fetched.scope),
                 _ => configured.as_ref(),
             };
+            let mut baked_scope = None;
             let baked = match job {
                 None => Backup::NotOpened,
-                Some(job) => baked_copy(usable_snapshot(
-                    joined(job, deadline),
-                    &plan.snapshot,
-                    scope,
-                    log,
-                )),
+                Some(job) => {
+                    let opened = joined(job, deadline);
+                    baked_scope = opened.as_ref().ok().map(|o| o.metadata.source.clone());
+                    baked_copy(usable_snapshot(opened, &plan.snapshot, scope, log))
+                }
             };
             // After a failure that falls back, the cache may be fresher than the image.
             let backup = match (&live, &cache) {
-                (Live::Failed(class, _), Some((dir, cache)))
+                (Live::Failed(class, _), Some((_, cache)))
                     if plan.start == Start::LiveFirst && plan.policy.falls_back_on(*class) =>
                 {
-                    remember(dir, *class, log);
-                    freshest(baked, read_cache(cache, plan, scope, log), |c: &Copy| {
-                        c.opened.metadata.created()
-                    })
+                    remember(cache, *class, log);
+                    let cached = read_cache(cache, plan, scope, baked_scope.as_ref(), log);
+                    freshest(baked, cached, |c: &Copy| c.opened.metadata.created())
                 }
                 _ => baked,
             };
@@ -269,8 +269,9 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
                 Backup::NotOpened => {}
             }
             if let Some((dir, cache)) = &cache {
+                let _ = dir;
                 match cache.write(&fetched.secrets, &fetched.scope) {
-                    Ok(()) => cache::forget_failure(dir),
+                    Ok(()) => cache.forget_failure(),
                     Err(problem) => warn_cache(log, "cache_not_written", &problem),
                 }
             }
@@ -310,7 +311,12 @@ fn open_cache(
 ) -> Option<(std::path::PathBuf, Cache)> {
     let made = load_identities(&plan.snapshot.identity_files)
         .map_err(|e| CacheProblem::Unusable(e.to_string()))
-        .and_then(|identities| Cache::new(dir, &identities));
+        .and_then(|identities| {
+            // The files are keyed by the configured source too: two apps sharing one
+            // directory and one key keep apart.
+            let source = format!("{:?}", plan.source);
+            Cache::new(dir, &identities, &source)
+        });
     match made {
         Ok(cache) => Some((dir.to_path_buf(), cache)),
         Err(problem) => {
@@ -322,12 +328,26 @@ fn open_cache(
 
 /// The cached copy, if it is authentic, fresh enough and for this scope; any problem is a
 /// warning and no copy.
-fn read_cache(cache: &Cache, plan: &RunPlan, scope: Option<&Scope>, log: &Log) -> Option<Copy> {
+fn read_cache(
+    cache: &Cache,
+    plan: &RunPlan,
+    scope: Option<&Scope>,
+    baked: Option<&Scope>,
+    log: &Log,
+) -> Option<Copy> {
     let identities = load_identities(&plan.snapshot.identity_files).ok()?;
     match cache.read(&identities) {
         Ok(None) => None,
         Ok(Some(opened)) => {
-            let checked = check_copy(opened, &plan.snapshot, scope, log);
+            // Held against the image's own snapshot too: with a vague configuration (a
+            // Doppler service token names no project), another app's cache in a shared
+            // directory would otherwise pass.
+            let checked = match baked.map(|b| check_scope(&opened.metadata.source, b, false)) {
+                Some(ScopeCheck::Mismatch(reason)) => Err(SnapshotProblem::Scope(format!(
+                    "the cache was written for another scope than the image's snapshot: {reason}"
+                ))),
+                _ => check_copy(opened, &plan.snapshot, scope, log),
+            };
             match checked {
                 Ok(opened) => Some(Copy {
                     opened,
@@ -360,11 +380,11 @@ fn breaker_copy(
     configured: Option<&Scope>,
     log: &Log,
 ) -> Option<Copy> {
-    let (dir, cache) = cache?;
+    let (_, cache) = cache?;
     if plan.start != Start::LiveFirst {
         return None;
     }
-    let failed = cache::last_failure(dir)?;
+    let failed = cache.last_failure()?;
     let now = SystemTime::now();
     let skip = cache::within_cooldown(
         failed,
@@ -376,17 +396,15 @@ fn breaker_copy(
     if !skip {
         return None;
     }
-    let baked = baked_copy(usable_snapshot(
-        open_snapshot(&plan.snapshot),
-        &plan.snapshot,
-        configured,
-        log,
-    ));
-    let copy = match freshest(
-        baked,
-        read_cache(cache, plan, configured, log),
-        |c: &Copy| c.opened.metadata.created(),
-    ) {
+    // Opened on its thread and waited for within the deadline, as on any start.
+    let opened = joined(
+        open_in_background(&plan.snapshot),
+        Deadline::after(plan.timeout),
+    );
+    let baked_scope = opened.as_ref().ok().map(|o| o.metadata.source.clone());
+    let baked = baked_copy(usable_snapshot(opened, &plan.snapshot, configured, log));
+    let cached = read_cache(cache, plan, configured, baked_scope.as_ref(), log);
+    let copy = match freshest(baked, cached, |c: &Copy| c.opened.metadata.created()) {
         Backup::Usable(copy) => copy,
         _ => return None,
     };
@@ -405,13 +423,29 @@ fn breaker_copy(
     Some(copy)
 }
 
+/// The live settings, as the cache changes them: after a remembered failure one request
+/// and no retries (the breaker is the retry, every cooldown), and a rate limit (429) is
+/// given way to at once, the cache or the image having a copy; otherwise as planned, so
+/// a single transient error never leaves a pod on old secrets.
+fn settings_with_cache(
+    plan: &RunPlan,
+    cache: Option<&(std::path::PathBuf, Cache)>,
+) -> crate::source::LiveSettings {
+    let mut settings = plan.live.clone();
+    if let Some((_, cache)) = cache {
+        settings.single_attempt = cache.last_failure().is_some();
+        settings.no_rate_limit_retry = true;
+    }
+    settings
+}
+
 /// Remembers a failed live fetch for the breaker (a warning if it cannot).
-fn remember(dir: &std::path::Path, class: FailureClass, log: &Log) {
+fn remember(cache: &Cache, class: FailureClass, log: &Log) {
     let failed = cache::Failed {
         at: SystemTime::now(),
         class,
     };
-    if let Err(problem) = cache::remember_failure(dir, failed) {
+    if let Err(problem) = cache.remember_failure(failed) {
         warn_cache(log, "breaker_not_written", &problem);
     }
 }

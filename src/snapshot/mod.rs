@@ -14,7 +14,7 @@ mod pin;
 mod seal;
 
 pub use error::SnapshotError;
-pub use file::{sha256_hex, SnapshotFile};
+pub use file::{sha256_hex, SnapshotFile, MAX_SNAPSHOT_BYTES};
 pub use freshness::{check_freshness, Staleness};
 pub use header::{read_header, Header, StanzaSummary};
 pub use metadata::{Metadata, RecipientInfo};

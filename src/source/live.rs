@@ -24,9 +24,12 @@ pub struct LiveSettings {
     /// Fail at once on a refused connection, or one closed without an answer, instead of
     /// retrying (`run`, which falls back to its snapshot instead).
     pub no_refused_retry: bool,
-    /// Send one request and retry nothing (`run --cache-dir`, whose breaker retries on
-    /// the next start after the cooldown instead).
+    /// Send one request and retry nothing (`run --cache-dir` after a remembered failure:
+    /// its breaker retries on the next start after the cooldown instead).
     pub single_attempt: bool,
+    /// Give way to a rate limit (429) at once instead of waiting to retry (`run
+    /// --cache-dir`, which has a copy to start from).
+    pub no_rate_limit_retry: bool,
 }
 
 /// A credential from a file flag or else a variable, checked before any request: a value
@@ -126,11 +129,18 @@ pub fn client_for(
         ca_files: ca_files.to_vec(),
     };
     let mut client = HttpClient::new(address, &trust)?;
-    if settings.no_refused_retry || settings.single_attempt {
+    if settings.no_refused_retry || settings.single_attempt || settings.no_rate_limit_retry {
         client = client.with_policy(RetryPolicy {
-            refused_retry: None,
-            closed_retries: 0,
+            refused_retry: (!settings.no_refused_retry)
+                .then_some(RetryPolicy::default().refused_retry)
+                .flatten(),
+            closed_retries: if settings.no_refused_retry {
+                0
+            } else {
+                RetryPolicy::default().closed_retries
+            },
             retries: !settings.single_attempt,
+            retry_rate_limited: !settings.no_rate_limit_retry,
             ..RetryPolicy::default()
         });
     }
