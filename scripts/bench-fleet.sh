@@ -102,7 +102,7 @@ herd_rows = [
          lambda i, url: [lifeboat, "run", "--", true],
          lambda i, url: {**lb_env, "DOPPLER_API_HOST": url},
          lambda code, err: origin(err) if code == 0 else "failed"),
-    herd("lifeboat run --cache-dir (breaker: one request)",
+    herd("lifeboat run --cache-dir (a 429 given way to at once)",
          lambda i, url: [lifeboat, "run", "--cache-dir", f"{shm}/herd-{i}", "--", true],
          lambda i, url: {**lb_env, "DOPPLER_API_HOST": url},
          lambda code, err: origin(err) if code == 0 else "failed"),
