@@ -295,6 +295,24 @@ fn recover_verify_and_inspect_take_the_snapshot_alike() {
         );
     sandbox.run(&["inspect", &snapshot]).ok();
     sandbox.run(&["inspect", "--image", &image]).ok();
+    // One vocabulary in every --json output: `snapshot` (the path) and `snapshot_id`.
+    for args in [
+        vec!["inspect", snapshot.as_str(), "--json"],
+        vec![
+            "verify",
+            snapshot.as_str(),
+            "-i",
+            identity.as_str(),
+            "--json",
+        ],
+    ] {
+        let json: Value = serde_json::from_str(&sandbox.run(&args).ok().stdout).unwrap();
+        assert_eq!(json["snapshot"], snapshot, "{args:?}");
+        assert_eq!(
+            json["snapshot_id"], "20261121T051536Z-b808eb42578c",
+            "{args:?}"
+        );
+    }
 }
 
 /// A load balancer with no healthy backend accepts and closes: `run` falls back at once,
