@@ -29,8 +29,9 @@ fn falls_back_in_time(setup: &Setup, what: &str, api_host: &str, env: &[(&str, &
     // It hung (not refused, not a quick TLS failure) until the deadline cut it off.
     run.stderr_has("no complete answer within the deadline of 2000 ms");
     let deadline = Duration::from_secs(2);
+    // (The timer aims a millisecond early; a quick failure would be over at once.)
     assert!(
-        took >= deadline,
+        took >= deadline - Duration::from_millis(50),
         "{what}: over after {took:?}, before the deadline"
     );
     assert!(

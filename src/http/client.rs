@@ -235,8 +235,14 @@ impl HttpClient {
                     ),
                 ));
             }
+            // tokio's timer ticks in whole milliseconds and fires on the tick after the
+            // instant; aimed a millisecond early, it fires by the deadline, not after it.
+            let cut = deadline
+                .instant()
+                .checked_sub(Duration::from_millis(1))
+                .unwrap_or_else(|| deadline.instant());
             let outcome = tokio::time::timeout_at(
-                deadline.instant().into(),
+                cut.into(),
                 self.attempt(request, &target, headers.clone()),
             )
             .await;

@@ -113,10 +113,13 @@ pub struct Checked {
 /// Runs `lifeboat run`. Returns only when the app could not be started, or with
 /// `--check` when it could have been.
 pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
+    // The one deadline starts here: everything the start does before the app (the cache,
+    // the breaker, the client, the fetch, waiting for the snapshot) comes out of it.
+    let deadline = Deadline::after(plan.timeout);
     // First, before anything can block: as PID 1, a SIGTERM would otherwise be lost.
     signals::stop_on_signals();
     let hardened = hygiene::harden();
-    let (secrets, origin) = resolve(&plan, log)?;
+    let (secrets, origin) = resolve(&plan, log, deadline)?;
     let origin: Vec<(String, String)> = origin
         .into_iter()
         .map(|(n, v)| (n.to_string(), v))
@@ -183,7 +186,7 @@ struct Copy {
 }
 
 /// Fetches, opens, decides.
-fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
+fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, RunError> {
     let configured = plan.source.as_ref().map(|spec| spec.configured_scope());
     let cache = plan
         .cache_dir
@@ -191,13 +194,12 @@ fn resolve(plan: &RunPlan, log: &Log) -> Result<Resolved, RunError> {
         .and_then(|dir| open_cache(dir, plan, log));
     let (live, backup, started) = match (&plan.source, plan.start) {
         (Some(spec), Start::LiveFirst | Start::LiveOnly) => {
-            if let Some(copy) = breaker_copy(plan, cache.as_ref(), configured.as_ref(), log) {
+            if let Some(copy) =
+                breaker_copy(plan, cache.as_ref(), configured.as_ref(), deadline, log)
+            {
                 return Ok(from_copy(copy));
             }
-            // The deadline starts before the client is built: loading the system's CA
-            // bundle is part of the live attempt, and so is waiting for the snapshot.
             let started = Instant::now();
-            let deadline = Deadline::after(plan.timeout);
             let job = (plan.start == Start::LiveFirst).then(|| open_in_background(&plan.snapshot));
             let live_settings = settings_with_cache(plan, cache.as_ref());
             let fetched = spec
@@ -378,6 +380,7 @@ fn breaker_copy(
     plan: &RunPlan,
     cache: Option<&(std::path::PathBuf, Cache)>,
     configured: Option<&Scope>,
+    deadline: Deadline,
     log: &Log,
 ) -> Option<Copy> {
     let (_, cache) = cache?;
@@ -397,10 +400,7 @@ fn breaker_copy(
         return None;
     }
     // Opened on its thread and waited for within the deadline, as on any start.
-    let opened = joined(
-        open_in_background(&plan.snapshot),
-        Deadline::after(plan.timeout),
-    );
+    let opened = joined(open_in_background(&plan.snapshot), deadline);
     let baked_scope = opened.as_ref().ok().map(|o| o.metadata.source.clone());
     let baked = baked_copy(usable_snapshot(opened, &plan.snapshot, configured, log));
     let cached = read_cache(cache, plan, configured, baked_scope.as_ref(), log);
