@@ -16,6 +16,7 @@ mod image;
 mod inert;
 mod interop;
 mod keygen;
+mod kubernetes;
 mod live;
 mod pinning;
 mod readme;
