@@ -33,10 +33,20 @@ impl Trust {
             }
         }
         for path in &self.ca_files {
-            let pem = std::fs::read(path).map_err(|source| FetchError::Unreadable {
-                what: format!("the CA file {}", crate::redact::path(path)),
-                source,
-            })?;
+            // A CA bundle is small; a FIFO or a device never ends: capped, never blocking.
+            let pem = crate::read_capped::read_capped(path, 16 << 20)
+                .and_then(|bytes| {
+                    bytes.map(|b| b.to_vec()).ok_or_else(|| {
+                        std::io::Error::new(
+                            std::io::ErrorKind::InvalidData,
+                            "more than 16 MiB: not a CA file",
+                        )
+                    })
+                })
+                .map_err(|source| FetchError::Unreadable {
+                    what: format!("the CA file {}", crate::redact::path(path)),
+                    source,
+                })?;
             let mut added = 0;
             for cert in CertificateDer::pem_slice_iter(&pem) {
                 let cert = cert.map_err(|_| {

@@ -23,13 +23,18 @@ pub struct SnapshotFile {
 impl SnapshotFile {
     /// Reads a snapshot file.
     pub fn read(path: &Path) -> Result<Self, SnapshotError> {
-        let file = std::fs::File::open(path).map_err(|source| match source.kind() {
-            io::ErrorKind::NotFound => SnapshotError::Missing(path.to_path_buf()),
-            _ => SnapshotError::Unreadable {
-                path: path.to_path_buf(),
-                source,
-            },
-        })?;
+        // Opened without blocking: a FIFO (or a socket) is refused at once, never waited
+        // on, which matters for `run --offline`, where no deadline runs.
+        let file =
+            crate::read_capped::open_without_blocking(path, false).map_err(
+                |source| match source.kind() {
+                    io::ErrorKind::NotFound => SnapshotError::Missing(path.to_path_buf()),
+                    _ => SnapshotError::Unreadable {
+                        path: path.to_path_buf(),
+                        source,
+                    },
+                },
+            )?;
         let unreadable = |source| SnapshotError::Unreadable {
             path: path.to_path_buf(),
             source,
