@@ -36,30 +36,81 @@ pub(crate) fn parse_json_quietly(bytes: &[u8]) -> Result<Value, String> {
 /// silently; lifeboat refuses it, as it refuses a name defined twice in dotenv. Run only
 /// on text already parsed as an object, so its only error is the duplicate.
 fn repeated_key(bytes: &[u8]) -> Option<String> {
-    struct Keys;
-    impl<'de> serde::de::Visitor<'de> for Keys {
-        type Value = Option<String>;
-        fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
-            f.write_str("an object")
-        }
-        fn visit_map<A: serde::de::MapAccess<'de>>(
-            self,
-            mut map: A,
-        ) -> Result<Self::Value, A::Error> {
-            let mut seen = std::collections::HashSet::new();
-            while let Some(key) = map.next_key::<String>()? {
-                map.next_value::<serde::de::IgnoredAny>()?;
-                if !seen.insert(key.clone()) {
-                    return Ok(Some(key));
-                }
-            }
-            Ok(None)
-        }
-    }
+    repeated_key_at(bytes, &[])
+}
+
+/// [`repeated_key`] in the object at `path` (`["data", "data"]`: a Vault KV v2 answer's
+/// secrets).
+pub(crate) fn repeated_key_at(bytes: &[u8], path: &[&str]) -> Option<String> {
     let mut deserializer = serde_json::Deserializer::from_slice(bytes);
-    serde::Deserializer::deserialize_map(&mut deserializer, Keys)
+    serde::de::DeserializeSeed::deserialize(Keys(path), &mut deserializer)
         .ok()
         .flatten()
+}
+
+/// Walks to the object at its path, and there looks for a key given twice.
+struct Keys<'p>(&'p [&'p str]);
+
+impl<'de> serde::de::DeserializeSeed<'de> for Keys<'_> {
+    type Value = Option<String>;
+    fn deserialize<D: serde::Deserializer<'de>>(
+        self,
+        deserializer: D,
+    ) -> Result<Self::Value, D::Error> {
+        deserializer.deserialize_any(self)
+    }
+}
+
+impl<'de> serde::de::Visitor<'de> for Keys<'_> {
+    type Value = Option<String>;
+    fn expecting(&self, f: &mut std::fmt::Formatter) -> std::fmt::Result {
+        f.write_str("an object")
+    }
+    fn visit_map<A: serde::de::MapAccess<'de>>(self, mut map: A) -> Result<Self::Value, A::Error> {
+        let mut seen = std::collections::HashSet::new();
+        let mut found = None;
+        while let Some(key) = map.next_key::<String>()? {
+            match self.0.split_first() {
+                None => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                    if found.is_none() && !seen.insert(key.clone()) {
+                        found = Some(key);
+                    }
+                }
+                Some((next, rest)) if key == *next => {
+                    let inner = map.next_value_seed(Keys(rest))?;
+                    found = found.or(inner);
+                }
+                Some(_) => {
+                    map.next_value::<serde::de::IgnoredAny>()?;
+                }
+            }
+        }
+        Ok(found)
+    }
+    // Anything but an object on the way holds no key to repeat.
+    fn visit_str<E>(self, _: &str) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_bool<E>(self, _: bool) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_i64<E>(self, _: i64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_u64<E>(self, _: u64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_f64<E>(self, _: f64) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_unit<E>(self) -> Result<Self::Value, E> {
+        Ok(None)
+    }
+    fn visit_seq<A: serde::de::SeqAccess<'de>>(self, mut seq: A) -> Result<Self::Value, A::Error> {
+        while seq.next_element::<serde::de::IgnoredAny>()?.is_some() {}
+        Ok(None)
+    }
 }
 
 /// [`parse_flat_json`] with the reason alone, for sources that classify it themselves.

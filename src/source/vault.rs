@@ -244,6 +244,14 @@ pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64
             "the answer has no data.data object (is {mount}/ a KV version 2 mount?)"
         )));
     };
+    // A key given twice would lose one value silently, as in any JSON source.
+    if let Some(key) = super::json::repeated_key_at(body, &["data", "data"]) {
+        let shown: String = key.chars().take(64).collect();
+        return Err(bad(format!(
+            "the key \"{}\" appears twice in data.data; one of its values would be lost",
+            crate::redact::shown(&shown)
+        )));
+    }
     let mut secrets = Secrets::new();
     for (name, value) in data {
         let text = match value {
@@ -265,6 +273,19 @@ pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn a_key_given_twice_is_refused() {
+        let body = br#"{"data": {"data": {"A": "canary-1", "B": "2", "A": "canary-3"}, "metadata": {"version": 1}}}"#;
+        let error = parse_kv2_answer(body, "secret").unwrap_err().to_string();
+        assert!(
+            error.contains("the key \"A\" appears twice in data.data"),
+            "{error}"
+        );
+        assert!(!error.contains("canary"), "{error}");
+        let fine = br#"{"data": {"data": {"A": "1"}, "metadata": {"A": 1, "version": 1}}, "A": [1, {"A": 2}]}"#;
+        assert!(parse_kv2_answer(fine, "secret").is_ok());
+    }
 
     #[test]
     fn mount_and_path() {
