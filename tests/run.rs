@@ -478,7 +478,9 @@ fn exec_keeps_the_pid_the_exit_status_and_signals() {
         ])
         .code(126);
 
-    let script = "echo $$; trap 'echo got-term; exit 42' TERM; while :; do sleep 0.05; done";
+    // The trap is set before the PID is printed: the test sends TERM as soon as it reads
+    // the PID, and a shell without its trap yet would die of it (a race CI once lost).
+    let script = "trap 'echo got-term; exit 42' TERM; echo $$; while :; do sleep 0.05; done";
     let args = base(&["sh", "-c", script]);
     let mut child = setup
         .sandbox
