@@ -1,34 +1,69 @@
 #!/bin/sh
-# Builds lifeboat as a fully static binary (x86_64-unknown-linux-musl) that runs in an
-# image with nothing else in it: no shell, no libc, no CA bundle, no /etc/passwd.
-# Installs the musl target (rustup) and Debian's musl-tools (for ring's C code) when they
-# are missing, prints the binary's size, and copies it to DEST if given.
+# Builds lifeboat as a fully static binary that runs in an image with nothing else in it:
+# no shell, no libc, no CA bundle, no /etc/passwd. x86_64 by default; arm64 with
+# `--target aarch64-unknown-linux-musl`, cross-compiled on this machine with
+# cargo-zigbuild and zig (PyPI's ziglang) as the C compiler and linker for ring's C code.
+# Installs what a target needs when it is missing: the rustup target, Debian's musl-tools
+# (x86_64), cargo-zigbuild into .tools/cargo and ziglang into .tools/zig (arm64). Prints
+# the binary's size, and copies it to DEST if given.
 # Where there is no cargo (an image build stage without a toolchain) it uses a binary
 # already built in target/. POSIX sh on purpose: it also runs under busybox.
 #
-# Usage: scripts/build-static.sh [DEST]
+# Usage: scripts/build-static.sh [--target x86_64-unknown-linux-musl|aarch64-unknown-linux-musl] [DEST]
 set -eu
 cd "$(dirname "$0")/.."
 target=x86_64-unknown-linux-musl
+if [ "${1:-}" = --target ]; then
+    [ $# -ge 2 ] || { echo "build-static.sh: --target needs a target" >&2; exit 2; }
+    target=$2
+    shift 2
+fi
+case "$target" in
+    x86_64-unknown-linux-musl | aarch64-unknown-linux-musl) ;;
+    *) echo "build-static.sh: no static build for $target (x86_64-unknown-linux-musl or aarch64-unknown-linux-musl)" >&2; exit 2 ;;
+esac
 binary=target/$target/release/lifeboat
+# Pinned, so a new release cannot change how the shipped binary is made.
+zigbuild_version=0.24.1
+ziglang_version=0.17.1
+
+sudo=""
+[ "$(id -u)" = 0 ] || sudo=sudo
+apt_install() {
+    $sudo apt-get update -qq
+    DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
+}
 
 if command -v cargo >/dev/null 2>&1; then
     if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
         rustup target add "$target"
     fi
-    if ! command -v musl-gcc >/dev/null 2>&1; then
-        sudo=""
-        [ "$(id -u)" = 0 ] || sudo=sudo
-        $sudo apt-get update -qq
-        DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq musl-tools
-    fi
-    cargo build --release --locked --target "$target"
+    case "$target" in
+    x86_64-*)
+        command -v musl-gcc >/dev/null 2>&1 || apt_install musl-tools
+        cargo build --release --locked --target "$target"
+        ;;
+    aarch64-*)
+        tools=$(pwd)/.tools
+        if [ ! -x "$tools/cargo/bin/cargo-zigbuild" ] ||
+            ! "$tools/cargo/bin/cargo-zigbuild" --version | grep -q " $zigbuild_version\$"; then
+            cargo install --quiet --locked --root "$tools/cargo" cargo-zigbuild --version "=$zigbuild_version"
+        fi
+        if [ ! -f "$tools/zig/ziglang/__main__.py" ]; then
+            command -v pip3 >/dev/null 2>&1 || python3 -m pip --version >/dev/null 2>&1 || apt_install python3-pip
+            python3 -m pip install --quiet --disable-pip-version-check --target "$tools/zig" "ziglang==$ziglang_version"
+        fi
+        # cargo-zigbuild runs `python3 -m ziglang` when there is no zig on PATH.
+        PATH="$tools/cargo/bin:$PATH" PYTHONPATH="$tools/zig${PYTHONPATH:+:$PYTHONPATH}" \
+            cargo zigbuild --release --locked --target "$target"
+        ;;
+    esac
 elif [ ! -x "$binary" ]; then
     echo "build-static.sh: no cargo here and no $binary built beforehand" >&2
     exit 1
 fi
 
-echo "static lifeboat: $binary, $(wc -c < "$binary") bytes"
+echo "static lifeboat ($target): $binary, $(wc -c < "$binary") bytes"
 if [ $# -ge 1 ]; then
     mkdir -p "$(dirname "$1")"
     cp "$binary" "$1"

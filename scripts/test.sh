@@ -8,7 +8,8 @@ cd "$(dirname "$0")/.."
 # keys), unshare (a full disk in a private mount namespace, DNS with no network, a
 # black-hole resolver, PID 1), kill from procps (signals during a start), python3 (a
 # listener whose accept queue is full), buildah and busybox-static (real image builds),
-# musl-tools (the static binary).
+# musl-tools (the static binary), qemu-user-static (the arm64 binary, run under
+# emulation), man-db (the man pages render).
 if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 need=()
 command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
@@ -19,6 +20,8 @@ command -v python3 >/dev/null || need+=(python3 python3-pip)
 command -v buildah >/dev/null || need+=(buildah)
 [ -x /bin/busybox ] || need+=(busybox-static)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
+command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
+command -v man >/dev/null || need+=(man-db)
 if ((${#need[@]})); then
     echo "== installing ${need[*]}"
     "${sudo[@]}" apt-get update -qq
@@ -46,8 +49,9 @@ cargo fmt --all -- --check
 cargo fmt --manifest-path fuzz/Cargo.toml -- --check
 echo "== cargo clippy"
 cargo clippy --locked --all-targets -- -D warnings
-echo "== static binary (the image test builds Dockerfile.example with it)"
+echo "== static binaries, x86_64 and arm64 (the image tests build Dockerfile.lifeboat with them)"
 scripts/build-static.sh
+scripts/build-static.sh --target aarch64-unknown-linux-musl
 echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts nothing)"
 scripts/bench.sh --quick >/dev/null
 echo "== cargo test"

@@ -20,12 +20,21 @@ pub fn boolish(text: &str) -> Result<bool, String> {
     }
 }
 
+/// What `--version` prints after the name: the release and the commit it was built from
+/// (`build.rs`; "-modified" when the tree had uncommitted changes).
+pub const VERSION: &str = concat!(
+    env!("CARGO_PKG_VERSION"),
+    " (commit ",
+    env!("LIFEBOAT_COMMIT"),
+    ")"
+);
+
 /// Keeps services bootable when their secrets service is down.
 ///
 /// Seal secrets into an age-encrypted snapshot at image build, start from live secrets
 /// with the snapshot as fallback, recover with a break-glass key in an outage.
 #[derive(Debug, Parser)]
-#[command(name = "lifeboat", version, propagate_version = true)]
+#[command(name = "lifeboat", version = VERSION, propagate_version = true)]
 pub struct Cli {
     /// How messages on stderr are written: human text, or one JSON object per line.
     #[arg(long, global = true, value_enum, default_value_t = LogFormat::Text, env = "LIFEBOAT_LOG_FORMAT", hide_env_values = true)]
@@ -76,6 +85,8 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a snapshot with the live source: names added, removed, changed; no values.
     Diff(DiffArgs),
+    /// Print a shell's completion script: `source <(lifeboat completions bash)`.
+    Completions(CompletionsArgs),
 }
 
 /// What `run --help` adds after the flags: what the app receives, and where the
@@ -604,4 +615,52 @@ pub struct DiffArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// Print a shell's completion script: `source <(lifeboat completions bash)`.
+///
+/// bash: `lifeboat completions bash > /etc/bash_completion.d/lifeboat`; zsh: write `_lifeboat`
+/// into a directory on `$fpath`; fish: `~/.config/fish/completions/lifeboat.fish`.
+#[derive(Debug, Args)]
+pub struct CompletionsArgs {
+    /// The shell the script is for.
+    #[arg(value_enum)]
+    pub shell: Shell,
+}
+
+/// The shells with completion scripts (clap_complete's list).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum Shell {
+    /// GNU bash.
+    Bash,
+    /// The Z shell.
+    Zsh,
+    /// The friendly interactive shell.
+    Fish,
+    /// PowerShell.
+    Powershell,
+    /// Elvish.
+    Elvish,
+}
+
+impl Shell {
+    /// Every shell, in the order of the flag's values.
+    pub const ALL: [Shell; 5] = [
+        Shell::Bash,
+        Shell::Zsh,
+        Shell::Fish,
+        Shell::Powershell,
+        Shell::Elvish,
+    ];
+
+    /// The script's file under completions/, named as each shell looks for it.
+    pub fn file_name(self) -> &'static str {
+        match self {
+            Shell::Bash => "lifeboat.bash",
+            Shell::Zsh => "_lifeboat",
+            Shell::Fish => "lifeboat.fish",
+            Shell::Powershell => "_lifeboat.ps1",
+            Shell::Elvish => "lifeboat.elv",
+        }
+    }
 }

@@ -24,22 +24,22 @@ const APP_BASE: &str = "localhost/lifeboat-e2e-app-base:test";
 /// lifeboat's own image, built from Dockerfile.lifeboat.
 const LIFEBOAT_IMAGE: &str = "localhost/lifeboat-e2e-lifeboat:test";
 
-fn repo() -> PathBuf {
+pub fn repo() -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
 }
 
-struct Buildah {
+pub struct Buildah {
     root: tempfile::TempDir,
 }
 
 impl Buildah {
-    fn new() -> Self {
+    pub fn new() -> Self {
         Buildah {
             root: tempfile::tempdir().unwrap(),
         }
     }
 
-    fn command(&self, args: &[&str]) -> Command {
+    pub fn command(&self, args: &[&str]) -> Command {
         self.command_via(&[], args)
     }
 
@@ -66,7 +66,7 @@ impl Buildah {
     }
 
     #[track_caller]
-    fn must(&self, args: &[&str]) -> Output {
+    pub fn must(&self, args: &[&str]) -> Output {
         let output = self
             .command(args)
             .output()
@@ -93,7 +93,7 @@ impl Drop for Buildah {
 }
 
 /// Every file in an image archive, with gzip layers decompressed.
-fn archive_blobs(archive: &Path) -> Vec<(String, Vec<u8>)> {
+pub fn archive_blobs(archive: &Path) -> Vec<(String, Vec<u8>)> {
     let mut blobs = Vec::new();
     let mut tar = tar::Archive::new(std::fs::File::open(archive).unwrap());
     for entry in tar.entries().unwrap() {

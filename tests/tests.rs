@@ -4,6 +4,7 @@
 mod services;
 mod util;
 
+mod arm64;
 mod cli_pinned;
 mod corruption;
 mod crash;
@@ -12,6 +13,7 @@ mod files;
 mod first_use;
 mod fleet;
 mod fuzz_regressions;
+mod generated;
 mod image;
 mod inert;
 mod interop;

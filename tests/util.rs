@@ -214,7 +214,11 @@ impl Sandbox {
     /// The same, started through `wrapper` (`unshare …`), which gets lifeboat's path and
     /// `args` after its own arguments.
     pub fn wrapped(&self, wrapper: &[&str], args: &[&str]) -> Command {
-        let lifeboat = env!("CARGO_BIN_EXE_lifeboat");
+        self.wrapped_binary(wrapper, Path::new(env!("CARGO_BIN_EXE_lifeboat")), args)
+    }
+
+    /// The same for another build of lifeboat (the arm64 binary under qemu).
+    pub fn wrapped_binary(&self, wrapper: &[&str], lifeboat: &Path, args: &[&str]) -> Command {
         let mut command = match wrapper.split_first() {
             Some((program, rest)) => {
                 let mut command = Command::new(program);

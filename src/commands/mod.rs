@@ -2,6 +2,7 @@
 //! layers take, does its job through them, and returns a [`CommandError`] that knows its
 //! exit code. [`main`] is the whole binary: parse, run, report, exit.
 
+mod completions;
 mod diff;
 mod error;
 mod inspect;
@@ -58,6 +59,7 @@ fn execute(command: Command, log: &Log) -> Result<(), CommandError> {
         // `run` returns only when the app could not be started.
         Command::Run(args) => run::execute(args, log),
         Command::Diff(args) => diff::execute(args),
+        Command::Completions(args) => completions::execute(args),
     }
 }
 
