@@ -52,6 +52,8 @@ cargo clippy --locked --all-targets -- -D warnings
 echo "== static binaries, x86_64 and arm64 (the image tests build Dockerfile.lifeboat with them)"
 scripts/build-static.sh
 scripts/build-static.sh --target aarch64-unknown-linux-musl
+echo "== scripts/release.sh (tests/release.rs reads what it wrote)"
+scripts/release.sh --allow-modified target/release-check >/dev/null
 echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts nothing)"
 scripts/bench.sh --quick >/dev/null
 echo "== cargo test"

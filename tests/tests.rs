@@ -23,6 +23,7 @@ mod live;
 mod pinning;
 mod readme;
 mod recover;
+mod release;
 mod run;
 mod snapshot;
 mod vectors;

@@ -1,0 +1,89 @@
+#!/usr/bin/env bash
+# Makes a release in dist/ (or OUT): for each target, a tarball with the static binary,
+# the completion scripts, the man pages, the licences and the README; lifeboat's own
+# image (FROM scratch: the binary and its licence) for linux/amd64 and linux/arm64, as one
+# OCI archive holding both (`skopeo copy oci-archive:… docker://…`, `podman load`) and a
+# docker-archive per platform (`docker load`); and SHA256SUMS over all of it.
+#
+# Builds from the commit checked out, and refuses a tree with uncommitted changes (the
+# binary would not be the commit it names) unless --allow-modified. Reproducible where
+# the tools allow: file times are the commit's, owners are 0, names are sorted.
+# Needs cargo, buildah (images) and what scripts/build-static.sh installs.
+#
+# Usage: scripts/release.sh [--allow-modified] [OUT]
+set -euo pipefail
+cd "$(dirname "$0")/.."
+
+allow_modified=false
+if [ "${1:-}" = --allow-modified ]; then
+    allow_modified=true
+    shift
+fi
+out=${1:-dist}
+version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
+[ -n "$version" ] || { echo "release.sh: no version in Cargo.toml" >&2; exit 1; }
+if ! $allow_modified && [ -n "$(git status --porcelain --untracked-files=no)" ]; then
+    echo "release.sh: the tree has uncommitted changes; commit them, or give --allow-modified for a test build" >&2
+    exit 1
+fi
+command -v buildah >/dev/null || { echo "release.sh: buildah is needed for the images (apt-get install buildah)" >&2; exit 1; }
+# The commit's own time on every file, so two runs from one commit give the same tarballs.
+export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+
+targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
+for target in "${targets[@]}"; do
+    scripts/build-static.sh --target "$target"
+done
+
+mkdir -p "$out"
+out=$(cd "$out" && pwd)
+work=$(mktemp -d)
+trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+
+# The tarballs.
+for target in "${targets[@]}"; do
+    name=lifeboat-$version-$target
+    stage=$work/$name
+    mkdir -p "$stage/completions" "$stage/man/man1"
+    install -m 0755 "target/$target/release/lifeboat" "$stage/lifeboat"
+    install -m 0644 completions/* "$stage/completions/"
+    install -m 0644 man/*.1 "$stage/man/man1/"
+    install -m 0644 LICENSE-MIT LICENSE-APACHE README.md "$stage/"
+    tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
+        --mtime="@$SOURCE_DATE_EPOCH" --format=gnu -cf - "$name" | gzip -9n > "$out/$name.tar.gz"
+done
+
+# The images, in a private buildah storage that is removed afterwards.
+buildah=(buildah --root "$work/storage" --runroot "$work/run" --storage-driver vfs)
+export BUILDAH_ISOLATION=chroot
+image=localhost/lifeboat:$version
+"${buildah[@]}" manifest create "$image" >/dev/null
+for target in "${targets[@]}"; do
+    case "$target" in
+        x86_64-*) arch=amd64 ;;
+        aarch64-*) arch=arm64 ;;
+    esac
+    # The same image as Dockerfile.lifeboat's final stage, from the binaries built above.
+    container=$("${buildah[@]}" from --arch "$arch" --os linux scratch)
+    "${buildah[@]}" copy --chmod 0755 "$container" "target/$target/release/lifeboat" /lifeboat >/dev/null
+    "${buildah[@]}" copy --chmod 0644 "$container" LICENSE-MIT LICENSE-APACHE /licenses/lifeboat/ >/dev/null
+    "${buildah[@]}" config --arch "$arch" --os linux --entrypoint '["/lifeboat"]' \
+        --label "org.opencontainers.image.version=$version" \
+        --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" \
+        --label "org.opencontainers.image.licenses=MIT OR Apache-2.0" "$container"
+    "${buildah[@]}" commit --quiet --timestamp "$SOURCE_DATE_EPOCH" "$container" "$image-$arch" >/dev/null
+    "${buildah[@]}" rm "$container" >/dev/null
+    "${buildah[@]}" manifest add "$image" "containers-storage:$image-$arch" >/dev/null
+    rm -f "$out/lifeboat-$version-image-linux-$arch.docker.tar"
+    "${buildah[@]}" push --quiet "$image-$arch" \
+        "docker-archive:$out/lifeboat-$version-image-linux-$arch.docker.tar:lifeboat:$version"
+done
+rm -f "$out/lifeboat-$version-image.oci.tar"
+"${buildah[@]}" manifest push --quiet --all "$image" "oci-archive:$out/lifeboat-$version-image.oci.tar:lifeboat:$version"
+
+(
+    cd "$out"
+    sha256sum "lifeboat-$version-"*.tar.gz "lifeboat-$version-"*.tar > SHA256SUMS
+)
+echo "release $version ($(git rev-parse --short=12 HEAD)) in $out:"
+(cd "$out" && ls -l)
