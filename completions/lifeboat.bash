@@ -113,7 +113,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__diff)
-            opts="-i -h -V --log-format --snapshot --image --path --platform --image-ref --identity --source --token-file --ca-file --role-id-file --secret-id-file --timeout --json --help --version"
+            opts="-i -h -V --log-format --snapshot --image --path --platform --image-ref --identity --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --timeout --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -168,6 +168,22 @@ _lifeboat() {
                     return 0
                     ;;
                 --secret-id-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-auth)
+                    COMPREPLY=($(compgen -W "token approle kubernetes jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-auth-mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -457,7 +473,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__run)
-            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
+            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -488,6 +504,22 @@ _lifeboat() {
                     return 0
                     ;;
                 --secret-id-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-auth)
+                    COMPREPLY=($(compgen -W "token approle kubernetes jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-auth-mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -539,7 +571,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__snapshot)
-            opts="-r -R -o -h -V --log-format --source --token-file --ca-file --role-id-file --secret-id-file --timeout --recipient --recipients-file --output --expires-in --publish-names --build-id --require-build-id --json --help --version"
+            opts="-r -R -o -h -V --log-format --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --timeout --recipient --recipients-file --output --expires-in --publish-names --build-id --require-build-id --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -566,6 +598,22 @@ _lifeboat() {
                     return 0
                     ;;
                 --secret-id-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-auth)
+                    COMPREPLY=($(compgen -W "token approle kubernetes jwt" -- "${cur}"))
+                    return 0
+                    ;;
+                --vault-role)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --vault-auth-mount)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --jwt-file)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -49,6 +49,13 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l token-fil
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l ca-file -d 'Also trust the CA certificates in FILE (PEM). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l role-id-file -d 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l secret-id-file -d 'Vault AppRole: read the secret id from FILE (else VAULT_SECRET_ID)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l vault-auth -d 'How to log in to Vault/OpenBao: a token (VAULT_TOKEN or --token-file), AppRole, or the kubernetes or jwt method with a service-account token or another JWT. Default: token, or AppRole when its ids are given' -r -f -a "token\t'A token: VAULT_TOKEN or --token-file'
+approle\t'AppRole: VAULT_ROLE_ID and VAULT_SECRET_ID, or their files'
+kubernetes\t'The kubernetes method: the pod\'s service-account token and --vault-role'
+jwt\t'The jwt method: a JWT from --jwt-file, and --vault-role (or the method\'s default role)'"
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l vault-role -d 'The Vault role to log in as (kubernetes and jwt logins)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l vault-auth-mount -d 'Where the login method is mounted (default: its name, `auth/kubernetes`, …)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l jwt-file -d 'The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default /var/run/secrets/kubernetes.io/serviceaccount/token)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l timeout -d 'The total time for fetching from a live source, retries included' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s r -l recipient -d 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s R -l recipients-file -d 'A file of recipients, one a line (age\'s recipients-file format). Repeatable' -r -F
@@ -111,6 +118,13 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l token-file -d 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l ca-file -d 'Also trust the CA certificates in FILE (PEM). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l role-id-file -d 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l secret-id-file -d 'Vault AppRole: read the secret id from FILE (else VAULT_SECRET_ID)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l vault-auth -d 'How to log in to Vault/OpenBao: a token (VAULT_TOKEN or --token-file), AppRole, or the kubernetes or jwt method with a service-account token or another JWT. Default: token, or AppRole when its ids are given' -r -f -a "token\t'A token: VAULT_TOKEN or --token-file'
+approle\t'AppRole: VAULT_ROLE_ID and VAULT_SECRET_ID, or their files'
+kubernetes\t'The kubernetes method: the pod\'s service-account token and --vault-role'
+jwt\t'The jwt method: a JWT from --jwt-file, and --vault-role (or the method\'s default role)'"
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l vault-role -d 'The Vault role to log in as (kubernetes and jwt logins)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l vault-auth-mount -d 'Where the login method is mounted (default: its name, `auth/kubernetes`, …)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l jwt-file -d 'The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default /var/run/secrets/kubernetes.io/serviceaccount/token)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l timeout -d 'The total time for the live fetch: connecting, retries and the body' -r
@@ -144,6 +158,13 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l token-file -d
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l ca-file -d 'Also trust the CA certificates in FILE (PEM). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l role-id-file -d 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l secret-id-file -d 'Vault AppRole: read the secret id from FILE (else VAULT_SECRET_ID)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l vault-auth -d 'How to log in to Vault/OpenBao: a token (VAULT_TOKEN or --token-file), AppRole, or the kubernetes or jwt method with a service-account token or another JWT. Default: token, or AppRole when its ids are given' -r -f -a "token\t'A token: VAULT_TOKEN or --token-file'
+approle\t'AppRole: VAULT_ROLE_ID and VAULT_SECRET_ID, or their files'
+kubernetes\t'The kubernetes method: the pod\'s service-account token and --vault-role'
+jwt\t'The jwt method: a JWT from --jwt-file, and --vault-role (or the method\'s default role)'"
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l vault-role -d 'The Vault role to log in as (kubernetes and jwt logins)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l vault-auth-mount -d 'Where the login method is mounted (default: its name, `auth/kubernetes`, …)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l jwt-file -d 'The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default /var/run/secrets/kubernetes.io/serviceaccount/token)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l timeout -d 'The total time for the live fetch, retries included' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l json -d 'Print one JSON object instead of text'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'

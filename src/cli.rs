@@ -246,6 +246,59 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub secret_id_file: Option<PathBuf>,
+
+    /// How to log in to Vault/OpenBao: a token (VAULT_TOKEN or --token-file), AppRole, or
+    /// the kubernetes or jwt method with a service-account token or another JWT. Default:
+    /// token, or AppRole when its ids are given.
+    #[arg(
+        long,
+        value_enum,
+        value_name = "METHOD",
+        env = "LIFEBOAT_VAULT_AUTH",
+        hide_env_values = true
+    )]
+    pub vault_auth: Option<VaultAuth>,
+
+    /// The Vault role to log in as (kubernetes and jwt logins).
+    #[arg(
+        long,
+        value_name = "ROLE",
+        env = "LIFEBOAT_VAULT_ROLE",
+        hide_env_values = true
+    )]
+    pub vault_role: Option<String>,
+
+    /// Where the login method is mounted (default: its name, `auth/kubernetes`, …).
+    #[arg(
+        long,
+        value_name = "PATH",
+        env = "LIFEBOAT_VAULT_AUTH_MOUNT",
+        hide_env_values = true
+    )]
+    pub vault_auth_mount: Option<String>,
+
+    /// The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default
+    /// /var/run/secrets/kubernetes.io/serviceaccount/token).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_JWT_FILE",
+        hide_env_values = true
+    )]
+    pub jwt_file: Option<PathBuf>,
+}
+
+/// The Vault/OpenBao login methods.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, ValueEnum)]
+pub enum VaultAuth {
+    /// A token: VAULT_TOKEN or --token-file.
+    Token,
+    /// AppRole: VAULT_ROLE_ID and VAULT_SECRET_ID, or their files.
+    Approle,
+    /// The kubernetes method: the pod's service-account token and --vault-role.
+    Kubernetes,
+    /// The jwt method: a JWT from --jwt-file, and --vault-role (or the method's default role).
+    Jwt,
 }
 
 /// Taking the snapshot out of an image archive instead of a file.

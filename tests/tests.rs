@@ -26,5 +26,6 @@ mod recover;
 mod release;
 mod run;
 mod snapshot;
+mod vault_logins;
 mod vectors;
 mod verify_inspect;

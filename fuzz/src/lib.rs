@@ -162,7 +162,7 @@ pub fn vault_answer(data: &[u8]) {
             assert_eq!(error.exit(), Exit::Unavailable, "{error:?}");
         }
     }
-    match parse_login_answer(data) {
+    match parse_login_answer(data, "AppRole") {
         Ok(token) => assert!(std::str::from_utf8(token.as_bytes()).is_ok()),
         Err(error) => {
             let _ = error.to_string();

@@ -20,9 +20,9 @@ pub use inspect::{inspect_json, inspect_text};
 
 use std::process::ExitCode;
 
-use crate::cli::{Cli, Command, LiveArgs};
+use crate::cli::{Cli, Command, LiveArgs, VaultAuth};
 use crate::log::{Level, Log};
-use crate::source::LiveSettings;
+use crate::source::{LiveSettings, VaultLogin};
 
 /// Runs a parsed command line, reports a failure on stderr, and gives the exit status. A
 /// command line clap refused is reported here too, scrubbed and in the chosen log form.
@@ -70,6 +70,15 @@ fn live_settings(args: &LiveArgs) -> LiveSettings {
         ca_files: args.ca_files.clone(),
         role_id_file: args.role_id_file.clone(),
         secret_id_file: args.secret_id_file.clone(),
+        vault_auth: args.vault_auth.map(|method| match method {
+            VaultAuth::Token => VaultLogin::Token,
+            VaultAuth::Approle => VaultLogin::AppRole,
+            VaultAuth::Kubernetes => VaultLogin::Kubernetes,
+            VaultAuth::Jwt => VaultLogin::Jwt,
+        }),
+        vault_role: args.vault_role.clone(),
+        vault_auth_mount: args.vault_auth_mount.clone(),
+        jwt_file: args.jwt_file.clone(),
         no_refused_retry: false,
         single_attempt: false,
         no_rate_limit_retry: false,

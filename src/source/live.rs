@@ -10,6 +10,19 @@ use super::json::flat_json_object;
 use crate::http::{FailureClass, FetchError, HttpClient, RetryPolicy, Trust};
 use crate::secret::Secrets;
 
+/// The Vault/OpenBao login methods (`--vault-auth`).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum VaultLogin {
+    /// A token given as it is.
+    Token,
+    /// AppRole: a role id and a secret id.
+    AppRole,
+    /// The kubernetes method: a service-account token and a role.
+    Kubernetes,
+    /// The jwt method: a JWT and a role (or the method's default role).
+    Jwt,
+}
+
 /// Settings for the live sources that come from flags.
 #[derive(Clone, Debug, Default)]
 pub struct LiveSettings {
@@ -21,6 +34,14 @@ pub struct LiveSettings {
     pub role_id_file: Option<PathBuf>,
     /// `--secret-id-file`: a Vault AppRole secret id.
     pub secret_id_file: Option<PathBuf>,
+    /// `--vault-auth`: the Vault login method, if named.
+    pub vault_auth: Option<VaultLogin>,
+    /// `--vault-role`: the role of a kubernetes or jwt login.
+    pub vault_role: Option<String>,
+    /// `--vault-auth-mount`: where the login method is mounted.
+    pub vault_auth_mount: Option<String>,
+    /// `--jwt-file`: the JWT of a kubernetes or jwt login.
+    pub jwt_file: Option<PathBuf>,
     /// Fail at once on a refused connection, or one closed without an answer, instead of
     /// retrying (`run`, which falls back to its snapshot instead).
     pub no_refused_retry: bool,
@@ -69,7 +90,12 @@ pub fn check_header_text(value: &str, from: &str) -> Result<(), FetchError> {
 /// paste the credential itself where its file belongs, and an AppRole id looks like any
 /// other name.
 pub fn read_secret_file(path: &Path, flag: &str) -> Result<Zeroizing<String>, FetchError> {
-    let shown = format!("the file given to {flag}");
+    read_secret_file_shown(path, &format!("the file given to {flag}"))
+}
+
+/// The same, with the file named in messages as `shown`.
+pub fn read_secret_file_shown(path: &Path, shown: &str) -> Result<Zeroizing<String>, FetchError> {
+    let shown = shown.to_string();
     // A token is a line; 64 KiB is far more than any.
     let bytes = crate::read_capped::read_capped(path, 64 << 10)
         .map_err(|source| FetchError::Unreadable {

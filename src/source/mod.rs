@@ -22,7 +22,7 @@ pub use error::SourceError;
 pub use file::{parse_secrets_file, FileSource};
 pub use https::parse_https_answer;
 pub use json::parse_flat_json;
-pub use live::LiveSettings;
+pub use live::{LiveSettings, VaultLogin};
 pub use scope::Scope;
 pub use vault::{parse_kv2_answer, parse_login_answer};
 

@@ -1,8 +1,10 @@
 //! `vault:MOUNT/PATH`: a KV version 2 secret from Vault or OpenBao (same HTTP API).
 //!
-//! `VAULT_ADDR`, `VAULT_TOKEN` (or `--token-file`), `VAULT_NAMESPACE`, `VAULT_CACERT`, and
+//! `VAULT_ADDR`, `VAULT_TOKEN` (or `--token-file`), `VAULT_NAMESPACE`, `VAULT_CACERT`;
 //! AppRole login (`VAULT_ROLE_ID` + `VAULT_SECRET_ID`, or `--role-id-file` and
-//! `--secret-id-file`), which is how CI pipelines authenticate. Strings are taken as they
+//! `--secret-id-file`), which is how CI pipelines authenticate; and the kubernetes and jwt
+//! logins (`--vault-auth`, `--vault-role`, `--jwt-file`), which is how fleets on
+//! Kubernetes do. Every login runs inside the fetch's one deadline. Strings are taken as they
 //! are, other scalars as their JSON text; nested objects and arrays are refused by name.
 
 use reqwest::Url;
@@ -11,8 +13,8 @@ use zeroize::Zeroizing;
 
 use super::json::{kind_of, parse_json_quietly};
 use super::live::{
-    check_header_text, client_for, credential, env_value, parse_address, recorded_address,
-    LiveSettings,
+    check_header_text, client_for, credential, env_value, parse_address, read_secret_file,
+    read_secret_file_shown, recorded_address, LiveSettings, VaultLogin,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
 use crate::http::{Deadline, FailureClass, FetchError, HttpClient, Method, Request};
@@ -21,12 +23,173 @@ use crate::secret::{SecretValue, Secrets};
 /// Where the Vault CLI looks when `VAULT_ADDR` is unset.
 pub const DEFAULT_VAULT_ADDR: &str = "https://127.0.0.1:8200";
 
+/// Where the kubernetes login finds the pod's service-account token by default.
+pub const SERVICE_ACCOUNT_TOKEN: &str = "/var/run/secrets/kubernetes.io/serviceaccount/token";
+
 enum Auth {
     Token(Zeroizing<String>),
-    AppRole {
-        role_id: Zeroizing<String>,
-        secret_id: Zeroizing<String>,
+    /// A login that trades credentials for a token: `POST /v1/auth/MOUNT/login`.
+    Login {
+        /// The method as messages name it ("AppRole", "Kubernetes", "JWT").
+        method: &'static str,
+        mount: String,
+        /// The JSON body, written once into a wiped buffer.
+        body: Zeroizing<Vec<u8>>,
     },
+}
+
+/// A login body written once into a wiped buffer sized for the worst escaping (`\uXXXX`,
+/// six bytes a byte), so no copy of a credential is left behind by a growing buffer.
+fn login_body(fields: &[(&str, &str)]) -> Result<Zeroizing<Vec<u8>>, FetchError> {
+    let size: usize = fields
+        .iter()
+        .map(|(k, v)| 6 * (k.len() + v.len()) + 8)
+        .sum();
+    let mut body = Zeroizing::new(Vec::with_capacity(size + 2));
+    let map: std::collections::BTreeMap<&str, &str> = fields.iter().copied().collect();
+    serde_json::to_writer(&mut *body, &map)
+        .map_err(|e| FetchError::Config(format!("cannot encode the login: {e}")))?;
+    Ok(body)
+}
+
+/// What to check when a login is refused.
+fn login_hint(method: &str) -> &'static str {
+    match method {
+        "AppRole" => "check the role id and secret id (a secret id may be used up or expired) and --vault-auth-mount",
+        "Kubernetes" => "check --vault-role and that the role binds this pod's service account and namespace, the method's mount (--vault-auth-mount), and that the service-account token is current",
+        _ => "check --vault-role, that the role accepts this JWT's audience and claims, the method's mount (--vault-auth-mount), and that the JWT has not expired",
+    }
+}
+
+/// The mount path of a login method: path segments of letters, digits, `-`, `_` and `.`,
+/// never `..` (it is put into the URL).
+fn auth_mount(given: Option<&str>, default: &str) -> Result<String, FetchError> {
+    let mount = given.unwrap_or(default).trim().trim_matches('/');
+    let mount = mount.strip_prefix("auth/").unwrap_or(mount);
+    let valid = !mount.is_empty()
+        && mount.split('/').all(|segment| {
+            !segment.is_empty()
+                && segment != "."
+                && segment != ".."
+                && segment
+                    .bytes()
+                    .all(|b| b.is_ascii_alphanumeric() || b"-_.".contains(&b))
+        });
+    if !valid {
+        return Err(FetchError::Config(
+            "--vault-auth-mount must be a mount path such as kubernetes or k8s/prod (letters, digits, - _ . and /)".into(),
+        ));
+    }
+    Ok(mount.to_string())
+}
+
+/// The login the flags and Vault's variables ask for, and every credential it holds
+/// (scrubbed from any message the server sends back). Only the chosen method's
+/// credentials are read.
+fn auth_from(settings: &LiveSettings) -> Result<(Auth, Vec<Zeroizing<String>>), FetchError> {
+    let token = || {
+        credential(
+            settings.token_file.as_deref(),
+            "--token-file",
+            "VAULT_TOKEN",
+        )
+    };
+    let role_id = || {
+        credential(
+            settings.role_id_file.as_deref(),
+            "--role-id-file",
+            "VAULT_ROLE_ID",
+        )
+    };
+    let secret_id = || {
+        credential(
+            settings.secret_id_file.as_deref(),
+            "--secret-id-file",
+            "VAULT_SECRET_ID",
+        )
+    };
+    let method = match settings.vault_auth {
+        Some(method) => method,
+        None if settings.token_file.is_some() || env_value("VAULT_TOKEN").is_some() => {
+            VaultLogin::Token
+        }
+        None if settings.role_id_file.is_some()
+            || settings.secret_id_file.is_some()
+            || env_value("VAULT_ROLE_ID").is_some()
+            || env_value("VAULT_SECRET_ID").is_some() =>
+        {
+            VaultLogin::AppRole
+        }
+        None => {
+            return Err(FetchError::Config(
+                "no Vault credentials: set VAULT_TOKEN, give --token-file, use AppRole (VAULT_ROLE_ID and VAULT_SECRET_ID), or log in with --vault-auth kubernetes|jwt".into(),
+            ))
+        }
+    };
+    let mount = settings.vault_auth_mount.as_deref();
+    match method {
+        VaultLogin::Token => {
+            let token = token()?.ok_or_else(|| {
+                FetchError::Config(
+                    "--vault-auth token needs a token: set VAULT_TOKEN or give --token-file"
+                        .into(),
+                )
+            })?;
+            Ok((Auth::Token(token.clone()), vec![token]))
+        }
+        VaultLogin::AppRole => match (role_id()?, secret_id()?) {
+            (Some(role_id), Some(secret_id)) => Ok((
+                Auth::Login {
+                    method: "AppRole",
+                    mount: auth_mount(mount, "approle")?,
+                    body: login_body(&[("role_id", &role_id), ("secret_id", &secret_id)])?,
+                },
+                vec![role_id, secret_id],
+            )),
+            _ => Err(FetchError::Config(
+                "AppRole login needs both a role id and a secret id (VAULT_ROLE_ID and VAULT_SECRET_ID, or --role-id-file and --secret-id-file)".into(),
+            )),
+        },
+        VaultLogin::Kubernetes | VaultLogin::Jwt => {
+            let kubernetes = method == VaultLogin::Kubernetes;
+            let (name, default_mount) = if kubernetes {
+                ("Kubernetes", "kubernetes")
+            } else {
+                ("JWT", "jwt")
+            };
+            let jwt = match (&settings.jwt_file, kubernetes) {
+                (Some(path), _) => read_secret_file(path, "--jwt-file")?,
+                (None, true) => read_secret_file_shown(
+                    std::path::Path::new(SERVICE_ACCOUNT_TOKEN),
+                    &format!("the service-account token {SERVICE_ACCOUNT_TOKEN} (not mounted? give --jwt-file)"),
+                )?,
+                (None, false) => {
+                    return Err(FetchError::Config(
+                        "--vault-auth jwt needs the JWT: give --jwt-file FILE".into(),
+                    ))
+                }
+            };
+            let role = settings.vault_role.as_deref().map(str::trim);
+            if role.is_some_and(str::is_empty) || (kubernetes && role.is_none()) {
+                return Err(FetchError::Config(format!(
+                    "--vault-auth {default_mount} needs the Vault role to log in as: give --vault-role ROLE (LIFEBOAT_VAULT_ROLE)"
+                )));
+            }
+            let mut fields = vec![("jwt", jwt.as_str())];
+            if let Some(role) = role {
+                fields.push(("role", role));
+            }
+            let body = login_body(&fields)?;
+            Ok((
+                Auth::Login {
+                    method: name,
+                    mount: auth_mount(mount, default_mount)?,
+                    body,
+                },
+                vec![jwt],
+            ))
+        }
+    }
 }
 
 /// One KV v2 secret.
@@ -58,35 +221,7 @@ impl VaultSource {
             .map(|v| v.to_string())
             .unwrap_or_else(|| DEFAULT_VAULT_ADDR.into());
         let address = parse_address(&address, "VAULT_ADDR")?;
-        let role_id = credential(
-            settings.role_id_file.as_deref(),
-            "--role-id-file",
-            "VAULT_ROLE_ID",
-        )?;
-        let secret_id = credential(
-            settings.secret_id_file.as_deref(),
-            "--secret-id-file",
-            "VAULT_SECRET_ID",
-        )?;
-        let token = credential(
-            settings.token_file.as_deref(),
-            "--token-file",
-            "VAULT_TOKEN",
-        )?;
-        let auth = match (token, role_id, secret_id) {
-            (Some(token), _, _) => Auth::Token(token),
-            (None, Some(role_id), Some(secret_id)) => Auth::AppRole { role_id, secret_id },
-            (None, Some(_), None) | (None, None, Some(_)) => {
-                return Err(FetchError::Config(
-                    "AppRole login needs both a role id and a secret id (VAULT_ROLE_ID and VAULT_SECRET_ID, or --role-id-file and --secret-id-file)".into(),
-                ))
-            }
-            (None, None, None) => {
-                return Err(FetchError::Config(
-                    "no Vault credentials: set VAULT_TOKEN, give --token-file, or use AppRole (VAULT_ROLE_ID and VAULT_SECRET_ID)".into(),
-                ))
-            }
-        };
+        let (auth, credentials) = auth_from(settings)?;
         let namespace = env_value("VAULT_NAMESPACE").map(|v| v.to_string());
         if let Some(namespace) = &namespace {
             check_header_text(namespace, "VAULT_NAMESPACE")?;
@@ -95,10 +230,7 @@ impl VaultSource {
         if let Some(cacert) = env_value("VAULT_CACERT") {
             ca_files.push(cacert.as_str().into());
         }
-        let secrets: Vec<&str> = match &auth {
-            Auth::Token(token) => vec![token.as_str()],
-            Auth::AppRole { role_id, secret_id } => vec![role_id.as_str(), secret_id.as_str()],
-        };
+        let secrets: Vec<&str> = credentials.iter().map(|c| c.as_str()).collect();
         let client = client_for(&address, settings, &ca_files, &secrets)?;
         Ok(VaultSource {
             address,
@@ -123,44 +255,35 @@ impl VaultSource {
         }
     }
 
-    /// Logs in with AppRole and returns the client token.
+    /// Logs in and returns the client token.
     fn login(
         &self,
-        role_id: &str,
-        secret_id: &str,
+        method: &str,
+        mount: &str,
+        body: &Zeroizing<Vec<u8>>,
         deadline: Deadline,
     ) -> Result<Zeroizing<String>, FetchError> {
-        // Written once into a wiped buffer sized for the worst escaping (`\uXXXX`, six
-        // bytes a byte), so no copy of either id is left behind by a growing buffer.
-        #[derive(serde::Serialize)]
-        struct Login<'a> {
-            role_id: &'a str,
-            secret_id: &'a str,
-        }
-        let mut body = Zeroizing::new(Vec::with_capacity(
-            6 * (role_id.len() + secret_id.len()) + 32,
-        ));
-        serde_json::to_writer(&mut *body, &Login { role_id, secret_id })
-            .map_err(|e| FetchError::Config(format!("cannot encode the login: {e}")))?;
-        let mut request = self.request(Request::get(self.url("auth/approle/login")?));
+        let mut request = self.request(Request::get(self.url(&format!("auth/{mount}/login"))?));
         request.method = Method::Post;
-        request.body = Some(body);
-        // Vault answers a wrong role or secret id with 400: for a login that is a denial.
+        request.body = Some(body.clone());
+        // Vault answers a wrong role, secret id or JWT with 400: for a login that is a
+        // denial.
         let answer = self
             .client
             .fetch(&request, deadline)
             .map_err(|error| match error {
                 FetchError::Service {
-                    class: FailureClass::NotFound,
+                    class: FailureClass::NotFound | FailureClass::Denied,
                     reason,
                     ..
-                } => FetchError::service(
-                    FailureClass::Denied,
-                    format!("AppRole login refused: {reason}"),
-                ),
+                } => FetchError::Service {
+                    class: FailureClass::Denied,
+                    reason: format!("{method} login refused: {reason}"),
+                    hint: Some(login_hint(method)),
+                },
                 other => other,
             })?;
-        let token = parse_login_answer(&answer)?;
+        let token = parse_login_answer(&answer, method)?;
         // From now on an echo of it is scrubbed too.
         self.client.scrub(&token);
         Ok(token)
@@ -169,7 +292,11 @@ impl VaultSource {
     fn read(&self, deadline: Deadline) -> Result<(Secrets, Option<u64>), FetchError> {
         let token = match &self.auth {
             Auth::Token(token) => token.clone(),
-            Auth::AppRole { role_id, secret_id } => self.login(role_id, secret_id, deadline)?,
+            Auth::Login {
+                method,
+                mount,
+                body,
+            } => self.login(method, mount, body, deadline)?,
         };
         let request = self
             .request(Request::get(
@@ -207,8 +334,9 @@ impl Source for VaultSource {
     }
 }
 
-/// Parses an AppRole login answer: the client token at `auth.client_token`.
-pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> {
+/// Parses a login answer (`method` words the errors): the client token at
+/// `auth.client_token`.
+pub fn parse_login_answer(body: &[u8], method: &str) -> Result<Zeroizing<String>, FetchError> {
     let value =
         parse_json_quietly(body).map_err(|r| FetchError::service(FailureClass::BadResponse, r))?;
     let token = value["auth"]["client_token"]
@@ -217,7 +345,7 @@ pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> 
         .ok_or_else(|| {
             FetchError::service(
                 FailureClass::BadResponse,
-                "the AppRole login answer has no auth.client_token",
+                format!("the {method} login answer has no auth.client_token"),
             )
         })?;
     // The server's token, not lifeboat's configuration: one HTTP cannot carry is the
@@ -225,7 +353,7 @@ pub fn parse_login_answer(body: &[u8]) -> Result<Zeroizing<String>, FetchError> 
     if token.is_empty() || !token.bytes().all(|b| (0x20..0x7f).contains(&b)) {
         return Err(FetchError::service(
             FailureClass::BadResponse,
-            "the AppRole login answer's auth.client_token is empty or holds characters HTTP cannot carry",
+            format!("the {method} login answer's auth.client_token is empty or holds characters HTTP cannot carry"),
         ));
     }
     Ok(token)

