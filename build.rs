@@ -14,6 +14,14 @@ fn git(args: &[&str]) -> Option<String> {
     let output = Command::new("git")
         .args(args)
         .current_dir(env!("CARGO_MANIFEST_DIR"))
+        // Only this directory's own repository (not one a hook or a parent directory
+        // points at), and no index refresh: that would rewrite .git/index and make cargo
+        // run this script, and rebuild lifeboat, again.
+        .env_remove("GIT_DIR")
+        .env_remove("GIT_WORK_TREE")
+        .env_remove("GIT_INDEX_FILE")
+        .env_remove("GIT_COMMON_DIR")
+        .env("GIT_OPTIONAL_LOCKS", "0")
         .output()
         .ok()?;
     output
@@ -58,6 +66,10 @@ fn main() {
     }
     let commit = match std::env::var("LIFEBOAT_BUILD_COMMIT") {
         Ok(given) if is_commit_name(&given) => given,
+        Ok(given) if !given.is_empty() => {
+            println!("cargo:warning=LIFEBOAT_BUILD_COMMIT is not a commit (7 to 40 hex digits, optionally -modified): ignored");
+            from_git().unwrap_or_else(|| "unknown".to_string())
+        }
         _ => from_git().unwrap_or_else(|| "unknown".to_string()),
     };
     println!("cargo:rustc-env=LIFEBOAT_COMMIT={commit}");
@@ -70,18 +82,33 @@ fn is_commit_name(text: &str) -> bool {
 }
 
 fn from_git() -> Option<String> {
-    let git_dir = git(&["rev-parse", "--absolute-git-dir"])?;
-    // A commit moves HEAD or its branch, and always rewrites the index.
-    for file in ["HEAD", "index", "packed-refs"] {
-        let path = Path::new(&git_dir).join(file);
-        if path.exists() {
-            println!("cargo:rerun-if-changed={}", path.display());
-        }
+    // The repository must be this directory's own, not one that merely contains it (a
+    // source tarball unpacked inside a home-directory repository).
+    let toplevel = git(&["rev-parse", "--show-toplevel"])?;
+    let here = std::fs::canonicalize(env!("CARGO_MANIFEST_DIR")).ok()?;
+    if std::fs::canonicalize(&toplevel).ok()? != here {
+        return None;
     }
+    // A commit, reset or checkout moves HEAD or its branch and writes HEAD's reflog; a
+    // commit always rewrites the index. Paths as git gives them (worktrees keep refs in
+    // the common directory).
+    let mut watched = vec![
+        "HEAD".to_string(),
+        "index".into(),
+        "packed-refs".into(),
+        "logs/HEAD".into(),
+    ];
     if let Some(reference) = git(&["symbolic-ref", "-q", "HEAD"]) {
-        let path = Path::new(&git_dir).join(reference);
-        if path.exists() {
-            println!("cargo:rerun-if-changed={}", path.display());
+        watched.push(reference);
+    }
+    for file in watched {
+        if let Some(path) = git(&["rev-parse", "--git-path", &file]) {
+            // Only paths that exist: cargo re-runs for a missing one on every build. A
+            // loose ref made later is covered by logs/HEAD, which every move rewrites.
+            let path = Path::new(&toplevel).join(path);
+            if path.exists() {
+                println!("cargo:rerun-if-changed={}", path.display());
+            }
         }
     }
     let hash = git(&["rev-parse", "--short=12", "HEAD"])?;

@@ -1,10 +1,11 @@
 #!/bin/sh
 # Builds lifeboat as a fully static binary that runs in an image with nothing else in it:
 # no shell, no libc, no CA bundle, no /etc/passwd. x86_64 by default; arm64 with
-# `--target aarch64-unknown-linux-musl`, cross-compiled on this machine with
-# cargo-zigbuild and zig (PyPI's ziglang) as the C compiler and linker for ring's C code.
-# Installs what a target needs when it is missing: the rustup target, Debian's musl-tools
-# (x86_64), cargo-zigbuild into .tools/cargo and ziglang into .tools/zig (arm64). Prints
+# `--target aarch64-unknown-linux-musl`. A target other than the machine's own is
+# cross-compiled with cargo-zigbuild and zig (PyPI's ziglang) as the C compiler and
+# linker for ring's C code. Installs what a target needs when it is missing: the rustup
+# target, Debian's musl-tools (x86_64 on x86_64), cargo-zigbuild into .tools/cargo and
+# ziglang into .tools/zig (everything else). Prints
 # the binary's size, and copies it to DEST if given.
 # Where there is no cargo (an image build stage without a toolchain) it uses a binary
 # already built in target/. POSIX sh on purpose: it also runs under busybox.
@@ -34,16 +35,23 @@ apt_install() {
     DEBIAN_FRONTEND=noninteractive $sudo apt-get install -y -qq "$@"
 }
 
+# The binary is looked for where this script put it, whatever CARGO_TARGET_DIR says.
+export CARGO_TARGET_DIR="$(pwd)/target"
+# musl-gcc builds only for the machine it runs on; every other pair (arm64 on x86_64,
+# x86_64 on an arm64 builder) is cross-compiled with zig.
+compiler=zig
+[ "$target" = x86_64-unknown-linux-musl ] && [ "$(uname -m)" = x86_64 ] && compiler=musl-gcc
+
 if command -v cargo >/dev/null 2>&1; then
     if ! rustup target list --installed 2>/dev/null | grep -qx "$target"; then
         rustup target add "$target"
     fi
-    case "$target" in
-    x86_64-*)
+    case "$compiler" in
+    musl-gcc)
         command -v musl-gcc >/dev/null 2>&1 || apt_install musl-tools
         cargo build --release --locked --target "$target"
         ;;
-    aarch64-*)
+    zig)
         tools=$(pwd)/.tools
         if [ ! -x "$tools/cargo/bin/cargo-zigbuild" ] ||
             ! "$tools/cargo/bin/cargo-zigbuild" --version | grep -q " $zigbuild_version\$"; then

@@ -6,8 +6,10 @@
 # docker-archive per platform (`docker load`); and SHA256SUMS over all of it.
 #
 # Builds from the commit checked out, and refuses a tree with uncommitted changes (the
-# binary would not be the commit it names) unless --allow-modified. Reproducible where
-# the tools allow: file times are the commit's, owners are 0, names are sorted.
+# binary would not be the commit it names) unless --allow-modified; checks that each
+# binary's --version names that commit. The tarballs are reproducible from one commit
+# (file times are the commit's, owners 0, modes fixed, names sorted, gzip without a
+# name or time); the image archives are not (buildah records its own times).
 # Needs cargo, buildah (images) and what scripts/build-static.sh installs.
 #
 # Usage: scripts/release.sh [--allow-modified] [OUT]
@@ -20,25 +22,58 @@ if [ "${1:-}" = --allow-modified ]; then
     shift
 fi
 out=${1:-dist}
+die() { echo "release.sh: $*" >&2; exit 1; }
+umask 022
+# git must not rewrite the index while looking (that would make cargo rebuild).
+export GIT_OPTIONAL_LOCKS=0
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
-[ -n "$version" ] || { echo "release.sh: no version in Cargo.toml" >&2; exit 1; }
-if ! $allow_modified && [ -n "$(git status --porcelain --untracked-files=no)" ]; then
-    echo "release.sh: the tree has uncommitted changes; commit them, or give --allow-modified for a test build" >&2
-    exit 1
+[ -n "$version" ] || die "no version in Cargo.toml"
+[ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd)" ] || die "not a git checkout of lifeboat: a release names its commit"
+status=$(git status --porcelain --untracked-files=no)
+if ! $allow_modified && [ -n "$status" ]; then
+    die "the tree has uncommitted changes; commit them, or give --allow-modified for a test build"
 fi
-command -v buildah >/dev/null || { echo "release.sh: buildah is needed for the images (apt-get install buildah)" >&2; exit 1; }
+command -v buildah >/dev/null || die "buildah is needed for the images (apt-get install buildah)"
+commit=$(git rev-parse --short=12 HEAD)
+revision=$(git rev-parse HEAD)
 # The commit's own time on every file, so two runs from one commit give the same tarballs.
-export SOURCE_DATE_EPOCH=${SOURCE_DATE_EPOCH:-$(git log -1 --format=%ct)}
+if [ -z "${SOURCE_DATE_EPOCH:-}" ]; then
+    SOURCE_DATE_EPOCH=$(git log -1 --format=%ct)
+fi
+export SOURCE_DATE_EPOCH
 
 targets=(x86_64-unknown-linux-musl aarch64-unknown-linux-musl)
 for target in "${targets[@]}"; do
     scripts/build-static.sh --target "$target"
 done
 
+# Each binary names the commit it was built from (the arm64 one under qemu, if here).
+for target in "${targets[@]}"; do
+    binary=target/$target/release/lifeboat
+    case "$target" in
+        x86_64-*) runner=() ;;
+        aarch64-*) runner=(qemu-aarch64-static) ;;
+    esac
+    if [ ${#runner[@]} -gt 0 ] && ! command -v "${runner[0]}" >/dev/null; then
+        echo "release.sh: warning: no ${runner[0]} here, $target's --version not checked" >&2
+        continue
+    fi
+    said=$("${runner[@]}" "$binary" --version)
+    case "$said" in
+        "lifeboat $version (commit $commit)" | "lifeboat $version (commit $commit-modified)") ;;
+        *) die "$binary says \"$said\", not commit $commit: a stale build?" ;;
+    esac
+done
+
 mkdir -p "$out"
 out=$(cd "$out" && pwd)
 work=$(mktemp -d)
 trap 'chmod -R u+w "$work" 2>/dev/null; rm -rf "$work"' EXIT
+# Everything is made in $work/dist and moved into OUT at the end: a failed run leaves no
+# tarball next to sums that do not match it.
+rm -f "$out/SHA256SUMS"
+dist=$work/dist
+mkdir -p "$dist"
 
 # The tarballs.
 for target in "${targets[@]}"; do
@@ -50,7 +85,7 @@ for target in "${targets[@]}"; do
     install -m 0644 man/*.1 "$stage/man/man1/"
     install -m 0644 LICENSE-MIT LICENSE-APACHE README.md "$stage/"
     tar -C "$work" --sort=name --owner=0 --group=0 --numeric-owner \
-        --mtime="@$SOURCE_DATE_EPOCH" --format=gnu -cf - "$name" | gzip -9n > "$out/$name.tar.gz"
+        --mtime="@$SOURCE_DATE_EPOCH" --format=gnu -cf - "$name" | gzip -9n > "$dist/$name.tar.gz"
 done
 
 # The images, in a private buildah storage that is removed afterwards.
@@ -69,21 +104,21 @@ for target in "${targets[@]}"; do
     "${buildah[@]}" copy --chmod 0644 "$container" LICENSE-MIT LICENSE-APACHE /licenses/lifeboat/ >/dev/null
     "${buildah[@]}" config --arch "$arch" --os linux --entrypoint '["/lifeboat"]' \
         --label "org.opencontainers.image.version=$version" \
-        --label "org.opencontainers.image.revision=$(git rev-parse HEAD)" \
+        --label "org.opencontainers.image.revision=$revision" \
         --label "org.opencontainers.image.licenses=MIT OR Apache-2.0" "$container"
     "${buildah[@]}" commit --quiet --timestamp "$SOURCE_DATE_EPOCH" "$container" "$image-$arch" >/dev/null
     "${buildah[@]}" rm "$container" >/dev/null
     "${buildah[@]}" manifest add "$image" "containers-storage:$image-$arch" >/dev/null
-    rm -f "$out/lifeboat-$version-image-linux-$arch.docker.tar"
     "${buildah[@]}" push --quiet "$image-$arch" \
-        "docker-archive:$out/lifeboat-$version-image-linux-$arch.docker.tar:lifeboat:$version"
+        "docker-archive:$dist/lifeboat-$version-image-linux-$arch.docker.tar:lifeboat:$version"
 done
-rm -f "$out/lifeboat-$version-image.oci.tar"
-"${buildah[@]}" manifest push --quiet --all "$image" "oci-archive:$out/lifeboat-$version-image.oci.tar:lifeboat:$version"
+"${buildah[@]}" manifest push --quiet --all "$image" "oci-archive:$dist/lifeboat-$version-image.oci.tar:lifeboat:$version"
 
 (
-    cd "$out"
-    sha256sum "lifeboat-$version-"*.tar.gz "lifeboat-$version-"*.tar > SHA256SUMS
+    cd "$dist"
+    sha256sum -- * > "$work/SHA256SUMS"
 )
-echo "release $version ($(git rev-parse --short=12 HEAD)) in $out:"
+mv -f "$dist"/* "$out/"
+mv -f "$work/SHA256SUMS" "$out/SHA256SUMS"
+echo "release $version ($commit) in $out:"
 (cd "$out" && ls -l)

@@ -9,7 +9,7 @@ cd "$(dirname "$0")/.."
 # black-hole resolver, PID 1), kill from procps (signals during a start), python3 (a
 # listener whose accept queue is full), buildah and busybox-static (real image builds),
 # musl-tools (the static binary), qemu-user-static (the arm64 binary, run under
-# emulation), man-db (the man pages render).
+# emulation), man-db (the man pages render), openssl (JWTs and keys for the Vault logins).
 if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 need=()
 command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
@@ -22,6 +22,7 @@ command -v buildah >/dev/null || need+=(buildah)
 command -v musl-gcc >/dev/null || need+=(musl-tools)
 command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 command -v man >/dev/null || need+=(man-db)
+command -v openssl >/dev/null || need+=(openssl)
 if ((${#need[@]})); then
     echo "== installing ${need[*]}"
     "${sudo[@]}" apt-get update -qq

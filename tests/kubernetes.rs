@@ -318,6 +318,14 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
         }
     }
     std::fs::create_dir_all(rootfs.join("proc")).unwrap();
+    // A directory the app's user owns: writing there fails only because the root is
+    // read-only (a root-owned one would fail for its permissions alone).
+    std::fs::create_dir_all(rootfs.join("scratch")).unwrap();
+    std::process::Command::new("chown")
+        .arg(format!("{user}:{group}"))
+        .arg(rootfs.join("scratch"))
+        .status()
+        .unwrap();
     let root = rootfs.display().to_string();
     let script = format!(
         "set -e\nmount --make-rprivate /\nmount --bind '{root}' '{root}'\nmount -o remount,bind,ro '{root}'\n\
@@ -327,7 +335,7 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
     );
     let app = "id -u; grep CapEff /proc/self/status; echo \"origin=$LIFEBOAT_ORIGIN\"; \
                echo \"api=$API_KEY\"; cat \"$TLS_KEY_FILE\"; echo; \
-               if touch /etc/written 2>/dev/null; then echo root-writable; else echo root-read-only; fi; \
+               if touch /scratch/written 2>/dev/null; then echo root-writable; else echo root-read-only; fi; \
                env | grep -c -e VAULT_TOKEN -e eyJ || true";
     let vault_addr = bao.address.clone();
     let start = || {
@@ -354,6 +362,8 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
         String::from_utf8(output.stdout).unwrap()
     };
     let live = start();
+    // No effective capability: what a non-root user with `drop: ["ALL"]` has (this
+    // start cannot also empty the bounding set: chroot needs its capability first).
     let expected_common = format!("{user}\nCapEff:\t0000000000000000\n");
     assert!(live.starts_with(&expected_common), "{live}");
     assert!(live.contains("origin=live\n"), "{live}");

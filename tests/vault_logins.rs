@@ -64,6 +64,16 @@ pub fn sign_jwt(sandbox: &Sandbox, key: &str, claims: &serde_json::Value) -> Str
     format!("{signing_input}.{}", b64url(&sandbox.read("jwt-sig")))
 }
 
+/// The parts of a JWT that make it the one it is (every header here is the same).
+pub fn signature_of(jwt: &str) -> &str {
+    jwt.rsplit('.').next().unwrap()
+}
+
+/// Its claims.
+pub fn payload_of(jwt: &str) -> &str {
+    jwt.split('.').nth(1).unwrap()
+}
+
 pub fn now() -> u64 {
     SystemTime::now()
         .duration_since(UNIX_EPOCH)
@@ -146,7 +156,7 @@ fn the_jwt_login_is_checked_by_the_server_and_its_token_stays_inside() {
     ];
     let made = snapshot(&sandbox, &recipient, &bao.address, &login);
     made.ok();
-    assert!(!made.stderr.contains(&jwt[..40]), "{}", made.stderr);
+    assert!(!made.stderr.contains(signature_of(&jwt)), "{}", made.stderr);
     assert_eq!(recovered(&sandbox)["API_KEY"], CANARIES[0]);
     let good = sandbox.read("snap.age");
 
@@ -337,7 +347,9 @@ fn the_kubernetes_login_starts_the_app_live_and_a_refusal_is_denied() {
         started.stderr
     );
     assert!(env.contains(&format!("API_KEY={}\n", CANARIES[0])), "{env}");
-    assert!(!env.contains(&pod_token[..40]) && !started.stderr.contains(&pod_token[..40]));
+    for part in [signature_of(&pod_token), payload_of(&pod_token)] {
+        assert!(!env.contains(part) && !started.stderr.contains(part));
+    }
     // OpenBao asked the (fake) API server about exactly that token, as the reviewer.
     let reviews: Vec<_> = review
         .seen()
@@ -381,20 +393,22 @@ fn the_kubernetes_login_starts_the_app_live_and_a_refusal_is_denied() {
         .run_env(&args, &[("VAULT_ADDR", &bao.address)])
         .code(10)
         .stderr_has("denied: Kubernetes login refused");
-    // A token the API server does not know.
-    sandbox.write(
-        "sa-token",
-        sign_jwt(
-            &sandbox,
-            &cluster_key,
-            &pod_claims("shop", "app", CLUSTER_AUDIENCE),
-        )
-        .replace('.', ".x"),
-    );
+    // A well-formed token for the right account that the API server does not know (a
+    // revoked or expired one): OpenBao asks, the API server says no, the login is denied.
+    let reviews_before = review.seen().len();
+    let mut revoked = pod_claims("shop", "app", CLUSTER_AUDIENCE);
+    revoked["jti"] = "revoked-token-1".into();
+    sandbox.write("sa-token", sign_jwt(&sandbox, &cluster_key, &revoked));
     sandbox
         .run_env(&args, &[("VAULT_ADDR", &bao.address)])
         .code(10)
-        .stderr_has("Kubernetes login refused");
+        .stderr_has("denied: Kubernetes login refused")
+        .stderr_has("hint: check --vault-role");
+    assert_eq!(
+        review.seen().len(),
+        reviews_before + 1,
+        "the refusal came from the TokenReview"
+    );
 }
 
 #[test]
@@ -403,35 +417,66 @@ fn a_login_that_never_answers_is_inside_the_deadline() {
     let recipient = sandbox.keygen("key.txt");
     sandbox.canary_snapshot("snap.age", &[&recipient], &[]);
     sandbox.write("sa-token", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
+    let run = |address: &str| {
+        let started = std::time::Instant::now();
+        let run = sandbox.run_env(
+            &[
+                "run",
+                "--source",
+                "vault:secret/app",
+                "--snapshot",
+                "snap.age",
+                "-i",
+                "key.txt",
+                "--timeout",
+                "1s",
+                "--allow-other-source",
+                "--vault-auth",
+                "kubernetes",
+                "--vault-role",
+                "app",
+                "--jwt-file",
+                "sa-token",
+                "--",
+                "sh",
+                "-c",
+                "echo $LIFEBOAT_ORIGIN",
+            ],
+            &[("VAULT_ADDR", address)],
+        );
+        (run, started.elapsed())
+    };
+    // A login that never answers: the one deadline ends it.
     let silent = Silent::start();
-    let started = sandbox.run_env(
-        &[
-            "run",
-            "--source",
-            "vault:secret/app",
-            "--snapshot",
-            "snap.age",
-            "-i",
-            "key.txt",
-            "--timeout",
-            "1s",
-            "--allow-other-source",
-            "--vault-auth",
-            "kubernetes",
-            "--vault-role",
-            "app",
-            "--jwt-file",
-            "sa-token",
-            "--",
-            "sh",
-            "-c",
-            "echo $LIFEBOAT_ORIGIN",
-        ],
-        &[("VAULT_ADDR", &format!("http://127.0.0.1:{}", silent.port))],
-    );
+    let (started, _) = run(&format!("http://127.0.0.1:{}", silent.port));
     assert_eq!(started.ok().stdout, "snapshot\n");
-    started.stderr_has("unreachable");
+    started.stderr_has("no complete answer within the deadline of 1000 ms");
     assert!(silent.accepted() >= 1, "the login was sent");
+    // A login that answers after 900 ms, then a read that never does: the read gets what
+    // is left of the same deadline, not a deadline of its own (that would take 1.9 s).
+    let slow = FakeServer::start(|seen| {
+        if seen.target.starts_with("/v1/auth/") {
+            std::thread::sleep(std::time::Duration::from_millis(900));
+            Reply::json(
+                200,
+                &serde_json::json!({"auth": {"client_token": "s.login-token-canary"}}),
+            )
+        } else {
+            std::thread::sleep(std::time::Duration::from_secs(10));
+            Reply::Close
+        }
+    });
+    let (started, took) = run(&slow.url());
+    assert_eq!(started.ok().stdout, "snapshot\n");
+    started.stderr_has("no complete answer within the deadline of 1000 ms");
+    let seen: Vec<String> = slow.seen().iter().map(|s| s.target.clone()).collect();
+    assert_eq!(
+        seen,
+        ["/v1/auth/kubernetes/login", "/v1/secret/data/app"],
+        "{seen:?}"
+    );
+    // Correctness, not speed: two deadlines would need 1.9 s at the very least.
+    assert!(took < std::time::Duration::from_millis(1700), "{took:?}");
 }
 
 #[test]
@@ -485,13 +530,25 @@ fn login_settings_are_checked_before_any_request() {
     }
     // With no --jwt-file the kubernetes login reads the mounted service-account token,
     // and says which file it wanted when there is none.
-    snapshot(
-        &sandbox,
-        &recipient,
-        &address,
-        &["--vault-auth", "kubernetes", "--vault-role", "app"],
-    )
-    .stderr_has("/var/run/secrets/kubernetes.io/serviceaccount/token");
+    // In a mount namespace with nothing at /var/run/secrets, so that a test machine that
+    // is itself a pod does not send its own token.
+    let isolated = sandbox.wrapped(
+        &[
+            "unshare",
+            "-m",
+            "sh",
+            "-c",
+            "if [ -d /var/run/secrets ]; then mount -t tmpfs none /var/run/secrets; fi; exec \"$@\"",
+            "isolated",
+        ],
+        &["snapshot", "--source", "vault:secret/app", "-r", &recipient, "--vault-auth", "kubernetes", "--vault-role", "app"],
+    );
+    let mut isolated = isolated;
+    isolated.env("VAULT_ADDR", &address);
+    sandbox
+        .run_with(isolated, &["snapshot"])
+        .code(3)
+        .stderr_has("/var/run/secrets/kubernetes.io/serviceaccount/token");
     sandbox
         .run(&[
             "snapshot",

@@ -102,7 +102,9 @@ enum Answer {
 }
 
 /// What to do about a proxy that wants credentials.
-const PROXY_AUTH_HINT: &str = "give the proxy's credentials in its address (http://USER:PASSWORD@HOST:PORT), or exempt the service with NO_PROXY";
+/// The advice on a proxy's 407 (a login refusal keeps it: the proxy refused, not the
+/// login).
+pub const PROXY_AUTH_HINT: &str = "give the proxy's credentials in its address (http://USER:PASSWORD@HOST:PORT), or exempt the service with NO_PROXY";
 
 /// What to do about a redirect to another origin, which is most often a Vault HA standby.
 const REDIRECT_HINT: &str = "lifeboat sends credentials only to the address it was given, so it does not follow redirects elsewhere; a Vault or OpenBao HA standby answers 307 with the active node's address: point VAULT_ADDR at the active node or at a load balancer that forwards to it";

@@ -17,7 +17,9 @@ use super::live::{
     read_secret_file_shown, recorded_address, LiveSettings, VaultLogin,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
-use crate::http::{Deadline, FailureClass, FetchError, HttpClient, Method, Request};
+use crate::http::{
+    Deadline, FailureClass, FetchError, HttpClient, Method, Request, PROXY_AUTH_HINT,
+};
 use crate::secret::{SecretValue, Secrets};
 
 /// Where the Vault CLI looks when `VAULT_ADDR` is unset.
@@ -272,11 +274,13 @@ impl VaultSource {
             .client
             .fetch(&request, deadline)
             .map_err(|error| match error {
+                // The login server's own refusal; a proxy's 407 keeps its own words and
+                // hint.
                 FetchError::Service {
                     class: FailureClass::NotFound | FailureClass::Denied,
                     reason,
-                    ..
-                } => FetchError::Service {
+                    hint,
+                } if hint != Some(PROXY_AUTH_HINT) => FetchError::Service {
                     class: FailureClass::Denied,
                     reason: format!("{method} login refused: {reason}"),
                     hint: Some(login_hint(method)),

