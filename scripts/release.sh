@@ -7,9 +7,10 @@
 #
 # Builds from the commit checked out, and refuses a tree with uncommitted changes (the
 # binary would not be the commit it names) unless --allow-modified; checks that each
-# binary's --version names that commit. The tarballs are reproducible from one commit
-# (file times are the commit's, owners 0, modes fixed, names sorted, gzip without a
-# name or time); the image archives are not (buildah records its own times).
+# binary's --version names that commit. The tarballs are made to be reproducible from
+# one commit (file times are the commit's, owners 0, umask 022, names sorted, gzip with
+# no name or time; not yet checked by a second run); the image archives are not (buildah
+# records its own times).
 # Needs cargo, buildah (images) and what scripts/build-static.sh installs.
 #
 # Usage: scripts/release.sh [--allow-modified] [OUT]

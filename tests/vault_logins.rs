@@ -11,7 +11,7 @@ use base64::Engine;
 use crate::services::bao::{Bao, ROOT_TOKEN};
 use crate::services::http_fake::{FakeServer, Reply};
 use crate::services::listeners::Silent;
-use crate::util::{Run, Sandbox, CANARIES};
+use crate::util::{Run, Sandbox, CANARIES, TOKENS};
 
 const REVIEWER: &str = "reviewer-jwt-canary-77c1";
 
@@ -393,6 +393,17 @@ fn the_kubernetes_login_starts_the_app_live_and_a_refusal_is_denied() {
         .run_env(&args, &[("VAULT_ADDR", &bao.address)])
         .code(10)
         .stderr_has("denied: Kubernetes login refused");
+    // A token pasted into the role's variable: OpenBao quotes the role it cannot find,
+    // lifeboat scrubs it (the sandbox fails the run if a canary token reaches stderr).
+    let mut pasted = args.clone();
+    let at = pasted.iter().position(|a| *a == "app").unwrap();
+    pasted[at] = TOKENS[1];
+    sandbox.write("sa-token", &pod_token);
+    sandbox
+        .run_env(&pasted, &[("VAULT_ADDR", &bao.address)])
+        .code(10)
+        .stderr_has("Kubernetes login refused")
+        .stderr_has("invalid role name \"[REDACTED]\"");
     // A well-formed token for the right account that the API server does not know (a
     // revoked or expired one): OpenBao asks, the API server says no, the login is denied.
     let reviews_before = review.seen().len();
@@ -486,7 +497,7 @@ fn login_settings_are_checked_before_any_request() {
     sandbox.write("jwt", "eyJhbGciOiJSUzI1NiJ9.e30.c2ln");
     let silent = Silent::start();
     let address = format!("http://127.0.0.1:{}", silent.port);
-    let cases: [(&[&str], &str); 6] = [
+    let cases: [(&[&str], &str); 7] = [
         (
             &["--vault-auth", "kubernetes", "--jwt-file", "jwt"],
             "needs the Vault role",
@@ -522,6 +533,10 @@ fn login_settings_are_checked_before_any_request() {
             "--vault-auth token needs a token",
         ),
         (&["--vault-auth", "approle"], "AppRole login needs both"),
+        (
+            &["--vault-role", "app"],
+            "are for the kubernetes and jwt logins",
+        ),
     ];
     for (extra, said) in cases {
         snapshot(&sandbox, &recipient, &address, extra)

@@ -41,7 +41,8 @@ enum Auth {
 }
 
 /// A login body written once into a wiped buffer sized for the worst escaping (`\uXXXX`,
-/// six bytes a byte), so no copy of a credential is left behind by a growing buffer.
+/// six bytes a byte), so a growing buffer leaves no copy of a credential behind. (The
+/// HTTP stack takes its own unwiped copy of the body to send; SECURITY.md says so.)
 fn login_body(fields: &[(&str, &str)]) -> Result<Zeroizing<Vec<u8>>, FetchError> {
     let size: usize = fields
         .iter()
@@ -110,6 +111,17 @@ fn auth_from(settings: &LiveSettings) -> Result<(Auth, Vec<Zeroizing<String>>), 
             "VAULT_SECRET_ID",
         )
     };
+    // A role or JWT given for a login that does not use it would be ignored while a stray
+    // VAULT_TOKEN logs in instead: say so rather than guess.
+    let jwt_login = matches!(
+        settings.vault_auth,
+        Some(VaultLogin::Kubernetes | VaultLogin::Jwt)
+    );
+    if !jwt_login && (settings.vault_role.is_some() || settings.jwt_file.is_some()) {
+        return Err(FetchError::Config(
+            "--vault-role and --jwt-file are for the kubernetes and jwt logins: give --vault-auth kubernetes or --vault-auth jwt (LIFEBOAT_VAULT_AUTH)".into(),
+        ));
+    }
     let method = match settings.vault_auth {
         Some(method) => method,
         None if settings.token_file.is_some() || env_value("VAULT_TOKEN").is_some() => {
@@ -182,13 +194,17 @@ fn auth_from(settings: &LiveSettings) -> Result<(Auth, Vec<Zeroizing<String>>), 
                 fields.push(("role", role));
             }
             let body = login_body(&fields)?;
+            // The role is scrubbed from server messages too (Vault quotes it, and a value
+            // pasted into the wrong variable may be a token).
+            let mut scrubbed = vec![jwt.clone()];
+            scrubbed.extend(role.map(|role| Zeroizing::new(role.to_string())));
             Ok((
                 Auth::Login {
                     method: name,
                     mount: auth_mount(mount, default_mount)?,
                     body,
                 },
-                vec![jwt],
+                scrubbed,
             ))
         }
     }
@@ -405,6 +421,28 @@ pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn auth_mounts_are_path_segments_never_dot_dot() {
+        assert_eq!(auth_mount(None, "kubernetes").unwrap(), "kubernetes");
+        assert_eq!(
+            auth_mount(Some("/k8s/prod/"), "kubernetes").unwrap(),
+            "k8s/prod"
+        );
+        assert_eq!(auth_mount(Some("auth/jwt-ci"), "jwt").unwrap(), "jwt-ci");
+        for bad in [
+            "", "/", "../sys", "a/../b", "a//b", "a/./b", "k8s?x=1", "k 8s", "k8s#f", "é",
+        ] {
+            assert!(auth_mount(Some(bad), "jwt").is_err(), "{bad:?}");
+        }
+    }
+
+    #[test]
+    fn login_bodies_are_json_objects_of_the_fields() {
+        let body = login_body(&[("jwt", "a\"b"), ("role", "app")]).unwrap();
+        let value: serde_json::Value = serde_json::from_slice(&body).unwrap();
+        assert_eq!(value, serde_json::json!({"jwt": "a\"b", "role": "app"}));
+    }
 
     #[test]
     fn a_key_given_twice_is_refused() {
