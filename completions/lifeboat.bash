@@ -113,7 +113,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__diff)
-            opts="-i -h -V --log-format --snapshot --image --path --platform --image-ref --identity --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --timeout --json --help --version"
+            opts="-i -h -V --log-format --snapshot --image --path --platform --image-ref --identity --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --timeout --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -184,6 +184,10 @@ _lifeboat() {
                     return 0
                     ;;
                 --jwt-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -473,7 +477,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__run)
-            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
+            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -520,6 +524,10 @@ _lifeboat() {
                     return 0
                     ;;
                 --jwt-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
@@ -571,7 +579,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__snapshot)
-            opts="-r -R -o -h -V --log-format --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --timeout --recipient --recipients-file --output --expires-in --publish-names --build-id --require-build-id --json --help --version"
+            opts="-r -R -o -h -V --log-format --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --timeout --recipient --recipients-file --output --expires-in --publish-names --build-id --require-build-id --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -614,6 +622,10 @@ _lifeboat() {
                     return 0
                     ;;
                 --jwt-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --name)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

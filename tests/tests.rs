@@ -5,6 +5,7 @@ mod services;
 mod util;
 
 mod arm64;
+mod aws;
 mod cli_pinned;
 mod corruption;
 mod crash;
@@ -25,6 +26,7 @@ mod readme;
 mod recover;
 mod release;
 mod run;
+mod several;
 mod snapshot;
 mod vault_logins;
 mod vectors;

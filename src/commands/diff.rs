@@ -20,7 +20,7 @@ pub fn execute(args: DiffArgs) -> Result<(), CommandError> {
     let path = args.file.as_ref().unwrap_or(&args.snapshot);
     let file = read_snapshot(path, &args.image)?;
     let opened = open(&file.bytes, &keys)?;
-    let spec = SourceSpec::parse(&args.source)?;
+    let spec = SourceSpec::parse_all(&args.source)?;
     let deadline = Deadline::after(args.timeout);
     let fetched = spec
         .into_source(&live_settings(&args.live))?

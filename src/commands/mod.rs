@@ -63,6 +63,18 @@ fn execute(command: Command, log: &Log) -> Result<(), CommandError> {
     }
 }
 
+/// With several sources and `--allow-override`: which names a later source replaced.
+fn report_overridden(names: &[String], log: &Log) {
+    if let Some(message) = crate::source::overridden_message(names) {
+        log.event(
+            Level::Warning,
+            "source_override",
+            &message,
+            serde_json::json!({ "names": names }),
+        );
+    }
+}
+
 /// The live sources' settings from their flags.
 fn live_settings(args: &LiveArgs) -> LiveSettings {
     LiveSettings {
@@ -79,6 +91,8 @@ fn live_settings(args: &LiveArgs) -> LiveSettings {
         vault_role: args.vault_role.clone(),
         vault_auth_mount: args.vault_auth_mount.clone(),
         jwt_file: args.jwt_file.clone(),
+        secret_name: args.secret_name.clone(),
+        allow_override: args.allow_override,
         no_refused_retry: false,
         single_attempt: false,
         no_rate_limit_retry: false,

@@ -76,7 +76,9 @@ fn note_flags_after_the_separator(args: &RunArgs, log: &Log) {
 /// The plan: every flag checked and given its meaning, nothing done yet.
 pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
     let policy = FallbackPolicy::parse(&args.fallback_on).map_err(CommandError::Usage)?;
-    let source = args.source.as_deref().map(SourceSpec::parse).transpose()?;
+    let source = (!args.source.is_empty())
+        .then(|| SourceSpec::parse_all(&args.source))
+        .transpose()?;
     // Checked here, on the values: a variable set to 0 is not the flag given.
     if args.offline && args.live_only {
         return Err(CommandError::Usage(

@@ -38,7 +38,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             ));
         }
     }
-    let spec = SourceSpec::parse(&args.source)?;
+    let spec = SourceSpec::parse_all(&args.source)?;
     let recipients = collect_recipients(&args)?;
     // The deadline covers building the client (the system's CA bundle) too.
     let started = Instant::now();
@@ -46,6 +46,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     let source = spec.into_source(&super::live_settings(&args.live))?;
     let fetched = source.fetch(deadline)?;
     let fetch_ms = started.elapsed().as_millis();
+    super::report_overridden(&fetched.overridden, log);
 
     let now = SystemTime::now();
     let metadata = Metadata {

@@ -27,9 +27,25 @@ const CONNECT_TIMEOUT: Duration = Duration::from_secs(3);
 pub enum Method {
     /// Reads.
     Get,
-    /// Logins (Vault AppRole).
+    /// Logins (Vault), and the AWS JSON and query APIs.
     Post,
+    /// The token request of the EC2 instance metadata service (IMDSv2).
+    Put,
 }
+
+/// What a service's error body says, for a service whose status alone does not tell
+/// (AWS answers most failures with 400 and a `__type`).
+pub struct ErrorVerdict {
+    /// The class it falls in.
+    pub class: FailureClass,
+    /// A rate limit (throttling): given way to at once where the caller has a copy.
+    pub rate_limited: bool,
+    /// What to quote of it (scrubbed and cut like any server text).
+    pub said: String,
+}
+
+/// Reads an error answer (status and body) into a verdict, or leaves it to the status.
+pub type ErrorReader = fn(u16, &[u8]) -> Option<ErrorVerdict>;
 
 /// One request. Header values marked secret are sent as sensitive headers (never shown in
 /// debug output) and only to the request's own origin.
@@ -40,7 +56,7 @@ pub struct Request {
     pub url: Url,
     /// Headers, as (name, value, secret).
     pub headers: Vec<(&'static str, Zeroizing<String>, bool)>,
-    /// A JSON body.
+    /// A body (JSON unless a content-type header says otherwise).
     pub body: Option<Zeroizing<Vec<u8>>>,
 }
 
@@ -122,6 +138,11 @@ pub struct HttpClient {
     sent: AtomicU32,
     /// The proxy variable in use, for messages.
     proxy: Option<&'static str>,
+    /// The most requests this client sends in all ([`MAX_REQUESTS`] unless a source
+    /// that pages raises it).
+    budget: u32,
+    /// How to read this service's error bodies, if its statuses are not enough.
+    error_reader: Option<ErrorReader>,
 }
 
 impl Drop for HttpClient {
@@ -176,7 +197,22 @@ impl HttpClient {
             scrub: std::sync::Mutex::new(Vec::new()),
             sent: AtomicU32::new(0),
             proxy: proxy.map(|p| p.variable),
+            budget: MAX_REQUESTS,
+            error_reader: None,
         })
+    }
+
+    /// Allows `extra` requests beyond [`MAX_REQUESTS`], for a source that pages through
+    /// its answer (one request a page).
+    pub fn with_pages(mut self, extra: u32) -> Self {
+        self.budget = MAX_REQUESTS + extra;
+        self
+    }
+
+    /// Reads error answers with `reader` before their status.
+    pub fn reading_errors_with(mut self, reader: ErrorReader) -> Self {
+        self.error_reader = Some(reader);
+        self
     }
 
     /// Uses other retry settings (tests use shorter waits).
@@ -227,13 +263,14 @@ impl HttpClient {
         let mut hops = 0u32;
         loop {
             attempt += 1;
-            if self.sent.fetch_add(1, Ordering::Relaxed) >= MAX_REQUESTS {
+            if self.sent.fetch_add(1, Ordering::Relaxed) >= self.budget {
                 let (class, reason) =
                     previous.unwrap_or((FailureClass::BadResponse, format!("{hops} redirects")));
                 return Err(FetchError::service(
                     class,
                     format!(
-                        "{reason}; gave up after {MAX_REQUESTS} requests, the most one fetch sends"
+                        "{reason}; gave up after {} requests, the most one fetch sends",
+                        self.budget
                     ),
                 ));
             }
@@ -324,7 +361,7 @@ impl HttpClient {
                     hint: failure.hint,
                 })
             };
-            let spent = self.sent.load(Ordering::Relaxed) >= MAX_REQUESTS;
+            let spent = self.sent.load(Ordering::Relaxed) >= self.budget;
             match wait {
                 Some(_) if spent => {
                     return give_up(format!(
@@ -355,15 +392,18 @@ impl HttpClient {
         let method = match target.method {
             Method::Get => reqwest::Method::GET,
             Method::Post => reqwest::Method::POST,
+            Method::Put => reqwest::Method::PUT,
         };
+        let typed = headers.contains_key("content-type");
         let mut builder = self
             .client
             .request(method, target.url.clone())
             .headers(headers);
         if let Some(body) = request.body.as_ref().filter(|_| target.with_body) {
-            builder = builder
-                .header("content-type", "application/json")
-                .body(body.to_vec());
+            if !typed {
+                builder = builder.header("content-type", "application/json");
+            }
+            builder = builder.body(body.to_vec());
         }
         let mut response = builder
             .send()
@@ -394,9 +434,21 @@ impl HttpClient {
             });
         }
         let body = read_error_body(&mut response).await;
+        let backoff = Retry::Backoff { after: retry_after };
+        if let Some(verdict) = self
+            .error_reader
+            .and_then(|read| read(status.as_u16(), &body))
+        {
+            let http = format!("HTTP {}{}", status_text(status), self.quoted(verdict.said));
+            let give_way = verdict.rate_limited && !self.policy.retry_rate_limited;
+            let retry = match verdict.class {
+                FailureClass::ServerError if !give_way => backoff,
+                _ => Retry::No,
+            };
+            return Err(Failure::new(verdict.class, http, retry));
+        }
         let said = self.server_message(&body);
         let http = format!("HTTP {}{said}", status_text(status));
-        let backoff = Retry::Backoff { after: retry_after };
         let failure = match status.as_u16() {
             401 | 403 => Failure::new(FailureClass::Denied, http, Retry::No),
             407 => Failure {
@@ -469,8 +521,17 @@ impl HttpClient {
         if messages.is_empty() {
             return String::new();
         }
+        self.quoted(messages.join("; "))
+    }
+
+    /// Server text as quoted in a reason: scrubbed of every secret this client sends,
+    /// then cut to 200 characters, with nothing unsafe to show.
+    fn quoted(&self, text: String) -> String {
+        if text.is_empty() {
+            return String::new();
+        }
         // Scrub, then cut: a token echoed across the cut must not leave its first half.
-        let mut text = messages.join("; ");
+        let mut text = text;
         for secret in self.scrub.lock().unwrap_or_else(|e| e.into_inner()).iter() {
             text = text.replace(secret.as_str(), "[REDACTED]");
         }

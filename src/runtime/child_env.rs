@@ -15,8 +15,11 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::secret::Secrets;
 
-/// lifeboat's credentials: never passed to the app unless `--keep-credentials`.
-pub const CREDENTIAL_VARS: [&str; 7] = [
+/// lifeboat's credentials: never passed to the app unless `--keep-credentials`. AWS's
+/// static keys are among them; the pointers to a pod's own identity (a web identity token
+/// file, a container endpoint's address) are not secrets and stay, so an app's own AWS SDK
+/// still finds them.
+pub const CREDENTIAL_VARS: [&str; 11] = [
     "LIFEBOAT_IDENTITY",
     "LIFEBOAT_IDENTITY_FILE",
     "DOPPLER_TOKEN",
@@ -24,6 +27,10 @@ pub const CREDENTIAL_VARS: [&str; 7] = [
     "VAULT_ROLE_ID",
     "VAULT_SECRET_ID",
     "LIFEBOAT_HTTP_TOKEN",
+    "AWS_ACCESS_KEY_ID",
+    "AWS_SECRET_ACCESS_KEY",
+    "AWS_SESSION_TOKEN",
+    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 ];
 
 /// What lifeboat tells the app.

@@ -207,7 +207,17 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
                 .into_source(&live_settings)
                 .and_then(|source| source.fetch(deadline));
             let live = match fetched {
-                Ok(fetched) => Live::Fetched(fetched),
+                Ok(fetched) => {
+                    if let Some(message) = crate::source::overridden_message(&fetched.overridden) {
+                        log.event(
+                            crate::log::Level::Warning,
+                            "source_override",
+                            &message,
+                            serde_json::json!({ "names": fetched.overridden }),
+                        );
+                    }
+                    Live::Fetched(fetched)
+                }
                 Err(error) => match service_class(&error) {
                     Some(class) => Live::Failed(class, error),
                     // lifeboat's own configuration, or secrets it cannot pass on: never

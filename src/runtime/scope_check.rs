@@ -35,6 +35,27 @@ fn differs(what: &str, snapshot: &Option<String>, configured: &Option<String>) -
 /// Compares the snapshot's scope with the configured one; `other_source_allowed` lets a
 /// snapshot of another provider serve.
 pub fn check_scope(snapshot: &Scope, configured: &Scope, other_source_allowed: bool) -> ScopeCheck {
+    // Several sources: the same number, each held against its own.
+    if !snapshot.parts.is_empty() && !configured.parts.is_empty() {
+        if snapshot.parts.len() != configured.parts.len() && !other_source_allowed {
+            return ScopeCheck::Mismatch(format!(
+                "the snapshot was made from {} sources, but run is configured for {}",
+                snapshot.parts.len(),
+                configured.parts.len()
+            ));
+        }
+        let mut noted = ScopeCheck::Same;
+        for (at, (a, b)) in snapshot.parts.iter().zip(&configured.parts).enumerate() {
+            match check_scope(a, b, other_source_allowed) {
+                ScopeCheck::Same => {}
+                ScopeCheck::Mismatch(reason) => {
+                    return ScopeCheck::Mismatch(format!("source {}: {reason}", at + 1))
+                }
+                differs @ ScopeCheck::AddressDiffers { .. } => noted = differs,
+            }
+        }
+        return noted;
+    }
     if snapshot.provider != configured.provider && !other_source_allowed {
         return ScopeCheck::Mismatch(format!(
             "the snapshot was made from a {:?} source, but run is configured for a {:?} source",
@@ -51,6 +72,17 @@ pub fn check_scope(snapshot: &Scope, configured: &Scope, other_source_allowed: b
     if snapshot.provider == "vault" && configured.provider == "vault" {
         mismatches.extend(differs("Vault mount", &snapshot.mount, &configured.mount));
         mismatches.extend(differs("Vault path", &snapshot.path, &configured.path));
+    }
+    // AWS: the region and the secret (or parameter path). An ARN and a name for one
+    // secret differ as text; the user says --allow-other-source or names it one way.
+    if snapshot.provider == configured.provider && snapshot.provider.starts_with("aws-") {
+        mismatches.extend(differs("AWS region", &snapshot.region, &configured.region));
+        let what = if snapshot.provider == "aws-sm" {
+            "AWS secret"
+        } else {
+            "Parameter Store path"
+        };
+        mismatches.extend(differs(what, &snapshot.path, &configured.path));
     }
     // An HTTPS source has no scope but its URL: another URL (…/staging against
     // …/production) is another scope, not only another address.

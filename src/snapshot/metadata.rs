@@ -141,23 +141,11 @@ impl Metadata {
                 "the snapshot id is not of the form YYYYMMDDTHHMMSSZ-<12 hex digits>".into(),
             );
         }
-        let source = &self.source;
-        let texts: [(&str, Option<&str>, usize); 9] = [
-            ("created_by", Some(&self.created_by), 100),
-            ("source.provider", Some(&source.provider), 32),
-            ("source.address", source.address.as_deref(), 2048),
-            ("source.project", source.project.as_deref(), 256),
-            ("source.config", source.config.as_deref(), 256),
-            ("source.mount", source.mount.as_deref(), 1024),
-            ("source.path", source.path.as_deref(), 4096),
-            ("source.prefix", source.prefix.as_deref(), 256),
-            ("expires_at", self.expires_at.as_deref(), 64),
-        ];
-        for (field, text, max) in texts {
-            if let Some(text) = text {
-                check_inert(field, text, max)?;
-            }
+        check_inert("created_by", &self.created_by, 100)?;
+        if let Some(expires_at) = &self.expires_at {
+            check_inert("expires_at", expires_at, 64)?;
         }
+        check_scope_inert(&self.source, true)?;
         check_inert("created_at", &self.created_at, 64)?;
         for recipient in &self.recipients {
             if !recipient.fingerprint.is_well_formed() {
@@ -191,4 +179,33 @@ impl Metadata {
         }
         Ok(())
     }
+}
+
+/// Every text of a scope is printable and bounded; several sources' parts too, one level
+/// deep and at most 16 of them.
+fn check_scope_inert(source: &crate::source::Scope, top: bool) -> Result<(), String> {
+    let texts: [(&str, Option<&str>, usize); 10] = [
+        ("source.provider", Some(&source.provider), 32),
+        ("source.address", source.address.as_deref(), 2048),
+        ("source.project", source.project.as_deref(), 256),
+        ("source.config", source.config.as_deref(), 256),
+        ("source.mount", source.mount.as_deref(), 1024),
+        ("source.path", source.path.as_deref(), 4096),
+        ("source.prefix", source.prefix.as_deref(), 256),
+        ("source.region", source.region.as_deref(), 32),
+        ("source.version_id", source.version_id.as_deref(), 256),
+        ("source.stage", source.stage.as_deref(), 256),
+    ];
+    for (field, text, max) in texts {
+        if let Some(text) = text {
+            check_inert(field, text, max)?;
+        }
+    }
+    if !source.parts.is_empty() && (!top || source.parts.len() > 16) {
+        return Err("source.parts nests, or holds more than 16 sources".into());
+    }
+    for part in &source.parts {
+        check_scope_inert(part, false)?;
+    }
+    Ok(())
 }

@@ -85,6 +85,7 @@ impl Source for DopplerSource {
         Ok(Fetched {
             secrets: answer.secrets,
             scope,
+            overridden: Vec::new(),
         })
     }
 }

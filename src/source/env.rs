@@ -40,6 +40,7 @@ impl Source for EnvSource {
                 prefix: Some(self.prefix.clone()),
                 ..Scope::default()
             },
+            overridden: Vec::new(),
         })
     }
 }

@@ -36,6 +36,15 @@ pub enum SourceError {
         /// What went wrong.
         error: FetchError,
     },
+    /// Two sources define one name, and `--allow-override` was not given.
+    Conflict {
+        /// The name.
+        name: String,
+        /// The source that defined it first.
+        first: String,
+        /// The one that defined it again.
+        second: String,
+    },
     /// A secret cannot be passed to a process.
     InvalidSecret {
         /// Its name (escaped, so control characters show).
@@ -49,7 +58,7 @@ impl SourceError {
     /// The exit code for this error.
     pub fn exit(&self) -> Exit {
         match self {
-            SourceError::BadSpec(_) => Exit::Usage,
+            SourceError::BadSpec(_) | SourceError::Conflict { .. } => Exit::Usage,
             SourceError::Fetch { error, .. } => error.exit(),
             _ => Exit::BadInput,
         }
@@ -80,6 +89,9 @@ impl SourceError {
                     "the address answered with something other than secrets: check that it points at the service's API",
                 ),
             },
+            SourceError::Conflict { .. } => Some(
+                "rename it in one source, or give --allow-override (LIFEBOAT_ALLOW_OVERRIDE) to let the later source win",
+            ),
             SourceError::InvalidSecret { .. } => {
                 Some("names are ASCII letters, digits, '_', '.' and '-', not starting with a digit, '.' or '-' (at most 256 bytes); values cannot contain NUL; rename the secret at its source")
             }
@@ -101,6 +113,14 @@ impl fmt::Display for SourceError {
             SourceError::Empty(origin) => write!(f, "the source {origin} holds no secrets"),
             SourceError::Malformed { origin, reason } => write!(f, "{origin}: {reason}"),
             SourceError::Fetch { origin, error } => write!(f, "{origin}: {error}"),
+            SourceError::Conflict {
+                name,
+                first,
+                second,
+            } => write!(
+                f,
+                "the secret {name} is defined by two sources, {first} and then {second}"
+            ),
             SourceError::InvalidSecret { name, reason } => {
                 write!(
                     f,

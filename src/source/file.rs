@@ -35,6 +35,7 @@ impl Source for FileSource {
                 path: Some(origin),
                 ..Scope::default()
             },
+            overridden: Vec::new(),
         })
     }
 }

@@ -55,6 +55,7 @@ impl Source for HttpSource {
                 address: Some(origin),
                 ..Scope::default()
             },
+            overridden: Vec::new(),
         })
     }
 }

@@ -147,6 +147,30 @@ pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
     Ok(secrets)
 }
 
+/// The members of a JSON object as secrets, taken by move (no copy of a value is left):
+/// strings as they are, numbers, booleans and null as their JSON text; an object or array
+/// is refused by name (Vault's `data.data`, an AWS `SecretString`).
+pub(crate) fn scalars_as_secrets(
+    object: serde_json::Map<String, Value>,
+) -> Result<crate::secret::Secrets, String> {
+    let mut secrets = crate::secret::Secrets::new();
+    for (name, value) in object {
+        let text = match value {
+            Value::String(text) => text,
+            Value::Object(_) | Value::Array(_) => {
+                return Err(format!(
+                "the value of {} is {}; only strings, numbers, booleans and null can be secrets",
+                crate::redact::shown(&name),
+                kind_of(&value)
+            ))
+            }
+            scalar => scalar.to_string(),
+        };
+        secrets.insert(name, crate::secret::SecretValue::new(text));
+    }
+    Ok(secrets)
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

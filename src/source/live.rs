@@ -42,6 +42,10 @@ pub struct LiveSettings {
     pub vault_auth_mount: Option<String>,
     /// `--jwt-file`: the JWT of a kubernetes or jwt login.
     pub jwt_file: Option<PathBuf>,
+    /// `--name`: the variable name of a secret that is a plain string (AWS).
+    pub secret_name: Option<String>,
+    /// `--allow-override`: with several sources, a later one may replace a name.
+    pub allow_override: bool,
     /// Fail at once on a refused connection, or one closed without an answer, instead of
     /// retrying (`run`, which falls back to its snapshot instead).
     pub no_refused_retry: bool,

@@ -4,6 +4,7 @@
 //! `--source` is one string: `env:PREFIX`, `file:PATH`, and (with the live sources)
 //! `doppler`, `vault:MOUNT/PATH` and `https://…`.
 
+mod aws;
 mod doppler;
 mod dotenv;
 mod env;
@@ -13,8 +14,10 @@ mod https;
 mod json;
 mod live;
 mod scope;
+mod several;
 mod vault;
 
+pub use aws::{parse_secret_answer, AWS_ERRORS};
 pub use doppler::{parse_doppler_answer, DopplerAnswer};
 pub use dotenv::parse_dotenv;
 pub use env::EnvSource;
@@ -24,6 +27,7 @@ pub use https::parse_https_answer;
 pub use json::parse_flat_json;
 pub use live::{LiveSettings, VaultLogin};
 pub use scope::Scope;
+pub use several::overridden_message;
 pub use vault::{parse_kv2_answer, parse_login_answer};
 
 use std::path::PathBuf;
@@ -38,6 +42,8 @@ pub struct Fetched {
     pub secrets: Secrets,
     /// Where they came from.
     pub scope: Scope,
+    /// Names a later source replaced (`--allow-override`); empty for one source.
+    pub overridden: Vec<String>,
 }
 
 /// A place secrets can be read from.
@@ -74,9 +80,43 @@ pub enum SourceSpec {
         /// The URL.
         url: String,
     },
+    /// `aws-sm:SECRET[@STAGE|#VERSION_ID]`: an AWS Secrets Manager secret.
+    AwsSecretsManager {
+        /// Its name or ARN.
+        secret: String,
+        /// Which version.
+        pick: aws::Pick,
+    },
+    /// `aws-ssm:/PATH/` (every parameter under it) or `aws-ssm:/PATH/NAME` (one).
+    AwsParameterStore {
+        /// The path.
+        path: String,
+    },
+    /// Several sources, merged in order.
+    Several(Vec<SourceSpec>),
 }
 
 impl SourceSpec {
+    /// Reads the `--source` values (each may hold several, comma-separated, as
+    /// `LIFEBOAT_SOURCE` does): one source, or several merged in order.
+    pub fn parse_all(texts: &[String]) -> Result<Self, SourceError> {
+        let mut specs = Vec::new();
+        for text in texts {
+            for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+                specs.push(SourceSpec::parse(part)?);
+            }
+        }
+        match specs.len() {
+            0 => Err(SourceError::BadSpec("no source given".into())),
+            1 => Ok(specs.remove(0)),
+            n if n > several::MAX_SOURCES => Err(SourceError::BadSpec(format!(
+                "{n} sources; one snapshot takes at most {}",
+                several::MAX_SOURCES
+            ))),
+            _ => Ok(SourceSpec::Several(specs)),
+        }
+    }
+
     /// Reads a `--source` value.
     pub fn parse(text: &str) -> Result<Self, SourceError> {
         if let Some(prefix) = text.strip_prefix("env:") {
@@ -109,16 +149,36 @@ impl SourceSpec {
         if text.starts_with("https://") || text.starts_with("http://") {
             return Ok(SourceSpec::Http { url: text.into() });
         }
+        if let Some(rest) = text.strip_prefix("aws-sm:") {
+            let (secret, pick) = aws::parse_secret_spec(rest).map_err(SourceError::BadSpec)?;
+            return Ok(SourceSpec::AwsSecretsManager { secret, pick });
+        }
+        if let Some(path) = text.strip_prefix("aws-ssm:") {
+            let printable = path.chars().all(|c| !c.is_control() && !c.is_whitespace());
+            if !path.starts_with('/')
+                || path.len() < 2
+                || path.len() > 2048
+                || !printable
+                || path.contains("//")
+            {
+                return Err(SourceError::BadSpec(
+                    "aws-ssm: needs a path that starts with / (aws-ssm:/shop/prod/ for everything under it, aws-ssm:/shop/prod/DB_URL for one parameter)".into(),
+                ));
+            }
+            return Ok(SourceSpec::AwsParameterStore { path: path.into() });
+        }
         let kind = text.split(':').next().unwrap_or(text).to_ascii_lowercase();
-        let known = "write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH or https://…";
+        let known = "write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/ or https://…";
         if kind == "doppler" {
             return Err(SourceError::BadSpec(
                 "doppler takes no argument: write doppler, and name the project and config with DOPPLER_PROJECT and DOPPLER_CONFIG (a service token implies both)".into(),
             ));
         }
-        let suggestion = ["env", "file", "doppler", "vault", "https", "http"]
-            .into_iter()
-            .find(|word| edit_distance(&kind, word) <= 2 && kind.len() >= 3);
+        let suggestion = [
+            "env", "file", "doppler", "vault", "https", "http", "aws-sm", "aws-ssm",
+        ]
+        .into_iter()
+        .find(|word| edit_distance(&kind, word) <= 2 && kind.len() >= 3);
         Err(SourceError::BadSpec(match suggestion {
             Some(word @ ("https" | "http")) => {
                 format!("unknown source kind; did you mean {word}://…? ({known})")
@@ -171,12 +231,37 @@ impl SourceSpec {
                     .map(|u| live::recorded_address(&u)),
                 ..Scope::default()
             },
+            // The region as configured (the ARN's, failing that); the address is left to
+            // the fetch, which knows the endpoint it used.
+            SourceSpec::AwsSecretsManager { secret, .. } => Scope {
+                provider: "aws-sm".into(),
+                region: var("AWS_REGION")
+                    .or_else(|| var("AWS_DEFAULT_REGION"))
+                    .or_else(|| aws::arn_region(secret).map(str::to_string)),
+                path: Some(secret.clone()),
+                ..Scope::default()
+            },
+            SourceSpec::AwsParameterStore { path } => Scope {
+                provider: "aws-ssm".into(),
+                region: var("AWS_REGION").or_else(|| var("AWS_DEFAULT_REGION")),
+                path: Some(path.clone()),
+                ..Scope::default()
+            },
+            SourceSpec::Several(specs) => Scope {
+                provider: several::SEVERAL.into(),
+                parts: specs.iter().map(SourceSpec::configured_scope).collect(),
+                ..Scope::default()
+            },
         }
     }
 
     /// Whether it asks a service over the network.
     pub fn is_live(&self) -> bool {
-        !matches!(self, SourceSpec::Env { .. } | SourceSpec::File { .. })
+        match self {
+            SourceSpec::Env { .. } | SourceSpec::File { .. } => false,
+            SourceSpec::Several(specs) => specs.iter().any(SourceSpec::is_live),
+            _ => true,
+        }
     }
 
     /// The source this names, configured from `settings` and the provider's variables.
@@ -198,6 +283,26 @@ impl SourceSpec {
             SourceSpec::Http { url } => Box::new(
                 https::HttpSource::new(&url, settings).map_err(|e| configured("the source", e))?,
             ),
+            SourceSpec::AwsSecretsManager { secret, pick } => Box::new(
+                aws::SecretsManagerSource::new(
+                    secret,
+                    pick,
+                    settings.secret_name.clone(),
+                    settings,
+                )
+                .map_err(|e| configured("aws-sm", e))?,
+            ),
+            SourceSpec::AwsParameterStore { path } => Box::new(
+                aws::ParameterStoreSource::new(path, settings)
+                    .map_err(|e| configured("aws-ssm", e))?,
+            ),
+            SourceSpec::Several(specs) => Box::new(several::SeveralSources {
+                sources: specs
+                    .into_iter()
+                    .map(|spec| spec.into_source(settings))
+                    .collect::<Result<_, _>>()?,
+                allow_override: settings.allow_override,
+            }),
         })
     }
 }

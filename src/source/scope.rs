@@ -9,7 +9,8 @@ use serde::{Deserialize, Serialize};
 /// Where secrets came from. Fields a provider has no use for stay empty.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Scope {
-    /// The kind of source: `env`, `file`, `doppler`, `vault`, `https`.
+    /// The kind of source: `env`, `file`, `doppler`, `vault`, `https`, `aws-sm`,
+    /// `aws-ssm`.
     pub provider: String,
     /// The service's address (API host, Vault address, URL).
     #[serde(default, skip_serializing_if = "Option::is_none")]
@@ -23,7 +24,8 @@ pub struct Scope {
     /// Vault KV mount.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub mount: Option<String>,
-    /// Vault secret path, or the path of a `file:` source.
+    /// Vault secret path, the path of a `file:` source, an AWS secret's name or ARN, or a
+    /// Parameter Store path.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub path: Option<String>,
     /// Vault KV version number of the secret read.
@@ -32,6 +34,18 @@ pub struct Scope {
     /// The name prefix of an `env:` source.
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub prefix: Option<String>,
+    /// The AWS region.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub region: Option<String>,
+    /// The AWS Secrets Manager version id read.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub version_id: Option<String>,
+    /// The AWS Secrets Manager stage asked for (`@STAGE`).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub stage: Option<String>,
+    /// Each source's own scope, in order, when several were merged (`provider: several`).
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    pub parts: Vec<Scope>,
 }
 
 /// Shown escaped: a scope's fields come from a snapshot or a service (a Doppler
@@ -39,6 +53,10 @@ pub struct Scope {
 impl fmt::Display for Scope {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         let e = |text: &String| crate::redact::shown(text);
+        if !self.parts.is_empty() {
+            let parts: Vec<String> = self.parts.iter().map(Scope::to_string).collect();
+            return write!(f, "{} sources: {}", self.parts.len(), parts.join("; "));
+        }
         f.write_str(&e(&self.provider))?;
         if let Some(prefix) = &self.prefix {
             write!(f, " prefix {}", e(prefix))?;
@@ -54,8 +72,17 @@ impl fmt::Display for Scope {
             (None, Some(path)) => write!(f, " {}", e(path))?,
             _ => {}
         }
+        if let Some(stage) = &self.stage {
+            write!(f, " @{}", e(stage))?;
+        }
         if let Some(version) = self.version {
             write!(f, " (version {version})")?;
+        }
+        if let Some(version) = &self.version_id {
+            write!(f, " (version {})", e(version))?;
+        }
+        if let Some(region) = &self.region {
+            write!(f, " in {}", e(region))?;
         }
         if let Some(address) = &self.address {
             write!(f, " at {}", e(address))?;

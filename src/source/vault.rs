@@ -11,7 +11,7 @@ use reqwest::Url;
 use serde_json::Value;
 use zeroize::Zeroizing;
 
-use super::json::{kind_of, parse_json_quietly};
+use super::json::parse_json_quietly;
 use super::live::{
     check_header_text, client_for, credential, env_value, parse_address, read_secret_file,
     read_secret_file_shown, recorded_address, LiveSettings, VaultLogin,
@@ -20,7 +20,7 @@ use super::{validate, Fetched, Scope, Source, SourceError};
 use crate::http::{
     Deadline, FailureClass, FetchError, HttpClient, Method, Request, PROXY_AUTH_HINT,
 };
-use crate::secret::{SecretValue, Secrets};
+use crate::secret::Secrets;
 
 /// Where the Vault CLI looks when `VAULT_ADDR` is unset.
 pub const DEFAULT_VAULT_ADDR: &str = "https://127.0.0.1:8200";
@@ -350,6 +350,7 @@ impl Source for VaultSource {
                 version,
                 ..Scope::default()
             },
+            overridden: Vec::new(),
         })
     }
 }
@@ -400,21 +401,7 @@ pub fn parse_kv2_answer(body: &[u8], mount: &str) -> Result<(Secrets, Option<u64
             crate::redact::shown(&shown)
         )));
     }
-    let mut secrets = Secrets::new();
-    for (name, value) in data {
-        let text = match value {
-            Value::String(text) => text,
-            Value::Object(_) | Value::Array(_) => {
-                return Err(bad(format!(
-                "the value of {} is {}; only strings, numbers, booleans and null can be secrets",
-                crate::redact::shown(&name),
-                kind_of(&value)
-            )))
-            }
-            scalar => scalar.to_string(),
-        };
-        secrets.insert(name, SecretValue::new(text));
-    }
+    let secrets = super::json::scalars_as_secrets(data).map_err(bad)?;
     Ok((secrets, version))
 }
 

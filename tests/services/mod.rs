@@ -7,6 +7,7 @@ pub mod bao;
 pub mod doppler_fake;
 pub mod http_fake;
 pub mod listeners;
+pub mod moto;
 
 use std::path::PathBuf;
 

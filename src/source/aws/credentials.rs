@@ -1,0 +1,469 @@
+//! AWS credentials, found in the AWS SDKs' order: the environment
+//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); web identity
+//! (`AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`: EKS IRSA, through STS
+//! `AssumeRoleWithWebIdentity`, which needs no signature); the container credentials
+//! endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or `_RELATIVE_URI`, with
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` or `_FILE`: ECS and EKS Pod Identity); the shared
+//! files' profile; and last IMDSv2 (EC2), with a short timeout. Every request is inside the
+//! fetch's deadline. Nothing found is a configuration error naming what was looked for.
+
+use std::fmt;
+use std::time::Duration;
+
+use reqwest::Url;
+use zeroize::Zeroizing;
+
+use super::errors::{read_aws_error, xml_field};
+use super::{env, AwsConfig};
+use crate::http::{Deadline, FailureClass, FetchError, HttpClient, Method, Request, RetryPolicy};
+use crate::source::live::{
+    client_for, parse_address, read_secret_file, read_secret_file_shown, LiveSettings,
+};
+
+/// A key pair, with a session token for temporary credentials. Never shown.
+pub struct Credentials {
+    /// `AKIA…` / `ASIA…`: sent in the clear in every signature, but still not logged.
+    pub access_key_id: Zeroizing<String>,
+    /// The secret key.
+    pub secret_access_key: Zeroizing<String>,
+    /// The session token of temporary credentials.
+    pub session_token: Option<Zeroizing<String>>,
+}
+
+impl fmt::Debug for Credentials {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("Credentials([REDACTED])")
+    }
+}
+
+impl Credentials {
+    /// Tells `client` never to quote any part of these.
+    pub fn scrub_from(&self, client: &HttpClient) {
+        client.scrub(&self.access_key_id);
+        client.scrub(&self.secret_access_key);
+        if let Some(token) = &self.session_token {
+            client.scrub(token);
+        }
+    }
+
+    fn checked(self, from: &str) -> Result<Self, FetchError> {
+        let fine = |text: &str| !text.is_empty() && text.bytes().all(|b| (0x21..0x7f).contains(&b));
+        let token_fine = self.session_token.as_ref().is_none_or(|t| fine(t));
+        if fine(&self.access_key_id) && fine(&self.secret_access_key) && token_fine {
+            Ok(self)
+        } else {
+            Err(FetchError::service(
+                FailureClass::BadResponse,
+                format!("the AWS credentials from {from} are empty or hold characters a signature cannot carry"),
+            ))
+        }
+    }
+}
+
+/// How long IMDSv2 may take at most, inside the deadline: off EC2 nothing answers there,
+/// and the start must not wait the whole deadline to learn it.
+const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// The first credentials the chain finds.
+pub fn resolve(
+    config: &AwsConfig,
+    settings: &LiveSettings,
+    deadline: Deadline,
+) -> Result<Credentials, FetchError> {
+    if let Some(credentials) = from_environment()? {
+        return Ok(credentials);
+    }
+    if let Some(credentials) = web_identity(config, settings, deadline)? {
+        return Ok(credentials);
+    }
+    if let Some(credentials) = container(settings, deadline)? {
+        return Ok(credentials);
+    }
+    if let Some(credentials) = from_profile(config)? {
+        return Ok(credentials);
+    }
+    imds(settings, deadline)
+}
+
+fn from_environment() -> Result<Option<Credentials>, FetchError> {
+    match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
+        (Some(access_key_id), Some(secret_access_key)) => Credentials {
+            access_key_id,
+            secret_access_key,
+            session_token: env("AWS_SESSION_TOKEN"),
+        }
+        .checked("AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY")
+        .map_err(|_| {
+            FetchError::Config(
+                "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN holds a space, a control character or non-ASCII text; check how it was set".into(),
+            )
+        })
+        .map(Some),
+        (None, None) => Ok(None),
+        _ => Err(FetchError::Config(
+            "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: one of them is not set"
+                .into(),
+        )),
+    }
+}
+
+/// `application/x-www-form-urlencoded` encoding of one value.
+fn form_encode(text: &str) -> String {
+    let mut out = String::with_capacity(text.len());
+    for &b in text.as_bytes() {
+        if b.is_ascii_alphanumeric() || b"-_.~".contains(&b) {
+            out.push(b as char);
+        } else {
+            out.push_str(&format!("%{b:02X}"));
+        }
+    }
+    out
+}
+
+fn web_identity(
+    config: &AwsConfig,
+    settings: &LiveSettings,
+    deadline: Deadline,
+) -> Result<Option<Credentials>, FetchError> {
+    let (Some(token_file), Some(role_arn)) =
+        (env("AWS_WEB_IDENTITY_TOKEN_FILE"), env("AWS_ROLE_ARN"))
+    else {
+        return Ok(None);
+    };
+    let token = read_secret_file_shown(
+        std::path::Path::new(token_file.as_str()),
+        "the web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)",
+    )?;
+    let session = env("AWS_ROLE_SESSION_NAME")
+        .map(|s| s.to_string())
+        .unwrap_or_else(|| "lifeboat".into());
+    // STS is global, with regional endpoints; the SDKs use the region's when there is one.
+    let region = config.region.clone().unwrap_or_else(|| "us-east-1".into());
+    let (url, _) = config.endpoint("AWS_ENDPOINT_URL_STS", "sts", &region)?;
+    let client = client_for(&url, settings, &settings.ca_files, &[token.as_str()])?
+        .reading_errors_with(read_aws_error);
+    let body = Zeroizing::new(
+        format!(
+            "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
+            form_encode(&role_arn),
+            form_encode(&session),
+            form_encode(&token)
+        )
+        .into_bytes(),
+    );
+    let mut request =
+        Request::get(url).header("content-type", "application/x-www-form-urlencoded", false);
+    request.method = Method::Post;
+    request.body = Some(body);
+    let answer = client.fetch(&request, deadline).map_err(|error| {
+        in_step(
+            error,
+            "the web identity login (STS AssumeRoleWithWebIdentity)",
+        )
+    })?;
+    let xml = std::str::from_utf8(&answer).map_err(|_| {
+        FetchError::service(
+            FailureClass::BadResponse,
+            "STS answered with something other than text",
+        )
+    })?;
+    let field = |name: &str| {
+        xml_field(xml, name).map(Zeroizing::new).ok_or_else(|| {
+            FetchError::service(
+                FailureClass::BadResponse,
+                format!("the STS answer has no {name}"),
+            )
+        })
+    };
+    let credentials = Credentials {
+        access_key_id: field("AccessKeyId")?,
+        secret_access_key: field("SecretAccessKey")?,
+        session_token: Some(field("SessionToken")?),
+    }
+    .checked("STS")?;
+    Ok(Some(credentials))
+}
+
+/// Names the step a failure came from, keeping its class.
+fn in_step(error: FetchError, step: &str) -> FetchError {
+    match error {
+        FetchError::Service {
+            class,
+            reason,
+            hint,
+        } => FetchError::Service {
+            class,
+            reason: format!("{step}: {reason}"),
+            hint,
+        },
+        other => other,
+    }
+}
+
+/// The hosts a `_FULL_URI` over plain HTTP may name, as the SDKs allow: loopback, and the
+/// ECS and EKS Pod Identity agents.
+fn allowed_plain_host(url: &Url) -> bool {
+    let host = url.host_str().unwrap_or_default();
+    if host == "localhost" {
+        return true;
+    }
+    match host
+        .trim_start_matches('[')
+        .trim_end_matches(']')
+        .parse::<std::net::IpAddr>()
+    {
+        Ok(std::net::IpAddr::V4(ip)) => {
+            ip.is_loopback()
+                || ip == std::net::Ipv4Addr::new(169, 254, 170, 2)
+                || ip == std::net::Ipv4Addr::new(169, 254, 170, 23)
+        }
+        Ok(std::net::IpAddr::V6(ip)) => {
+            ip.is_loopback() || ip == std::net::Ipv6Addr::new(0xfd00, 0xec2, 0, 0, 0, 0, 0, 0x23)
+        }
+        Err(_) => false,
+    }
+}
+
+fn container(
+    settings: &LiveSettings,
+    deadline: Deadline,
+) -> Result<Option<Credentials>, FetchError> {
+    let url = match (
+        env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
+        env("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
+    ) {
+        (Some(relative), _) => parse_address(
+            &format!("http://169.254.170.2{}", relative.as_str()),
+            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+        )?,
+        (None, Some(full)) => {
+            let url = parse_address(&full, "AWS_CONTAINER_CREDENTIALS_FULL_URI")?;
+            if url.scheme() == "http" && !allowed_plain_host(&url) {
+                return Err(FetchError::Config(
+                    "AWS_CONTAINER_CREDENTIALS_FULL_URI over plain HTTP must be a loopback address or the ECS/EKS agent (169.254.170.2, 169.254.170.23): credentials never cross a network in the clear".into(),
+                ));
+            }
+            url
+        }
+        (None, None) => return Ok(None),
+    };
+    let authorization = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
+        Some(file) => Some(read_secret_file(
+            std::path::Path::new(file.as_str()),
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+        )?),
+        None => env("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
+    };
+    let scrub: Vec<&str> = authorization.iter().map(|a| a.as_str()).collect();
+    let client = client_for(&url, settings, &settings.ca_files, &scrub)?;
+    let mut request = Request::get(url);
+    if let Some(token) = &authorization {
+        crate::source::live::check_header_text(token, "the container authorization token")?;
+        request = request.header("authorization", token, true);
+    }
+    let answer = client
+        .fetch(&request, deadline)
+        .map_err(|error| in_step(error, "the container credentials endpoint"))?;
+    Ok(Some(json_credentials(
+        &answer,
+        "the container credentials endpoint",
+    )?))
+}
+
+/// `{AccessKeyId, SecretAccessKey, Token}`: the container endpoint's and IMDS's answer.
+fn json_credentials(body: &[u8], from: &str) -> Result<Credentials, FetchError> {
+    let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
+        FetchError::service(
+            FailureClass::BadResponse,
+            format!("{from} answered with something other than JSON"),
+        )
+    })?;
+    let field = |name: &str| {
+        value[name]
+            .as_str()
+            .map(|v| Zeroizing::new(v.to_string()))
+            .ok_or_else(|| {
+                FetchError::service(
+                    FailureClass::BadResponse,
+                    format!("{from} answered without {name}"),
+                )
+            })
+    };
+    Credentials {
+        access_key_id: field("AccessKeyId")?,
+        secret_access_key: field("SecretAccessKey")?,
+        session_token: value["Token"]
+            .as_str()
+            .filter(|t| !t.is_empty())
+            .map(|t| Zeroizing::new(t.to_string())),
+    }
+    .checked(from)
+}
+
+fn from_profile(config: &AwsConfig) -> Result<Option<Credentials>, FetchError> {
+    let Some(profile) = &config.profile else {
+        return Ok(None);
+    };
+    let name = crate::redact::shown(&config.profile_name);
+    match (
+        profile.get("aws_access_key_id"),
+        profile.get("aws_secret_access_key"),
+    ) {
+        (Some(id), Some(secret)) => Credentials {
+            access_key_id: Zeroizing::new(id.to_string()),
+            secret_access_key: Zeroizing::new(secret.to_string()),
+            session_token: profile
+                .get("aws_session_token")
+                .map(|t| Zeroizing::new(t.to_string())),
+        }
+        .checked(&format!("the profile {name}"))
+        .map(Some)
+        .map_err(|_| {
+            FetchError::Config(format!(
+                "the profile {name}'s keys hold a space, a control character or non-ASCII text"
+            ))
+        }),
+        (None, None) => {
+            let other = [
+                "role_arn",
+                "sso_start_url",
+                "sso_session",
+                "credential_process",
+                "web_identity_token_file",
+            ]
+            .into_iter()
+            .find(|key| profile.get(key).is_some());
+            match other {
+                Some(key) => Err(FetchError::Config(format!(
+                    "the profile {name} gets its keys with {key}, which lifeboat does not do: give the keys in the environment (AWS_ACCESS_KEY_ID …), a web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE) or the container endpoint"
+                ))),
+                None => Ok(None),
+            }
+        }
+        _ => Err(FetchError::Config(format!(
+            "the profile {name} has only one of aws_access_key_id and aws_secret_access_key"
+        ))),
+    }
+}
+
+fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, FetchError> {
+    let none = "no AWS credentials: set AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY, a web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE), the container endpoint (AWS_CONTAINER_CREDENTIALS_FULL_URI), or a profile with keys (AWS_PROFILE)";
+    let disabled = env("AWS_EC2_METADATA_DISABLED")
+        .map(|v| v.eq_ignore_ascii_case("true"))
+        .unwrap_or(false);
+    if disabled {
+        return Err(FetchError::Config(format!(
+            "{none}; the instance metadata service is off (AWS_EC2_METADATA_DISABLED)"
+        )));
+    }
+    let endpoint = env("AWS_EC2_METADATA_SERVICE_ENDPOINT")
+        .map(|e| e.to_string())
+        .unwrap_or_else(|| "http://169.254.169.254".into());
+    let base = parse_address(&endpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT")?;
+    // One try, and at most a second of the deadline: off EC2 nothing is there.
+    let short = Deadline::after(deadline.remaining().min(IMDS_TIMEOUT));
+    let client = client_for(&base, settings, &[], &[])?.with_policy(RetryPolicy {
+        retries: false,
+        refused_retry: None,
+        closed_retries: 0,
+        ..RetryPolicy::default()
+    });
+    let url = |path: &str| {
+        base.join(path)
+            .map_err(|e| FetchError::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))
+    };
+    let unreached = |error: FetchError| match error {
+        FetchError::Service {
+            class,
+            reason,
+            hint,
+        } => FetchError::Service {
+            class,
+            reason: format!(
+                "{none}; the instance metadata service (IMDSv2) did not give any: {reason}"
+            ),
+            hint,
+        },
+        other => other,
+    };
+    let mut token_request = Request::get(url("/latest/api/token")?).header(
+        "x-aws-ec2-metadata-token-ttl-seconds",
+        "300",
+        false,
+    );
+    token_request.method = Method::Put;
+    let token = client.fetch(&token_request, short).map_err(unreached)?;
+    let token = Zeroizing::new(String::from_utf8_lossy(&token).trim().to_string());
+    client.scrub(&token);
+    crate::source::live::check_header_text(&token, "the IMDSv2 token").map_err(|_| {
+        FetchError::service(
+            FailureClass::BadResponse,
+            "IMDSv2 gave a token a header cannot carry",
+        )
+    })?;
+    let with_token = |path: &str| -> Result<Request, FetchError> {
+        Ok(Request::get(url(path)?).header("x-aws-ec2-metadata-token", &token, true))
+    };
+    let roles = client
+        .fetch(
+            &with_token("/latest/meta-data/iam/security-credentials/")?,
+            short,
+        )
+        .map_err(unreached)?;
+    let roles = String::from_utf8_lossy(&roles).into_owned();
+    let role = roles.lines().next().map(str::trim).unwrap_or_default();
+    if role.is_empty()
+        || !role
+            .bytes()
+            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+    {
+        return Err(FetchError::service(
+            FailureClass::NotFound,
+            "the instance has no IAM role (IMDSv2 lists none): attach an instance profile",
+        ));
+    }
+    let answer = client
+        .fetch(
+            &with_token(&format!(
+                "/latest/meta-data/iam/security-credentials/{role}"
+            ))?,
+            short,
+        )
+        .map_err(unreached)?;
+    json_credentials(&answer, "IMDSv2")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn plain_http_container_endpoints_are_local_only() {
+        let allowed = |u: &str| allowed_plain_host(&Url::parse(u).unwrap());
+        assert!(allowed("http://127.0.0.1:8080/creds"));
+        assert!(allowed("http://169.254.170.2/v2/credentials/x"));
+        assert!(allowed("http://169.254.170.23/v1/credentials"));
+        assert!(allowed("http://[fd00:ec2::23]/v1/credentials"));
+        assert!(allowed("http://localhost/x"));
+        assert!(!allowed("http://10.0.0.5/creds"));
+        assert!(!allowed("http://example.com/creds"));
+    }
+
+    #[test]
+    fn form_values_are_percent_encoded() {
+        assert_eq!(
+            form_encode("arn:aws:iam::1:role/a b+c"),
+            "arn%3Aaws%3Aiam%3A%3A1%3Arole%2Fa%20b%2Bc"
+        );
+    }
+
+    #[test]
+    fn credentials_are_never_shown() {
+        let credentials = Credentials {
+            access_key_id: Zeroizing::new("AKIACANARY".into()),
+            secret_access_key: Zeroizing::new("canary-secret".into()),
+            session_token: None,
+        };
+        assert_eq!(format!("{credentials:?}"), "Credentials([REDACTED])");
+    }
+}

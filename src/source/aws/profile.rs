@@ -1,0 +1,135 @@
+//! The shared AWS files, `~/.aws/credentials` and `~/.aws/config` (or
+//! `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`), read as the AWS SDKs read them:
+//! INI sections, `[NAME]` in the credentials file and `[profile NAME]` (or `[default]`) in
+//! the config file, `key = value` lines, `#` and `;` comments. Only static keys and the
+//! region are used; a profile that gets its keys another way (a role to assume, SSO, a
+//! process) is named as such instead of being silently skipped.
+
+use std::collections::BTreeMap;
+use std::path::{Path, PathBuf};
+
+use zeroize::Zeroizing;
+
+use crate::http::FetchError;
+
+/// One profile's settings, from both files (the credentials file wins).
+#[derive(Default)]
+pub struct Profile {
+    /// Its keys, lower case, and values.
+    pub settings: BTreeMap<String, Zeroizing<String>>,
+}
+
+impl Profile {
+    /// A setting, if present and not empty.
+    pub fn get(&self, key: &str) -> Option<&str> {
+        self.settings
+            .get(key)
+            .map(|v| v.as_str())
+            .filter(|v| !v.is_empty())
+    }
+}
+
+/// The sections of an INI text: (section name as written, key, value).
+fn sections(text: &str) -> Vec<(String, String, Zeroizing<String>)> {
+    let mut entries = Vec::new();
+    let mut section: Option<String> = None;
+    for line in text.lines() {
+        let line = line.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+            continue;
+        }
+        if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
+            section = Some(name.trim().to_string());
+            continue;
+        }
+        // A continuation or sub-setting line (indented, or without `=`) is not used.
+        let (Some(section), Some((key, value))) = (&section, line.split_once('=')) else {
+            continue;
+        };
+        entries.push((
+            section.clone(),
+            key.trim().to_ascii_lowercase(),
+            Zeroizing::new(value.trim().to_string()),
+        ));
+    }
+    entries
+}
+
+fn read(path: &Path, what: &str) -> Result<Option<Zeroizing<String>>, FetchError> {
+    match crate::read_capped::read_capped(path, 1 << 20) {
+        Ok(Some(bytes)) => Ok(Some(Zeroizing::new(
+            String::from_utf8_lossy(&bytes).into_owned(),
+        ))),
+        Ok(None) => Err(FetchError::Config(format!(
+            "the AWS {what} file holds more than 1 MiB"
+        ))),
+        Err(error) if error.kind() == std::io::ErrorKind::NotFound => Ok(None),
+        Err(source) => Err(FetchError::Unreadable {
+            what: format!("the AWS {what} file"),
+            source,
+        }),
+    }
+}
+
+fn home_file(variable: &str, default: &str) -> Option<PathBuf> {
+    match super::env(variable) {
+        Some(path) => Some(PathBuf::from(path.as_str())),
+        None => super::env("HOME").map(|home| Path::new(home.as_str()).join(default)),
+    }
+}
+
+/// The profile `name` from both shared files; `None` if neither has it.
+pub fn load(name: &str) -> Result<Option<Profile>, FetchError> {
+    let mut profile = Profile::default();
+    let mut found = false;
+    if let Some(path) = home_file("AWS_CONFIG_FILE", ".aws/config") {
+        if let Some(text) = read(&path, "config")? {
+            for (section, key, value) in sections(&text) {
+                let this = section == format!("profile {name}")
+                    || (name == "default" && section == "default");
+                if this {
+                    found = true;
+                    profile.settings.insert(key, value);
+                }
+            }
+        }
+    }
+    if let Some(path) = home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials") {
+        if let Some(text) = read(&path, "credentials")? {
+            for (section, key, value) in sections(&text) {
+                if section == name {
+                    found = true;
+                    profile.settings.insert(key, value);
+                }
+            }
+        }
+    }
+    Ok(found.then_some(profile))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn sections_keys_and_comments() {
+        let text = "# c\n[default]\naws_access_key_id = AKIA1\n; c\n[profile ci]\nRegion=eu-west-1\n  nested = x\ns3 =\n";
+        let entries: Vec<(String, String, String)> = sections(text)
+            .into_iter()
+            .map(|(s, k, v)| (s, k, v.to_string()))
+            .collect();
+        assert_eq!(
+            entries,
+            [
+                (
+                    "default".to_string(),
+                    "aws_access_key_id".to_string(),
+                    "AKIA1".to_string()
+                ),
+                ("profile ci".into(), "region".into(), "eu-west-1".into()),
+                ("profile ci".into(), "nested".into(), "x".into()),
+                ("profile ci".into(), "s3".into(), "".into()),
+            ]
+        );
+    }
+}

@@ -1,0 +1,545 @@
+//! AWS Secrets Manager and Parameter Store against a real moto server with IAM
+//! authentication enforced (tests/services/moto.rs): a wrong signature or an unknown key
+//! is refused by moto itself, which proves the SigV4 signer against a real verifier (the
+//! signer also passes AWS's own test suite, in its unit tests). The credential chain's
+//! container endpoint and IMDSv2 are small local servers here, as in the AWS SDKs' own
+//! tests: no ECS agent or EC2 metadata service can run on this machine, and nothing may
+//! reach 169.254.169.254, so every test sets an endpoint or turns IMDS off.
+
+use std::time::{Duration, Instant};
+
+use crate::services::http_fake::{FakeServer, Reply};
+use crate::services::listeners::Silent;
+use crate::services::moto::Moto;
+use crate::util::{Run, Sandbox, CANARIES};
+
+fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
+    env.iter().map(|(n, v)| (*n, v.as_str())).collect()
+}
+
+fn snapshot(
+    sandbox: &Sandbox,
+    recipient: &str,
+    source: &str,
+    extra: &[&str],
+    env: &[(&'static str, String)],
+) -> Run {
+    let mut args = vec![
+        "snapshot", "--source", source, "-r", recipient, "-o", "snap.age",
+    ];
+    args.extend(extra);
+    sandbox.run_env(&args, &pairs(env))
+}
+
+fn recovered(sandbox: &Sandbox) -> serde_json::Value {
+    let run = sandbox.run(&["recover", "snap.age", "-i", "key.txt", "--format", "json"]);
+    serde_json::from_str(&run.ok().stdout).unwrap()
+}
+
+fn rds_secret(password: &str) -> String {
+    serde_json::json!({
+        "engine": "postgres", "host": "db.internal", "port": 5432, "username": "app",
+        "password": password, "dbname": "shop", "ssl": true,
+    })
+    .to_string()
+}
+
+#[test]
+fn secrets_manager_objects_stages_versions_and_plain_strings() {
+    let moto = Moto::start();
+    let first = moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[1])]);
+    moto.setup(&["secret", "shop/token", CANARIES[2]]);
+    moto.setup(&["binary", "shop/blob"]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let env = moto.env();
+
+    let made = snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env);
+    made.ok().stdout_has("7 secrets");
+    let secrets = recovered(&sandbox);
+    assert_eq!(secrets["password"], CANARIES[1]);
+    assert_eq!(secrets["port"], "5432", "a number as its JSON text");
+    assert_eq!(secrets["ssl"], "true");
+    let meta = sandbox.inspect_json("snap.age");
+    assert_eq!(meta["source"]["provider"], "aws-sm");
+    assert_eq!(meta["source"]["region"], "us-east-1");
+    assert_eq!(meta["source"]["path"], "shop/db");
+    assert!(meta["source"]["version_id"].is_string(), "{meta}");
+    sandbox
+        .run(&["inspect", "snap.age"])
+        .ok()
+        .stdout_has("aws-sm shop/db (version ")
+        .stdout_has(" in us-east-1");
+
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-sm:shop/db@AWSPREVIOUS",
+        &[],
+        &env,
+    )
+    .ok();
+    assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
+    snapshot(
+        &sandbox,
+        &recipient,
+        &format!("aws-sm:shop/db#{first}"),
+        &[],
+        &env,
+    )
+    .ok();
+    assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
+    assert_eq!(
+        sandbox.inspect_json("snap.age")["source"]["version_id"],
+        first.as_str()
+    );
+
+    // A plain string needs a name.
+    snapshot(&sandbox, &recipient, "aws-sm:shop/token", &[], &env)
+        .code(2)
+        .stderr_has("give --name NAME");
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-sm:shop/token",
+        &["--name", "API_TOKEN"],
+        &env,
+    )
+    .ok();
+    assert_eq!(recovered(&sandbox)["API_TOKEN"], CANARIES[2]);
+    let good = sandbox.read("snap.age");
+    snapshot(&sandbox, &recipient, "aws-sm:shop/blob", &[], &env)
+        .code(2)
+        .stderr_has("binary");
+    snapshot(&sandbox, &recipient, "aws-sm:shop/missing", &[], &env)
+        .code(11)
+        .stderr_has("not-found")
+        .stderr_has("ResourceNotFoundException");
+    assert_eq!(
+        sandbox.read("snap.age"),
+        good,
+        "a failure keeps the old snapshot"
+    );
+}
+
+#[test]
+fn moto_refuses_a_wrong_signature_and_an_unknown_key() {
+    let moto = Moto::start();
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let mut env = moto.env();
+    let wrong_secret = "wrongSecretKeyCanary0000000000000000000000";
+    env.retain(|(n, _)| *n != "AWS_SECRET_ACCESS_KEY");
+    env.push(("AWS_SECRET_ACCESS_KEY", wrong_secret.into()));
+    let refused = snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env);
+    refused
+        .code(10)
+        .stderr_has("denied")
+        .stderr_has("SignatureDoesNotMatch");
+    assert!(!refused.stderr.contains(wrong_secret));
+    let mut env = moto.env();
+    env.retain(|(n, _)| *n != "AWS_ACCESS_KEY_ID");
+    env.push(("AWS_ACCESS_KEY_ID", "AKIAUNKNOWNKEY000000".into()));
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+        .code(10)
+        .stderr_has("denied");
+    // The right ones still work: it was the signature, not the server.
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &moto.env()).ok();
+}
+
+#[test]
+fn parameter_store_is_read_recursively_decrypted_and_paged() {
+    let moto = Moto::start();
+    for i in 0..11 {
+        moto.setup(&[
+            "param",
+            &format!("/shop/prod/KEY_{i:02}"),
+            &format!("value-{i}"),
+            "String",
+        ]);
+    }
+    moto.setup(&[
+        "param",
+        "/shop/prod/db/password",
+        CANARIES[0],
+        "SecureString",
+    ]);
+    moto.setup(&["param", "/shop/staging/KEY_00", "not-this", "String"]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let env = moto.env();
+    // Twelve parameters: more than one page of ten.
+    snapshot(&sandbox, &recipient, "aws-ssm:/shop/prod/", &[], &env)
+        .ok()
+        .stdout_has("12 secrets");
+    let secrets = recovered(&sandbox);
+    assert_eq!(
+        secrets["db_password"], CANARIES[0],
+        "the SecureString decrypted"
+    );
+    assert_eq!(secrets["KEY_10"], "value-10");
+    assert!(secrets.get("KEY_00").is_some() && secrets.as_object().unwrap().len() == 12);
+    assert!(
+        !secrets.to_string().contains("not-this"),
+        "another path's parameter"
+    );
+    assert_eq!(
+        sandbox.inspect_json("snap.age")["source"]["path"],
+        "/shop/prod/"
+    );
+    // One parameter, named by its last segment.
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-ssm:/shop/prod/db/password",
+        &[],
+        &env,
+    )
+    .ok();
+    assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
+    snapshot(&sandbox, &recipient, "aws-ssm:/shop/prod/NOPE", &[], &env)
+        .code(11)
+        .stderr_has("ParameterNotFound");
+    snapshot(&sandbox, &recipient, "aws-ssm:/nothing/here/", &[], &env).stderr_has("no secrets");
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            "aws-ssm:shop/prod",
+            "-r",
+            &recipient,
+        ])
+        .code(2)
+        .stderr_has("starts with /");
+}
+
+/// The chain past the environment: a profile, the container endpoint, IMDSv2.
+#[test]
+fn credentials_from_a_profile_the_container_endpoint_and_imds() {
+    let moto = Moto::start();
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let base = |extra: &[(&'static str, String)]| {
+        let mut env = vec![
+            ("AWS_ENDPOINT_URL", moto.url.clone()),
+            ("AWS_REGION", "us-east-1".to_string()),
+            ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ];
+        env.extend(extra.iter().cloned());
+        env
+    };
+    // Nothing: a configuration error naming every place looked in.
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &base(&[]))
+        .code(2)
+        .stderr_has("no AWS credentials")
+        .stderr_has("AWS_EC2_METADATA_DISABLED");
+
+    // The shared files (HOME is the sandbox), with the region from the config file.
+    std::fs::create_dir(sandbox.path(".aws")).unwrap();
+    sandbox.write(
+        ".aws/credentials",
+        format!(
+            "[default]\naws_access_key_id = AKIANOTTHISONE\naws_secret_access_key = nope\n\n[ci]\naws_access_key_id = {}\naws_secret_access_key = {}\n",
+            moto.access_key_id, moto.secret_access_key
+        ),
+    );
+    sandbox.write(".aws/config", "[profile ci]\nregion = us-east-1\n");
+    let mut profile_env = base(&[("AWS_PROFILE", "ci".into())]);
+    profile_env.retain(|(n, _)| *n != "AWS_REGION");
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &profile_env).ok();
+    assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-sm:shop/db",
+        &[],
+        &base(&[("AWS_PROFILE", "missing".into())]),
+    )
+    .code(2)
+    .stderr_has("AWS_PROFILE names the profile missing");
+    std::fs::remove_file(sandbox.path(".aws/credentials")).unwrap();
+
+    // The container endpoint (ECS, EKS Pod Identity): a local fake of the agent, which
+    // wants its authorization token.
+    let (id, secret) = (moto.access_key_id.clone(), moto.secret_access_key.clone());
+    let agent = FakeServer::start(move |seen| {
+        if seen.headers.get("authorization").map(String::as_str) != Some("agent-token-canary") {
+            return Reply::json(401, &serde_json::json!({"message": "no token"}));
+        }
+        Reply::json(
+            200,
+            &serde_json::json!({"AccessKeyId": id, "SecretAccessKey": secret, "Token": "", "Expiration": "2099-01-01T00:00:00Z"}),
+        )
+    });
+    sandbox.write("agent-token", "agent-token-canary\n");
+    let container_env = base(&[
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/v1/credentials", agent.url()),
+        ),
+        (
+            "AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE",
+            "agent-token".into(),
+        ),
+    ]);
+    let made = snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &container_env);
+    made.ok();
+    assert!(!made.stderr.contains("agent-token-canary"));
+    assert_eq!(agent.seen().len(), 1);
+    assert_eq!(agent.seen()[0].target, "/v1/credentials");
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-sm:shop/db",
+        &[],
+        &base(&[(
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            "http://10.1.2.3/creds".into(),
+        )]),
+    )
+    .code(2)
+    .stderr_has("loopback");
+
+    // IMDSv2: a token first (PUT), then the role, then its credentials, each with the
+    // token; a local fake of the metadata service.
+    let (id, secret) = (moto.access_key_id.clone(), moto.secret_access_key.clone());
+    let imds = FakeServer::start(move |seen| {
+        let token_ok = seen
+            .headers
+            .get("x-aws-ec2-metadata-token")
+            .map(String::as_str)
+            == Some("imds-token-canary");
+        match (seen.method.as_str(), seen.target.as_str()) {
+            ("PUT", "/latest/api/token")
+                if seen
+                    .headers
+                    .contains_key("x-aws-ec2-metadata-token-ttl-seconds") =>
+            {
+                Reply::text(200, "imds-token-canary")
+            }
+            ("GET", "/latest/meta-data/iam/security-credentials/") if token_ok => {
+                Reply::text(200, "app-role\n")
+            }
+            ("GET", "/latest/meta-data/iam/security-credentials/app-role") if token_ok => {
+                Reply::json(
+                    200,
+                    &serde_json::json!({"Code": "Success", "AccessKeyId": id, "SecretAccessKey": secret, "Token": "", "Expiration": "2099-01-01T00:00:00Z"}),
+                )
+            }
+            _ => Reply::text(401, ""),
+        }
+    });
+    let mut imds_env = base(&[("AWS_EC2_METADATA_SERVICE_ENDPOINT", imds.url())]);
+    imds_env.retain(|(n, _)| *n != "AWS_EC2_METADATA_DISABLED");
+    let made = snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &imds_env);
+    made.ok();
+    assert!(!made.stderr.contains("imds-token-canary"));
+    let steps: Vec<String> = imds
+        .seen()
+        .iter()
+        .map(|s| format!("{} {}", s.method, s.target))
+        .collect();
+    assert_eq!(
+        steps,
+        [
+            "PUT /latest/api/token",
+            "GET /latest/meta-data/iam/security-credentials/",
+            "GET /latest/meta-data/iam/security-credentials/app-role"
+        ]
+    );
+}
+
+/// EKS IRSA: STS AssumeRoleWithWebIdentity, then the service with the role's temporary
+/// credentials (signed with their session token). moto with authentication on cannot
+/// take an unsigned AssumeRoleWithWebIdentity (it reads the missing Authorization header
+/// and fails with a 500), so this server leaves exactly that one call inside its
+/// unauthenticated window: the setup's five actions, the secret, then STS. The
+/// GetSecretValue after it is checked by moto against the assumed role's keys.
+#[test]
+fn web_identity_through_sts_then_the_role_s_credentials() {
+    let moto = Moto::start_with_window(7);
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.write(
+        "web-identity-token",
+        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2lnbmF0dXJlLWNhbmFyeQ",
+    );
+    let env = vec![
+        ("AWS_ENDPOINT_URL", moto.url.clone()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+        ("AWS_ROLE_ARN", moto.role_arn.clone()),
+        (
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+            "web-identity-token".to_string(),
+        ),
+    ];
+    let made = snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env);
+    made.ok();
+    assert!(!made.stderr.contains("c2lnbmF0dXJlLWNhbmFyeQ"));
+    assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
+    // The window is closed now: a bad signature is refused by this same server.
+    let mut wrong = moto.env();
+    wrong.retain(|(n, _)| *n != "AWS_SECRET_ACCESS_KEY");
+    wrong.push(("AWS_SECRET_ACCESS_KEY", "not-the-key".into()));
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &wrong).code(10);
+}
+
+/// AWS says most failures with 400 and a name: the name decides the class. A small
+/// server in front answers as AWS does when it throttles or refuses.
+#[test]
+fn aws_errors_land_in_their_classes() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
+    let answer = std::sync::Arc::new(std::sync::Mutex::new(String::new()));
+    let current = answer.clone();
+    let aws = FakeServer::start(move |_| {
+        Reply::json(
+            400,
+            &serde_json::from_str(&current.lock().unwrap()).unwrap(),
+        )
+    });
+    let env = vec![
+        ("AWS_ENDPOINT_URL", aws.url()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "example-secret".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ];
+    let say = |body: serde_json::Value| *answer.lock().unwrap() = body.to_string();
+    for (name, code, class) in [
+        ("AccessDeniedException", 10, "denied"),
+        ("ExpiredTokenException", 10, "denied"),
+        ("DecryptionFailure", 10, "denied"),
+        ("ResourceNotFoundException", 11, "not-found"),
+    ] {
+        say(serde_json::json!({"__type": name, "message": "as AWS says it"}));
+        snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+            .code(code)
+            .stderr_has(&format!(
+                "{class}: HTTP 400 Bad Request: \"{name}: as AWS says it\""
+            ));
+    }
+    // Throttling is the service's trouble: retried by `snapshot`, a fallback for `run`.
+    say(serde_json::json!({"__type": "ThrottlingException", "message": "Rate exceeded"}));
+    let before = aws.seen().len();
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-sm:shop/db",
+        &["--timeout", "2s"],
+        &env,
+    )
+    .code(12)
+    .stderr_has("server-error");
+    assert!(aws.seen().len() - before > 1, "throttling is retried");
+    let started = sandbox.run_env(
+        &[
+            "run",
+            "--source",
+            "aws-sm:shop/db",
+            "--snapshot",
+            "old.age",
+            "-i",
+            "key.txt",
+            "--allow-other-source",
+            "--",
+            "sh",
+            "-c",
+            "echo $LIFEBOAT_ORIGIN",
+        ],
+        &pairs(&env),
+    );
+    assert_eq!(started.ok().stdout, "snapshot\n");
+    started.stderr_has("ThrottlingException");
+}
+
+#[test]
+fn run_starts_live_from_aws_then_from_the_snapshot_and_the_keys_stay_behind() {
+    let moto = Moto::start();
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let env = moto.env();
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env).ok();
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[1])]);
+    let args = [
+        "run",
+        "--source",
+        "aws-sm:shop/db",
+        "--snapshot",
+        "snap.age",
+        "-i",
+        "key.txt",
+        "--",
+        "env",
+    ];
+    let live = sandbox.run_env(&args, &pairs(&env));
+    let app = live.ok().stdout.clone();
+    assert!(app.contains("LIFEBOAT_ORIGIN=live\n"), "{app}");
+    assert!(
+        app.contains(&format!("password={}\n", CANARIES[1])),
+        "{app}"
+    );
+    assert!(
+        !app.contains(&moto.secret_access_key) && !app.contains("AWS_SECRET_ACCESS_KEY"),
+        "{app}"
+    );
+    drop(moto);
+    let fallback = sandbox.run_env(&args, &pairs(&env));
+    let app = fallback.ok().stdout.clone();
+    assert!(app.contains("LIFEBOAT_ORIGIN=snapshot\n"), "{app}");
+    assert!(
+        app.contains(&format!("password={}\n", CANARIES[0])),
+        "{app}"
+    );
+}
+
+/// IMDSv2 is the chain's last step and gets at most a second of the deadline: a start
+/// off EC2 (nothing answers at the metadata address) falls back without waiting out the
+/// whole deadline for it.
+#[test]
+fn a_silent_metadata_service_costs_at_most_a_second() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
+    let silent = Silent::start();
+    let began = Instant::now();
+    let started = sandbox.run_env(
+        &[
+            "run",
+            "--source",
+            "aws-sm:shop/db",
+            "--snapshot",
+            "old.age",
+            "-i",
+            "key.txt",
+            "--timeout",
+            "4s",
+            "--allow-other-source",
+            "--",
+            "sh",
+            "-c",
+            "echo $LIFEBOAT_ORIGIN",
+        ],
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            (
+                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
+                &format!("http://127.0.0.1:{}", silent.port),
+            ),
+        ],
+    );
+    let took = began.elapsed();
+    assert_eq!(started.ok().stdout, "snapshot\n");
+    started.stderr_has("instance metadata service");
+    assert!(silent.accepted() >= 1);
+    // Correctness, not speed: without the cap this waits the whole 4 s deadline.
+    assert!(took < Duration::from_millis(3000), "{took:?}");
+}
