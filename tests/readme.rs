@@ -58,3 +58,29 @@ fn the_table_reader_sees_a_missing_row() {
     assert!(!codes.contains(&12));
     assert_eq!(codes.len() + 1, Exit::ALL.len());
 }
+
+/// The README's AWS error table is the code's: every name with its class, no more.
+#[test]
+fn the_aws_error_table_is_the_code_s() {
+    let readme = include_str!("../README.md");
+    let start = readme
+        .find("<!-- aws-errors")
+        .expect("the AWS error table's marker");
+    let end = readme.find("<!-- /aws-errors -->").expect("its end marker");
+    let mut documented = Vec::new();
+    for line in readme[start..end].lines().filter(|l| l.starts_with("| `")) {
+        let cells: Vec<&str> = line.split(" | ").collect();
+        let class = cells[1].trim_end_matches(" |").trim_matches('`');
+        for name in cells[0].split('`').skip(1).step_by(2) {
+            documented.push((name.to_string(), class.to_string()));
+        }
+    }
+    let mut coded: Vec<(String, String)> = lifeboat::source::AWS_ERRORS
+        .iter()
+        .map(|(name, class, _)| (name.to_string(), class.name().to_string()))
+        .collect();
+    documented.sort();
+    coded.sort();
+    assert!(coded.len() > 20);
+    assert_eq!(documented, coded, "README.md's AWS error table");
+}

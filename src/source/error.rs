@@ -76,7 +76,7 @@ impl SourceError {
             SourceError::Fetch { error, .. } if error.hint().is_some() => error.hint(),
             SourceError::Fetch { error, .. } => match error.class()? {
                 FailureClass::Denied => Some(
-                    "check the token (DOPPLER_TOKEN, VAULT_TOKEN, --token-file): it may be revoked, or lack access to this project/config or path",
+                    "check the credentials (DOPPLER_TOKEN, VAULT_TOKEN, --token-file, or the AWS keys and role): they may be revoked or expired, or lack access to this project/config, path or secret",
                 ),
                 FailureClass::NotFound => {
                     Some("check the project and config, or the mount and path, and the service address")
