@@ -137,7 +137,6 @@ pub struct SnapshotArgs {
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
         hide_env_values = true,
-        value_delimiter = ',',
         required = true
     )]
     pub source: Vec<String>,
@@ -158,8 +157,8 @@ pub struct SnapshotArgs {
         value_name = "RECIPIENT",
         env = "LIFEBOAT_RECIPIENTS",
         hide_env_values = true,
-        value_delimiter = ',',
-        allow_hyphen_values = true
+        allow_hyphen_values = true,
+        value_delimiter = ','
     )]
     pub recipients: Vec<String>,
 
@@ -524,8 +523,7 @@ pub struct RunArgs {
         long,
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
-        hide_env_values = true,
-        value_delimiter = ','
+        hide_env_values = true
     )]
     pub source: Vec<String>,
 
@@ -676,7 +674,6 @@ pub struct DiffArgs {
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
         hide_env_values = true,
-        value_delimiter = ',',
         required = true
     )]
     pub source: Vec<String>,

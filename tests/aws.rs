@@ -202,7 +202,9 @@ fn parameter_store_is_read_recursively_decrypted_and_paged() {
     snapshot(&sandbox, &recipient, "aws-ssm:/shop/prod/NOPE", &[], &env)
         .code(11)
         .stderr_has("ParameterNotFound");
-    snapshot(&sandbox, &recipient, "aws-ssm:/nothing/here/", &[], &env).stderr_has("no secrets");
+    snapshot(&sandbox, &recipient, "aws-ssm:/nothing/here/", &[], &env)
+        .code(3)
+        .stderr_has("no secrets");
     sandbox
         .run(&[
             "snapshot",
@@ -352,24 +354,71 @@ fn credentials_from_a_profile_the_container_endpoint_and_imds() {
     );
 }
 
-/// EKS IRSA: STS AssumeRoleWithWebIdentity, then the service with the role's temporary
-/// credentials (signed with their session token). moto with authentication on cannot
-/// take an unsigned AssumeRoleWithWebIdentity (it reads the missing Authorization header
-/// and fails with a 500), so this server leaves exactly that one call inside its
-/// unauthenticated window: the setup's five actions, the secret, then STS. The
-/// GetSecretValue after it is checked by moto against the assumed role's keys.
+/// EKS IRSA: STS `AssumeRoleWithWebIdentity`, then the service with the role's temporary
+/// credentials, signed with their session token. STS is a local fake here: the real one
+/// cannot run, and moto's, with authentication on, cannot take the unsigned call (it reads
+/// the missing Authorization header and fails with a 500). The fake checks the form
+/// lifeboat sends, answers XML, or JSON to a client that accepts JSON as the real STS does,
+/// and hands out credentials moto really issued for the role (`AssumeRole`, signed), so
+/// moto verifies the GetSecretValue that follows; a wrong key from STS is refused by moto.
 #[test]
 fn web_identity_through_sts_then_the_role_s_credentials() {
-    let moto = Moto::start_with_window(7);
+    let moto = Moto::start();
     moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let issued: serde_json::Value =
+        serde_json::from_str(&moto.setup(&["assume", &moto.role_arn])).unwrap();
+    let token = "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2lnbmF0dXJlLWNhbmFyeQ";
+    let answer = std::sync::Arc::new(std::sync::Mutex::new(issued.clone()));
+    let handed = answer.clone();
+    let role = moto.role_arn.clone();
+    let sts = FakeServer::start(move |seen| {
+        let form = String::from_utf8_lossy(&seen.body).into_owned();
+        let wanted = [
+            "Action=AssumeRoleWithWebIdentity".to_string(),
+            "Version=2011-06-15".into(),
+            format!("WebIdentityToken={token}"),
+            format!("RoleArn={}", role.replace(':', "%3A").replace('/', "%2F")),
+        ];
+        if seen.method != "POST" || !wanted.iter().all(|w| form.split('&').any(|p| p == w)) {
+            return Reply::text(
+                400,
+                "<ErrorResponse><Error><Code>MissingParameter</Code></Error></ErrorResponse>",
+            );
+        }
+        let credentials = handed.lock().unwrap().clone();
+        if let Some(code) = credentials["error"].as_str() {
+            return Reply::text(
+                400,
+                &format!("<ErrorResponse><Error><Type>Sender</Type><Code>{code}</Code><Message>as STS says it</Message></Error></ErrorResponse>"),
+            );
+        }
+        if seen
+            .headers
+            .get("accept")
+            .is_some_and(|a| a.contains("json"))
+        {
+            return Reply::json(
+                200,
+                &serde_json::json!({"AssumeRoleWithWebIdentityResponse": {
+                "AssumeRoleWithWebIdentityResult": {"Credentials": credentials}}}),
+            );
+        }
+        Reply::text(
+            200,
+            &format!(
+                "<AssumeRoleWithWebIdentityResponse><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{}</AccessKeyId><SecretAccessKey>{}</SecretAccessKey><SessionToken>{}</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>",
+                credentials["AccessKeyId"].as_str().unwrap(),
+                credentials["SecretAccessKey"].as_str().unwrap(),
+                credentials["SessionToken"].as_str().unwrap()
+            ),
+        )
+    });
     let sandbox = Sandbox::new();
     let recipient = sandbox.keygen("key.txt");
-    sandbox.write(
-        "web-identity-token",
-        "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2lnbmF0dXJlLWNhbmFyeQ",
-    );
+    sandbox.write("web-identity-token", token);
     let env = vec![
         ("AWS_ENDPOINT_URL", moto.url.clone()),
+        ("AWS_ENDPOINT_URL_STS", sts.url()),
         ("AWS_REGION", "us-east-1".to_string()),
         ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
         ("AWS_ROLE_ARN", moto.role_arn.clone()),
@@ -382,11 +431,45 @@ fn web_identity_through_sts_then_the_role_s_credentials() {
     made.ok();
     assert!(!made.stderr.contains("c2lnbmF0dXJlLWNhbmFyeQ"));
     assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
-    // The window is closed now: a bad signature is refused by this same server.
-    let mut wrong = moto.env();
-    wrong.retain(|(n, _)| *n != "AWS_SECRET_ACCESS_KEY");
-    wrong.push(("AWS_SECRET_ACCESS_KEY", "not-the-key".into()));
-    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &wrong).code(10);
+    assert_eq!(sts.seen().len(), 1);
+    assert_eq!(
+        sts.seen()[0].headers.get("accept").map(String::as_str),
+        Some("text/xml")
+    );
+    let good = sandbox.read("snap.age");
+    // Credentials moto did not issue: moto refuses the signature made with them.
+    let mut forged = issued.clone();
+    forged["SecretAccessKey"] = "not-the-role-s-secret-key".into();
+    *answer.lock().unwrap() = forged;
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+        .code(10)
+        .stderr_has("denied");
+    // STS's own refusals and troubles, by name.
+    *answer.lock().unwrap() = serde_json::json!({"error": "InvalidIdentityToken"});
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+        .code(10)
+        .stderr_has("the web identity login (STS AssumeRoleWithWebIdentity)")
+        .stderr_has("InvalidIdentityToken: as STS says it");
+    *answer.lock().unwrap() = serde_json::json!({"error": "IDPCommunicationError"});
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-sm:shop/db",
+        &["--timeout", "2s"],
+        &env,
+    )
+    .code(12)
+    .stderr_has("server-error");
+    assert_eq!(sandbox.read("snap.age"), good);
+    // Half of IRSA's pair is a configuration error, not a silent skip.
+    let half: Vec<(&'static str, String)> = env
+        .iter()
+        .filter(|(n, _)| *n != "AWS_ROLE_ARN")
+        .cloned()
+        .collect();
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &half)
+        .code(2)
+        .stderr_has("AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN go together");
 }
 
 /// AWS says most failures with 400 and a name: the name decides the class. A small
@@ -500,11 +583,11 @@ fn run_starts_live_from_aws_then_from_the_snapshot_and_the_keys_stay_behind() {
     );
 }
 
-/// IMDSv2 is the chain's last step and gets at most a second of the deadline: a start
-/// off EC2 (nothing answers at the metadata address) falls back without waiting out the
-/// whole deadline for it.
+/// IMDSv2 is the chain's last step and gets at most a second of the deadline. Nothing
+/// answering there means no credentials were configured (off EC2, or a pod whose identity
+/// was removed): exit 2 at once, never a quiet start from the snapshot.
 #[test]
-fn a_silent_metadata_service_costs_at_most_a_second() {
+fn a_silent_metadata_service_means_no_credentials_within_a_second() {
     let sandbox = Sandbox::new();
     let recipient = sandbox.keygen("key.txt");
     sandbox.canary_snapshot("old.age", &[&recipient], &[]);
@@ -537,8 +620,11 @@ fn a_silent_metadata_service_costs_at_most_a_second() {
         ],
     );
     let took = began.elapsed();
-    assert_eq!(started.ok().stdout, "snapshot\n");
-    started.stderr_has("instance metadata service");
+    started
+        .code(2)
+        .no_stdout()
+        .stderr_has("no AWS credentials")
+        .stderr_has("nothing answered at the instance metadata service");
     assert!(silent.accepted() >= 1);
     // Correctness, not speed: without the cap this waits the whole 4 s deadline.
     assert!(took < Duration::from_millis(3000), "{took:?}");

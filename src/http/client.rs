@@ -163,7 +163,17 @@ impl HttpClient {
     /// A client for the service at `address` (and its own origin only), trusting
     /// `trust`, through the proxy the environment names for it.
     pub fn new(address: &Url, trust: &Trust) -> Result<Self, FetchError> {
-        let proxy = proxy_from_environment(address)?;
+        Self::build(address, trust, proxy_from_environment(address)?)
+    }
+
+    /// The same with no proxy whatever the environment says: for the local credential
+    /// endpoints (an ECS or EKS agent, IMDS), which a proxy cannot reach and whose
+    /// credentials must not cross it in the clear.
+    pub fn direct(address: &Url, trust: &Trust) -> Result<Self, FetchError> {
+        Self::build(address, trust, None)
+    }
+
+    fn build(address: &Url, trust: &Trust, proxy: Option<ProxyChoice>) -> Result<Self, FetchError> {
         let needs_tls = address.scheme() == "https"
             || proxy.as_ref().is_some_and(|p| p.url.scheme() == "https");
         let tls = trust.client_config(needs_tls)?;
@@ -365,7 +375,8 @@ impl HttpClient {
             match wait {
                 Some(_) if spent => {
                     return give_up(format!(
-                        "{reason}; gave up after {MAX_REQUESTS} requests, the most one fetch sends"
+                        "{reason}; gave up after {} requests, the most one fetch sends",
+                        self.budget
                     ))
                 }
                 Some(wait) if wait < deadline.remaining() => {

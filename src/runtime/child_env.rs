@@ -15,11 +15,8 @@ use std::os::unix::ffi::OsStrExt;
 
 use crate::secret::Secrets;
 
-/// lifeboat's credentials: never passed to the app unless `--keep-credentials`. AWS's
-/// static keys are among them; the pointers to a pod's own identity (a web identity token
-/// file, a container endpoint's address) are not secrets and stay, so an app's own AWS SDK
-/// still finds them.
-pub const CREDENTIAL_VARS: [&str; 11] = [
+/// lifeboat's credentials: never passed to the app unless `--keep-credentials`.
+pub const CREDENTIAL_VARS: [&str; 7] = [
     "LIFEBOAT_IDENTITY",
     "LIFEBOAT_IDENTITY_FILE",
     "DOPPLER_TOKEN",
@@ -27,10 +24,16 @@ pub const CREDENTIAL_VARS: [&str; 11] = [
     "VAULT_ROLE_ID",
     "VAULT_SECRET_ID",
     "LIFEBOAT_HTTP_TOKEN",
+];
+
+/// AWS's static keys, removed from the app's environment as lifeboat's credentials only
+/// when lifeboat itself reads an AWS source with them (an app that reads Vault keeps its
+/// own keys for S3). The pointers to a pod's own identity (a web identity token file, a
+/// container endpoint with its token) stay: the app's own AWS SDK uses them too.
+pub const AWS_KEY_VARS: [&str; 3] = [
     "AWS_ACCESS_KEY_ID",
     "AWS_SECRET_ACCESS_KEY",
     "AWS_SESSION_TOKEN",
-    "AWS_CONTAINER_AUTHORIZATION_TOKEN",
 ];
 
 /// What lifeboat tells the app.
@@ -51,6 +54,8 @@ pub struct EnvOptions {
     pub keep_existing: bool,
     /// Pass lifeboat's credentials on.
     pub keep_credentials: bool,
+    /// lifeboat reads an AWS source: AWS's static keys are its credentials too.
+    pub aws_source: bool,
 }
 
 /// The environment for exec, and the secrets not applied because an inherited variable
@@ -85,7 +90,9 @@ pub fn build_child_env(
         .filter(|(name, _)| {
             let name = name.to_string_lossy();
             !ORIGIN_VARS.contains(&name.as_ref())
-                && (options.keep_credentials || !CREDENTIAL_VARS.contains(&name.as_ref()))
+                && (options.keep_credentials
+                    || !(CREDENTIAL_VARS.contains(&name.as_ref())
+                        || (options.aws_source && AWS_KEY_VARS.contains(&name.as_ref()))))
         })
         .collect();
     let mut kept_existing = Vec::new();
@@ -178,10 +185,38 @@ mod tests {
         assert_eq!(get(&env, "API_KEY"), Some("live"));
         assert_eq!(get(&env, "DOPPLER_TOKEN"), None);
         assert_eq!(get(&env, "LIFEBOAT_ORIGIN"), Some("live"));
+        // AWS keys are the app's own unless lifeboat reads AWS with them.
+        let with_aws = |aws_source| {
+            let inherited = [
+                ("AWS_SECRET_ACCESS_KEY", "k"),
+                ("AWS_WEB_IDENTITY_TOKEN_FILE", "/t"),
+            ]
+            .map(|(n, v)| (OsString::from(n), OsString::from(v)));
+            let options = EnvOptions {
+                aws_source,
+                ..EnvOptions::default()
+            };
+            build_child_env(
+                inherited,
+                &secrets(&[("A", "1")]),
+                &[],
+                options,
+                &[],
+                1 << 20,
+            )
+            .unwrap()
+        };
+        assert_eq!(get(&with_aws(false), "AWS_SECRET_ACCESS_KEY"), Some("k"));
+        assert_eq!(get(&with_aws(true), "AWS_SECRET_ACCESS_KEY"), None);
+        assert_eq!(
+            get(&with_aws(true), "AWS_WEB_IDENTITY_TOKEN_FILE"),
+            Some("/t")
+        );
         assert_eq!(get(&env, "PATH"), Some("/bin"));
         let options = EnvOptions {
             keep_existing: true,
             keep_credentials: true,
+            aws_source: false,
         };
         let env = build_child_env(
             inherited(),

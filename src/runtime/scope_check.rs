@@ -83,6 +83,7 @@ pub fn check_scope(snapshot: &Scope, configured: &Scope, other_source_allowed: b
             "Parameter Store path"
         };
         mismatches.extend(differs(what, &snapshot.path, &configured.path));
+        mismatches.extend(differs("AWS stage", &snapshot.stage, &configured.stage));
     }
     // An HTTPS source has no scope but its URL: another URL (…/staging against
     // …/production) is another scope, not only another address.

@@ -79,7 +79,7 @@ impl SourceError {
                     "check the credentials (DOPPLER_TOKEN, VAULT_TOKEN, --token-file, or the AWS keys and role): they may be revoked or expired, or lack access to this project/config, path or secret",
                 ),
                 FailureClass::NotFound => {
-                    Some("check the project and config, or the mount and path, and the service address")
+                    Some("check the project and config, the mount and path, or the secret or parameter name and region, and the service address")
                 }
                 FailureClass::Unreachable => Some(
                     "check that the service is up and its address is right; for TLS, trust its CA with --ca-file or SSL_CERT_FILE (VAULT_CACERT for Vault)",

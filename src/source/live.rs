@@ -158,7 +158,26 @@ pub fn client_for(
     let trust = Trust {
         ca_files: ca_files.to_vec(),
     };
-    let mut client = HttpClient::new(address, &trust)?;
+    configured(HttpClient::new(address, &trust)?, settings, secrets)
+}
+
+/// The same with no proxy (the local credential endpoints: an ECS or EKS agent, IMDS).
+pub fn direct_client_for(
+    address: &Url,
+    settings: &LiveSettings,
+    secrets: &[&str],
+) -> Result<HttpClient, FetchError> {
+    let trust = Trust {
+        ca_files: Vec::new(),
+    };
+    configured(HttpClient::direct(address, &trust)?, settings, secrets)
+}
+
+fn configured(
+    mut client: HttpClient,
+    settings: &LiveSettings,
+    secrets: &[&str],
+) -> Result<HttpClient, FetchError> {
     if settings.no_refused_retry || settings.single_attempt || settings.no_rate_limit_retry {
         client = client.with_policy(RetryPolicy {
             refused_retry: (!settings.no_refused_retry)

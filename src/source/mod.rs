@@ -102,7 +102,7 @@ impl SourceSpec {
     pub fn parse_all(texts: &[String]) -> Result<Self, SourceError> {
         let mut specs = Vec::new();
         for text in texts {
-            for part in text.split(',').map(str::trim).filter(|p| !p.is_empty()) {
+            for part in split_sources(text) {
                 specs.push(SourceSpec::parse(part)?);
             }
         }
@@ -233,8 +233,12 @@ impl SourceSpec {
             },
             // The region as configured (the ARN's, failing that); the address is left to
             // the fetch, which knows the endpoint it used.
-            SourceSpec::AwsSecretsManager { secret, .. } => Scope {
+            SourceSpec::AwsSecretsManager { secret, pick } => Scope {
                 provider: "aws-sm".into(),
+                stage: match pick {
+                    aws::Pick::Stage(stage) => Some(stage.clone()),
+                    _ => None,
+                },
                 region: var("AWS_REGION")
                     .or_else(|| var("AWS_DEFAULT_REGION"))
                     .or_else(|| aws::arn_region(secret).map(str::to_string)),
@@ -255,12 +259,12 @@ impl SourceSpec {
         }
     }
 
-    /// Whether it asks a service over the network.
-    pub fn is_live(&self) -> bool {
+    /// Whether it reads AWS (its static keys are then lifeboat's credentials).
+    pub fn reads_aws(&self) -> bool {
         match self {
-            SourceSpec::Env { .. } | SourceSpec::File { .. } => false,
-            SourceSpec::Several(specs) => specs.iter().any(SourceSpec::is_live),
-            _ => true,
+            SourceSpec::AwsSecretsManager { .. } | SourceSpec::AwsParameterStore { .. } => true,
+            SourceSpec::Several(specs) => specs.iter().any(SourceSpec::reads_aws),
+            _ => false,
         }
     }
 
@@ -305,6 +309,26 @@ impl SourceSpec {
             }),
         })
     }
+}
+
+/// Splits a list of sources at the commas that start another source (`,vault:`,
+/// `,https://`, …): a comma inside one (a URL's query, a file name) stays.
+fn split_sources(text: &str) -> Vec<&str> {
+    const KINDS: [&str; 8] = [
+        "env:", "file:", "doppler", "vault:", "https://", "http://", "aws-sm:", "aws-ssm:",
+    ];
+    let mut parts = Vec::new();
+    let mut start = 0;
+    for (at, _) in text.match_indices(',') {
+        let rest = text[at + 1..].trim_start();
+        if KINDS.iter().any(|kind| rest.starts_with(kind)) {
+            parts.push(text[start..at].trim());
+            start = at + 1;
+        }
+    }
+    parts.push(text[start..].trim());
+    parts.retain(|part| !part.is_empty());
+    parts
 }
 
 /// Levenshtein distance, for "did you mean" on a mistyped source kind.
@@ -354,6 +378,11 @@ mod tests {
         assert!(said("doppler:shop/prd").contains("DOPPLER_PROJECT"));
         assert!(!said("consul:kv/app").contains("did you mean"));
         assert_eq!(edit_distance("vualt", "vault"), 2);
+        assert_eq!(
+            split_sources("file:a,b.env, https://h/x?f=a,b,aws-sm:db"),
+            ["file:a,b.env", "https://h/x?f=a,b", "aws-sm:db"]
+        );
+        assert_eq!(split_sources("doppler"), ["doppler"]);
         assert_eq!(edit_distance("", "env"), 3);
     }
 }

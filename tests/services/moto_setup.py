@@ -6,6 +6,8 @@
   secret NAME STRING        creates a secret, or a new version of it; prints its VersionId
   binary NAME               a binary secret
   param NAME VALUE TYPE     a parameter (String or SecureString)
+  assume ROLE_ARN           the role's temporary credentials (STS AssumeRole, signed);
+                            prints {"AccessKeyId", "SecretAccessKey", "SessionToken"}
 
 Every command but init signs with AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY.
 """
@@ -34,7 +36,8 @@ if command == "init":
     iam.put_user_policy(UserName="lifeboat", PolicyName="lifeboat", PolicyDocument=json.dumps(policy))
     key = iam.create_access_key(UserName="lifeboat")["AccessKey"]
     trust = {"Version": "2012-10-17", "Statement": [
-        {"Effect": "Allow", "Principal": {"Federated": "oidc.example"}, "Action": "sts:AssumeRoleWithWebIdentity"}]}
+        {"Effect": "Allow", "Principal": {"Federated": "oidc.example"}, "Action": "sts:AssumeRoleWithWebIdentity"},
+        {"Effect": "Allow", "Principal": {"AWS": "arn:aws:iam::123456789012:user/lifeboat"}, "Action": "sts:AssumeRole"}]}
     role = iam.create_role(RoleName="app", AssumeRolePolicyDocument=json.dumps(trust))["Role"]["Arn"]
     iam.put_role_policy(RoleName="app", PolicyName="read", PolicyDocument=json.dumps(policy))
     print(json.dumps({"access_key_id": key["AccessKeyId"],
@@ -51,5 +54,8 @@ elif command == "binary":
     client("secretsmanager").create_secret(Name=args[0], SecretBinary=b"\x00\x01\x02")
 elif command == "param":
     client("ssm").put_parameter(Name=args[0], Value=args[1], Type=args[2], Overwrite=True)
+elif command == "assume":
+    credentials = client("sts").assume_role(RoleArn=args[0], RoleSessionName="lifeboat-test")["Credentials"]
+    print(json.dumps({key: credentials[key] for key in ("AccessKeyId", "SecretAccessKey", "SessionToken")}))
 else:
     sys.exit("unknown command " + command)

@@ -17,7 +17,8 @@ use super::errors::{read_aws_error, xml_field};
 use super::{env, AwsConfig};
 use crate::http::{Deadline, FailureClass, FetchError, HttpClient, Method, Request, RetryPolicy};
 use crate::source::live::{
-    client_for, parse_address, read_secret_file, read_secret_file_shown, LiveSettings,
+    client_for, direct_client_for, parse_address, read_secret_file, read_secret_file_shown,
+    LiveSettings,
 };
 
 /// A key pair, with a session token for temporary credentials. Never shown.
@@ -125,10 +126,14 @@ fn web_identity(
     settings: &LiveSettings,
     deadline: Deadline,
 ) -> Result<Option<Credentials>, FetchError> {
-    let (Some(token_file), Some(role_arn)) =
-        (env("AWS_WEB_IDENTITY_TOKEN_FILE"), env("AWS_ROLE_ARN"))
-    else {
-        return Ok(None);
+    let (token_file, role_arn) = match (env("AWS_WEB_IDENTITY_TOKEN_FILE"), env("AWS_ROLE_ARN")) {
+        (Some(token_file), Some(role_arn)) => (token_file, role_arn),
+        (None, None) => return Ok(None),
+        _ => {
+            return Err(FetchError::Config(
+                "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN go together (EKS IRSA sets both): one of them is not set".into(),
+            ))
+        }
     };
     let token = read_secret_file_shown(
         std::path::Path::new(token_file.as_str()),
@@ -151,8 +156,10 @@ fn web_identity(
         )
         .into_bytes(),
     );
-    let mut request =
-        Request::get(url).header("content-type", "application/x-www-form-urlencoded", false);
+    // STS answers JSON, shaped otherwise, to a client that accepts JSON: ask for its XML.
+    let mut request = Request::get(url)
+        .header("content-type", "application/x-www-form-urlencoded", false)
+        .header("accept", "text/xml", false);
     request.method = Method::Post;
     request.body = Some(body);
     let answer = client.fetch(&request, deadline).map_err(|error| {
@@ -232,10 +239,19 @@ fn container(
         env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
         env("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
     ) {
-        (Some(relative), _) => parse_address(
-            &format!("http://169.254.170.2{}", relative.as_str()),
-            "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
-        )?,
+        (Some(relative), _) => {
+            let url = parse_address(
+                &format!("http://169.254.170.2{}", relative.as_str()),
+                "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI",
+            )?;
+            // A path on the ECS agent, never another host (`@host`, `.host`).
+            if !relative.starts_with('/') || url.host_str() != Some("169.254.170.2") {
+                return Err(FetchError::Config(
+                    "AWS_CONTAINER_CREDENTIALS_RELATIVE_URI must be a path on the ECS agent, starting with /".into(),
+                ));
+            }
+            url
+        }
         (None, Some(full)) => {
             let url = parse_address(&full, "AWS_CONTAINER_CREDENTIALS_FULL_URI")?;
             if url.scheme() == "http" && !allowed_plain_host(&url) {
@@ -255,7 +271,11 @@ fn container(
         None => env("AWS_CONTAINER_AUTHORIZATION_TOKEN"),
     };
     let scrub: Vec<&str> = authorization.iter().map(|a| a.as_str()).collect();
-    let client = client_for(&url, settings, &settings.ca_files, &scrub)?;
+    // The agent is local: never through a proxy (the token and keys would cross it).
+    let client = match url.scheme() {
+        "https" => client_for(&url, settings, &settings.ca_files, &scrub)?,
+        _ => direct_client_for(&url, settings, &scrub)?,
+    };
     let mut request = Request::get(url);
     if let Some(token) = &authorization {
         crate::source::live::check_header_text(token, "the container authorization token")?;
@@ -305,6 +325,22 @@ fn from_profile(config: &AwsConfig) -> Result<Option<Credentials>, FetchError> {
         return Ok(None);
     };
     let name = crate::redact::shown(&config.profile_name);
+    // The SDKs assume a profile's role even when it also has keys; lifeboat cannot, so
+    // it says so rather than sign with the keys.
+    let other = [
+        "role_arn",
+        "sso_start_url",
+        "sso_session",
+        "credential_process",
+        "web_identity_token_file",
+    ]
+    .into_iter()
+    .find(|key| profile.get(key).is_some());
+    if let Some(key) = other {
+        return Err(FetchError::Config(format!(
+            "the profile {name} gets its keys with {key}, which lifeboat does not do: give the keys in the environment (AWS_ACCESS_KEY_ID …), a web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE) or the container endpoint"
+        )));
+    }
     match (
         profile.get("aws_access_key_id"),
         profile.get("aws_secret_access_key"),
@@ -323,23 +359,7 @@ fn from_profile(config: &AwsConfig) -> Result<Option<Credentials>, FetchError> {
                 "the profile {name}'s keys hold a space, a control character or non-ASCII text"
             ))
         }),
-        (None, None) => {
-            let other = [
-                "role_arn",
-                "sso_start_url",
-                "sso_session",
-                "credential_process",
-                "web_identity_token_file",
-            ]
-            .into_iter()
-            .find(|key| profile.get(key).is_some());
-            match other {
-                Some(key) => Err(FetchError::Config(format!(
-                    "the profile {name} gets its keys with {key}, which lifeboat does not do: give the keys in the environment (AWS_ACCESS_KEY_ID …), a web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE) or the container endpoint"
-                ))),
-                None => Ok(None),
-            }
-        }
+        (None, None) => Ok(None),
         _ => Err(FetchError::Config(format!(
             "the profile {name} has only one of aws_access_key_id and aws_secret_access_key"
         ))),
@@ -362,7 +382,7 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
     let base = parse_address(&endpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT")?;
     // One try, and at most a second of the deadline: off EC2 nothing is there.
     let short = Deadline::after(deadline.remaining().min(IMDS_TIMEOUT));
-    let client = client_for(&base, settings, &[], &[])?.with_policy(RetryPolicy {
+    let client = direct_client_for(&base, settings, &[])?.with_policy(RetryPolicy {
         retries: false,
         refused_retry: None,
         closed_retries: 0,
@@ -372,7 +392,17 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         base.join(path)
             .map_err(|e| FetchError::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))
     };
+    // Nothing answering at the metadata address means no credentials were configured
+    // (off EC2, or a pod whose identity was removed): lifeboat's configuration, never a
+    // quiet fallback. A metadata service that answers with an error is its own trouble.
     let unreached = |error: FetchError| match error {
+        FetchError::Service {
+            class: FailureClass::Unreachable,
+            reason,
+            ..
+        } => FetchError::Config(format!(
+            "{none}; nothing answered at the instance metadata service (IMDSv2: {reason})"
+        )),
         FetchError::Service {
             class,
             reason,
@@ -430,6 +460,15 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
             short,
         )
         .map_err(unreached)?;
+    let code = serde_json::from_slice::<serde_json::Value>(&answer)
+        .ok()
+        .and_then(|v| v["Code"].as_str().map(str::to_string));
+    if code.as_deref().is_some_and(|c| c != "Success") {
+        return Err(FetchError::service(
+            FailureClass::ServerError,
+            "IMDSv2 answered the role's credentials with a Code other than Success",
+        ));
+    }
     json_credentials(&answer, "IMDSv2")
 }
 

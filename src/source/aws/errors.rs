@@ -50,10 +50,16 @@ pub const AWS_ERRORS: &[(&str, FailureClass, bool)] = &[
 /// `com.amazonaws.secretsmanager#ResourceNotFoundException`), or `<Code>` of an XML error.
 pub fn error_name(body: &[u8]) -> Option<String> {
     let name = match serde_json::from_slice::<serde_json::Value>(body) {
-        Ok(value) => value["__type"].as_str()?.to_string(),
+        // The JSON APIs' `__type`; the query APIs' JSON form (`{"Error": {"Code": …}}`).
+        Ok(value) => value["__type"]
+            .as_str()
+            .or_else(|| value["Error"]["Code"].as_str())?
+            .to_string(),
         Err(_) => xml_field(std::str::from_utf8(body).ok()?, "Code")?,
     };
-    let name = name.rsplit('#').next().unwrap_or(&name).trim();
+    // `com.amazonaws.service#Name`, and `Name:http://internal.amazon.com/…`.
+    let name = name.rsplit('#').next().unwrap_or(&name);
+    let name = name.split(':').next().unwrap_or(name).trim();
     // A name, never free text: anything else is not looked up or quoted.
     (!name.is_empty() && name.len() <= 64 && name.bytes().all(|b| b.is_ascii_alphanumeric()))
         .then(|| name.to_string())
@@ -65,6 +71,7 @@ fn error_message(body: &[u8]) -> Option<String> {
         Ok(value) => value["message"]
             .as_str()
             .or_else(|| value["Message"].as_str())
+            .or_else(|| value["Error"]["Message"].as_str())
             .map(str::to_string),
         Err(_) => xml_field(std::str::from_utf8(body).ok()?, "Message"),
     }
@@ -114,7 +121,7 @@ pub fn read_aws_error(status: u16, body: &[u8]) -> Option<ErrorVerdict> {
 fn by_status(status: u16, said: String) -> Option<ErrorVerdict> {
     let class = match status {
         401 | 403 => FailureClass::Denied,
-        429 | 500..=599 => FailureClass::ServerError,
+        408 | 425 | 429 | 500..=599 => FailureClass::ServerError,
         400..=499 => FailureClass::NotFound,
         _ => return None,
     };
@@ -171,6 +178,25 @@ mod tests {
         );
         assert!(read_aws_error(500, b"<html>oops</html>").is_none());
         assert!(read_aws_error(400, br#"{"__type":"not a name; rm -rf"}"#).is_none());
+        // STS's JSON form, and a type with a namespace after a colon.
+        let sts = verdict(
+            400,
+            r#"{"Error":{"Code":"IDPCommunicationError","Message":"try again"},"RequestId":"1"}"#,
+        );
+        assert_eq!(sts.class, FailureClass::ServerError);
+        assert_eq!(sts.said, "IDPCommunicationError: try again");
+        assert_eq!(
+            verdict(
+                400,
+                r#"{"__type":"ThrottlingException:http://internal.amazon.com/coral/x/"}"#
+            )
+            .class,
+            FailureClass::ServerError
+        );
+        assert_eq!(
+            verdict(408, r#"{"__type":"SomethingNew"}"#).class,
+            FailureClass::ServerError
+        );
         // Every name in the table is a plain name, listed once.
         for (i, (name, _, _)) in AWS_ERRORS.iter().enumerate() {
             assert!(name.bytes().all(|b| b.is_ascii_alphanumeric()), "{name}");

@@ -114,7 +114,18 @@ impl AwsConfig {
                 return Ok((parse_address(&url, name)?, name));
             }
         }
-        let url = format!("https://{prefix}.{region}.amazonaws.com");
+        // The partition's domain: China's regions have their own; the isolated ones
+        // (us-iso…, eu-isoe…) differ by region, so they need the endpoint named.
+        let domain = if region.starts_with("cn-") {
+            "amazonaws.com.cn"
+        } else if region.contains("-iso") {
+            return Err(FetchError::Config(format!(
+                "the region {region} is in an isolated AWS partition: name its endpoint with {variable} or AWS_ENDPOINT_URL"
+            )));
+        } else {
+            "amazonaws.com"
+        };
+        let url = format!("https://{prefix}.{region}.{domain}");
         Ok((parse_address(&url, "the AWS endpoint")?, "the AWS endpoint"))
     }
 }
@@ -219,8 +230,8 @@ impl JsonApi {
     }
 }
 
-/// The credential chain and a service's API, ready to call.
-pub fn connect(
+/// The credentials the chain finds (every request inside `deadline`).
+pub fn credentials(
     config: &AwsConfig,
     settings: &LiveSettings,
     deadline: Deadline,

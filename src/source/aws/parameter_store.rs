@@ -53,7 +53,7 @@ impl ParameterStoreSource {
     }
 
     fn read(&self, deadline: Deadline) -> Result<Secrets, FetchError> {
-        let credentials = super::connect(&self.config, &self.settings, deadline)?;
+        let credentials = super::credentials(&self.config, &self.settings, deadline)?;
         let mut secrets = Secrets::new();
         if !self.path.ends_with('/') {
             let body = serde_json::json!({"Name": self.path, "WithDecryption": true});
@@ -76,9 +76,9 @@ impl ParameterStoreSource {
             pages += 1;
             if pages > MAX_PAGES {
                 return Err(FetchError::Config(format!(
-                    "more than {} parameters under {}: name a narrower path",
-                    MAX_PAGES * 10,
-                    crate::redact::shown(&self.path)
+                    "more than {MAX_PAGES} pages under {} ({} parameters so far): name a narrower path",
+                    crate::redact::shown(&self.path),
+                    secrets.len()
                 )));
             }
             let mut body = serde_json::json!({
@@ -108,10 +108,17 @@ impl ParameterStoreSource {
                 }
                 secrets.insert(name, SecretValue::new(text));
             }
-            next = value["NextToken"]
+            let token = value["NextToken"]
                 .as_str()
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
+            // A page may be empty with a token after it; the same token twice is a loop.
+            if token.is_some() && token == next {
+                return Err(bad(
+                    "the service gave the same NextToken twice (a paging loop)",
+                ));
+            }
+            next = token;
             if next.is_none() {
                 return Ok(secrets);
             }

@@ -1,7 +1,8 @@
 //! The shared AWS files, `~/.aws/credentials` and `~/.aws/config` (or
 //! `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`), read as the AWS SDKs read them:
 //! INI sections, `[NAME]` in the credentials file and `[profile NAME]` (or `[default]`) in
-//! the config file, `key = value` lines, `#` and `;` comments. Only static keys and the
+//! the config file, `key = value` lines (an indented line, a setting's sub-setting, is
+//! skipped), `#` and `;` comments. Only static keys and the
 //! region are used; a profile that gets its keys another way (a role to assume, SSO, a
 //! process) is named as such instead of being silently skipped.
 
@@ -33,9 +34,11 @@ impl Profile {
 fn sections(text: &str) -> Vec<(String, String, Zeroizing<String>)> {
     let mut entries = Vec::new();
     let mut section: Option<String> = None;
-    for line in text.lines() {
-        let line = line.trim();
-        if line.is_empty() || line.starts_with('#') || line.starts_with(';') {
+    for raw in text.lines() {
+        // An indented line belongs to the setting above it (`s3 =` and its keys).
+        let nested = raw.starts_with([' ', '\t']);
+        let line = raw.trim();
+        if line.is_empty() || line.starts_with('#') || line.starts_with(';') || nested {
             continue;
         }
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
@@ -113,7 +116,7 @@ mod tests {
 
     #[test]
     fn sections_keys_and_comments() {
-        let text = "# c\n[default]\naws_access_key_id = AKIA1\n; c\n[profile ci]\nRegion=eu-west-1\n  nested = x\ns3 =\n";
+        let text = "# c\n[default]\naws_access_key_id = AKIA1\n; c\n[profile ci]\nRegion=eu-west-1\ns3 =\n  nested = x\n";
         let entries: Vec<(String, String, String)> = sections(text)
             .into_iter()
             .map(|(s, k, v)| (s, k, v.to_string()))
@@ -127,7 +130,6 @@ mod tests {
                     "AKIA1".to_string()
                 ),
                 ("profile ci".into(), "region".into(), "eu-west-1".into()),
-                ("profile ci".into(), "nested".into(), "x".into()),
                 ("profile ci".into(), "s3".into(), "".into()),
             ]
         );

@@ -101,7 +101,7 @@ impl SecretsManagerSource {
     }
 
     fn read(&self, deadline: Deadline) -> Result<(Secrets, Option<String>), FetchError> {
-        let credentials = super::connect(&self.config, &self.settings, deadline)?;
+        let credentials = super::credentials(&self.config, &self.settings, deadline)?;
         let mut body = serde_json::json!({ "SecretId": self.secret });
         match &self.pick {
             Pick::Current => {}
