@@ -39,6 +39,7 @@ fn snapshot_open(c: &mut Criterion) {
             recipients: vec![RecipientInfo::of(&recipient)],
             names: None,
             created_by: "bench".into(),
+            rekeyed_from: None,
         };
         let sealed = seal(&secrets, &metadata, &[recipient.as_age()]).unwrap();
         group.bench_with_input(BenchmarkId::from_parameter(count), &sealed, |b, sealed| {

@@ -33,6 +33,7 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Break-glass: open a snapshot with a key and print or write its secrets')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare a snapshot with the live source: names added, removed, changed; no values')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Seal a snapshot''s secrets to other keys: key rotation without a rebuild')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script: `source <(lifeboat completions bash)`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -198,6 +199,25 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
             break
         }
+        'lifeboat;rekey' {
+            [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How messages on stderr are written: human text, or one JSON object per line')
+            [CompletionResult]::new('-i', '-i', [CompletionResultType]::ParameterName, 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used')
+            [CompletionResult]::new('--identity', '--identity', [CompletionResultType]::ParameterName, 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used')
+            [CompletionResult]::new('-r', '-r', [CompletionResultType]::ParameterName, 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable')
+            [CompletionResult]::new('--recipient', '--recipient', [CompletionResultType]::ParameterName, 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable')
+            [CompletionResult]::new('-R', '-R ', [CompletionResultType]::ParameterName, 'A file of recipients, one a line (age''s recipients-file format). Repeatable')
+            [CompletionResult]::new('--recipients-file', '--recipients-file', [CompletionResultType]::ParameterName, 'A file of recipients, one a line (age''s recipients-file format). Repeatable')
+            [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)')
+            [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)')
+            [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept')
+            [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace OUT if it exists')
+            [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object instead of text')
+            [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
+            [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
+            [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
+            break
+        }
         'lifeboat;completions' {
             [CompletionResult]::new('--log-format', '--log-format', [CompletionResultType]::ParameterName, 'How messages on stderr are written: human text, or one JSON object per line')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
@@ -214,6 +234,7 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             [CompletionResult]::new('recover', 'recover', [CompletionResultType]::ParameterValue, 'Break-glass: open a snapshot with a key and print or write its secrets')
             [CompletionResult]::new('run', 'run', [CompletionResultType]::ParameterValue, 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app')
             [CompletionResult]::new('diff', 'diff', [CompletionResultType]::ParameterValue, 'Compare a snapshot with the live source: names added, removed, changed; no values')
+            [CompletionResult]::new('rekey', 'rekey', [CompletionResultType]::ParameterValue, 'Seal a snapshot''s secrets to other keys: key rotation without a rebuild')
             [CompletionResult]::new('completions', 'completions', [CompletionResultType]::ParameterValue, 'Print a shell''s completion script: `source <(lifeboat completions bash)`')
             [CompletionResult]::new('help', 'help', [CompletionResultType]::ParameterValue, 'Print this message or the help of the given subcommand(s)')
             break
@@ -237,6 +258,9 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             break
         }
         'lifeboat;help;diff' {
+            break
+        }
+        'lifeboat;help;rekey' {
             break
         }
         'lifeboat;help;completions' {

@@ -34,6 +34,9 @@ _lifeboat() {
             lifeboat,recover)
                 cmd="lifeboat__subcmd__recover"
                 ;;
+            lifeboat,rekey)
+                cmd="lifeboat__subcmd__rekey"
+                ;;
             lifeboat,run)
                 cmd="lifeboat__subcmd__run"
                 ;;
@@ -61,6 +64,9 @@ _lifeboat() {
             lifeboat__subcmd__help,recover)
                 cmd="lifeboat__subcmd__help__subcmd__recover"
                 ;;
+            lifeboat__subcmd__help,rekey)
+                cmd="lifeboat__subcmd__help__subcmd__rekey"
+                ;;
             lifeboat__subcmd__help,run)
                 cmd="lifeboat__subcmd__help__subcmd__run"
                 ;;
@@ -77,7 +83,7 @@ _lifeboat() {
 
     case "${cmd}" in
         lifeboat)
-            opts="-h -V --log-format --help --version keygen snapshot inspect verify recover run diff completions help"
+            opts="-h -V --log-format --help --version keygen snapshot inspect verify recover run diff rekey completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 1 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -203,7 +209,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__help)
-            opts="keygen snapshot inspect verify recover run diff completions help"
+            opts="keygen snapshot inspect verify recover run diff rekey completions help"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -287,6 +293,20 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__help__subcmd__recover)
+            opts=""
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lifeboat__subcmd__help__subcmd__rekey)
             opts=""
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 3 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
@@ -466,6 +486,60 @@ _lifeboat() {
                     return 0
                     ;;
                 --namespace)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                *)
+                    COMPREPLY=()
+                    ;;
+            esac
+            COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+            return 0
+            ;;
+        lifeboat__subcmd__rekey)
+            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --output --force --expires-in --json --help --version"
+            if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
+                COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
+                return 0
+            fi
+            case "${prev}" in
+                --log-format)
+                    COMPREPLY=($(compgen -W "text json" -- "${cur}"))
+                    return 0
+                    ;;
+                --identity)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -i)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recipient)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -r)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --recipients-file)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -R)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --output)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                -o)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expires-in)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

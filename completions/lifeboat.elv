@@ -30,6 +30,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand recover 'Break-glass: open a snapshot with a key and print or write its secrets'
             cand run 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app'
             cand diff 'Compare a snapshot with the live source: names added, removed, changed; no values'
+            cand rekey 'Seal a snapshot''s secrets to other keys: key rotation without a rebuild'
             cand completions 'Print a shell''s completion script: `source <(lifeboat completions bash)`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -187,6 +188,24 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand -V 'Print version'
             cand --version 'Print version'
         }
+        &'lifeboat;rekey'= {
+            cand --log-format 'How messages on stderr are written: human text, or one JSON object per line'
+            cand -i 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used'
+            cand --identity 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used'
+            cand -r 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable'
+            cand --recipient 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable'
+            cand -R 'A file of recipients, one a line (age''s recipients-file format). Repeatable'
+            cand --recipients-file 'A file of recipients, one a line (age''s recipients-file format). Repeatable'
+            cand -o 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)'
+            cand --output 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)'
+            cand --expires-in 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept'
+            cand --force 'Replace OUT if it exists'
+            cand --json 'Print one JSON object instead of text'
+            cand -h 'Print help (see more with ''--help'')'
+            cand --help 'Print help (see more with ''--help'')'
+            cand -V 'Print version'
+            cand --version 'Print version'
+        }
         &'lifeboat;completions'= {
             cand --log-format 'How messages on stderr are written: human text, or one JSON object per line'
             cand -h 'Print help (see more with ''--help'')'
@@ -202,6 +221,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand recover 'Break-glass: open a snapshot with a key and print or write its secrets'
             cand run 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app'
             cand diff 'Compare a snapshot with the live source: names added, removed, changed; no values'
+            cand rekey 'Seal a snapshot''s secrets to other keys: key rotation without a rebuild'
             cand completions 'Print a shell''s completion script: `source <(lifeboat completions bash)`'
             cand help 'Print this message or the help of the given subcommand(s)'
         }
@@ -218,6 +238,8 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
         &'lifeboat;help;run'= {
         }
         &'lifeboat;help;diff'= {
+        }
+        &'lifeboat;help;rekey'= {
         }
         &'lifeboat;help;completions'= {
         }

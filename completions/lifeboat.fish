@@ -35,6 +35,7 @@ complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "verify" -d 'Open 
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "recover" -d 'Break-glass: open a snapshot with a key and print or write its secrets'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "run" -d 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "diff" -d 'Compare a snapshot with the live source: names added, removed, changed; no values'
+complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "rekey" -d 'Seal a snapshot\'s secrets to other keys: key rotation without a rebuild'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "completions" -d 'Print a shell\'s completion script: `source <(lifeboat completions bash)`'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
@@ -175,16 +176,28 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l allow-overrid
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -l json -d 'Print one JSON object instead of text'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s V -l version -d 'Print version'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
+json\t'One JSON object per line'"
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s r -l recipient -d 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s R -l recipients-file -d 'A file of recipients, one a line (age\'s recipients-file format). Repeatable' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s o -l output -d 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expires-in -d 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l force -d 'Replace OUT if it exists'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l json -d 'Print one JSON object instead of text'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s V -l version -d 'Print version'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand completions" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "keygen" -d 'Make a new X25519 key; print its age1… recipient'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "snapshot" -d 'Read secrets from a source and seal them into a snapshot file'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "inspect" -d 'Show what a snapshot says about itself, with no key'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "verify" -d 'Open a snapshot with a key and check it, printing no secret value'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "recover" -d 'Break-glass: open a snapshot with a key and print or write its secrets'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "run" -d 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "diff" -d 'Compare a snapshot with the live source: names added, removed, changed; no values'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "completions" -d 'Print a shell\'s completion script: `source <(lifeboat completions bash)`'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "keygen" -d 'Make a new X25519 key; print its age1… recipient'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "snapshot" -d 'Read secrets from a source and seal them into a snapshot file'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "inspect" -d 'Show what a snapshot says about itself, with no key'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "verify" -d 'Open a snapshot with a key and check it, printing no secret value'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "recover" -d 'Break-glass: open a snapshot with a key and print or write its secrets'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "run" -d 'The entrypoint: live secrets first, the snapshot as fallback, then exec the app'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "diff" -d 'Compare a snapshot with the live source: names added, removed, changed; no values'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "rekey" -d 'Seal a snapshot\'s secrets to other keys: key rotation without a rebuild'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "completions" -d 'Print a shell\'s completion script: `source <(lifeboat completions bash)`'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "help" -d 'Print this message or the help of the given subcommand(s)'

@@ -85,6 +85,8 @@ pub enum Command {
     Run(RunArgs),
     /// Compare a snapshot with the live source: names added, removed, changed; no values.
     Diff(DiffArgs),
+    /// Seal a snapshot's secrets to other keys: key rotation without a rebuild.
+    Rekey(RekeyArgs),
     /// Print a shell's completion script: `source <(lifeboat completions bash)`.
     Completions(CompletionsArgs),
 }
@@ -149,28 +151,9 @@ pub struct SnapshotArgs {
     #[arg(long, value_name = "DUR", env = "LIFEBOAT_TIMEOUT", hide_env_values = true, value_parser = duration::parse, default_value = "30s")]
     pub timeout: Duration,
 
-    /// A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as
-    /// LABEL=KEY. Repeat for several; comma- or newline-separated in the variable.
-    #[arg(
-        short = 'r',
-        long = "recipient",
-        value_name = "RECIPIENT",
-        env = "LIFEBOAT_RECIPIENTS",
-        hide_env_values = true,
-        allow_hyphen_values = true,
-        value_delimiter = ','
-    )]
-    pub recipients: Vec<String>,
-
-    /// A file of recipients, one a line (age's recipients-file format). Repeatable.
-    #[arg(
-        short = 'R',
-        long = "recipients-file",
-        value_name = "FILE",
-        env = "LIFEBOAT_RECIPIENTS_FILE",
-        hide_env_values = true
-    )]
-    pub recipients_files: Vec<PathBuf>,
+    /// The keys to seal to.
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
 
     /// The snapshot file to write (replaced atomically if it exists).
     #[arg(short, long, value_name = "OUT", env = "LIFEBOAT_SNAPSHOT", hide_env_values = true, default_value = DEFAULT_PATH)]
@@ -317,6 +300,33 @@ pub enum VaultAuth {
     Kubernetes,
     /// The jwt method: a JWT from --jwt-file, and --vault-role (or the method's default role).
     Jwt,
+}
+
+/// The keys a snapshot is sealed to (`snapshot`, `rekey`).
+#[derive(Debug, Args)]
+pub struct RecipientArgs {
+    /// A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as
+    /// LABEL=KEY. Repeat for several; comma- or newline-separated in the variable.
+    #[arg(
+        short = 'r',
+        long = "recipient",
+        value_name = "RECIPIENT",
+        env = "LIFEBOAT_RECIPIENTS",
+        hide_env_values = true,
+        allow_hyphen_values = true,
+        value_delimiter = ','
+    )]
+    pub recipients: Vec<String>,
+
+    /// A file of recipients, one a line (age's recipients-file format). Repeatable.
+    #[arg(
+        short = 'R',
+        long = "recipients-file",
+        value_name = "FILE",
+        env = "LIFEBOAT_RECIPIENTS_FILE",
+        hide_env_values = true
+    )]
+    pub recipients_files: Vec<PathBuf>,
 }
 
 /// Taking the snapshot out of an image archive instead of a file.
@@ -737,4 +747,42 @@ impl Shell {
             Shell::Elvish => "lifeboat.elv",
         }
     }
+}
+
+/// Seal a snapshot's secrets to other keys: key rotation without a rebuild.
+///
+/// Opens SNAPSHOT with a key it was sealed to and writes a new snapshot of the same
+/// secrets and source scope, sealed to the recipients given (only those: a key left out
+/// can no longer open the new file). The new snapshot gets a new id and records the one
+/// it was made from (id and sha256) in its authenticated metadata; `inspect` shows it. No
+/// secrets service is asked.
+#[derive(Debug, Args)]
+pub struct RekeyArgs {
+    /// The snapshot to rekey.
+    #[arg(value_name = "SNAPSHOT")]
+    pub file: PathBuf,
+
+    /// A key that opens it.
+    #[command(flatten)]
+    pub identities: IdentityArgs,
+
+    /// The keys to seal the new snapshot to.
+    #[command(flatten)]
+    pub recipients: RecipientArgs,
+
+    /// Where to write the new snapshot (default: over SNAPSHOT, which needs --force).
+    #[arg(short, long, value_name = "OUT")]
+    pub output: Option<PathBuf>,
+
+    /// Replace OUT if it exists.
+    #[arg(long)]
+    pub force: bool,
+
+    /// A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept.
+    #[arg(long, value_name = "DUR", value_parser = duration::parse)]
+    pub expires_in: Option<Duration>,
+
+    /// Print one JSON object instead of text.
+    #[arg(long)]
+    pub json: bool,
 }

@@ -31,6 +31,7 @@ fn honest(secrets: &Secrets, recipient: RecipientInfo) -> Metadata {
         recipients: vec![recipient],
         names: None,
         created_by: "lifeboat 0.1.0".into(),
+        rekeyed_from: None,
     }
 }
 
@@ -50,7 +51,7 @@ fn forged_metadata_is_refused_everywhere_and_never_echoed() {
     secrets.insert("API_KEY".into(), SecretValue::new(CANARIES[0].into()));
 
     type Spoil = fn(&mut Metadata);
-    let cases: [(&str, Spoil, &str); 8] = [
+    let cases: [(&str, Spoil, &str); 10] = [
         (
             "a fingerprint that forges a line",
             |m| {
@@ -95,6 +96,27 @@ fn forged_metadata_is_refused_everywhere_and_never_echoed() {
             "an id of another grammar",
             |m| m.id = "../../etc/passwd".into(),
             "the snapshot id is not of the form",
+        ),
+        (
+            "a forged lineage line",
+            |m| {
+                m.rekeyed_from = Some(lifeboat::snapshot::Lineage {
+                    id: format!("20261201T000000Z-0123456789ab{FORGED_LINE}"),
+                    sha256: "0".repeat(64),
+                })
+            },
+            "rekeyed_from is not a snapshot id",
+        ),
+        (
+            "several sources nested",
+            |m| {
+                let part = m.source.clone();
+                let mut inner = m.source.clone();
+                inner.parts = vec![part.clone()];
+                m.source.provider = "several".into();
+                m.source.parts = vec![inner, part];
+            },
+            "source.parts nests",
         ),
     ];
     let down = format!("http://127.0.0.1:{}", refused_port());

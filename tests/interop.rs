@@ -109,6 +109,7 @@ fn metadata(secrets: &Secrets, recipients: Vec<RecipientInfo>) -> Metadata {
         recipients,
         names: None,
         created_by: "test".into(),
+        rekeyed_from: None,
     }
 }
 

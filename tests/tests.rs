@@ -24,6 +24,7 @@ mod live;
 mod pinning;
 mod readme;
 mod recover;
+mod rekey;
 mod release;
 mod run;
 mod several;

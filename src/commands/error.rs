@@ -65,7 +65,7 @@ impl CommandError {
             CommandError::Snapshot(e) => e.hint(),
             CommandError::Source(e) => e.hint().map(str::to_string),
             CommandError::Write(WriteError::Exists(_)) => Some(
-                "choose another path, or move the existing file away first (recover -o: --force replaces it)".into(),
+                "choose another path, or move the existing file away first (recover -o and rekey: --force replaces it)".into(),
             ),
             CommandError::Write(WriteError::Io { path, source, .. })
                 if source.kind() == io::ErrorKind::PermissionDenied

@@ -45,6 +45,7 @@ pub fn inspect_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
         "recipients": metadata.recipients,
         "stanzas": header.stanzas.iter().map(|s| &s.tag).collect::<Vec<_>>(),
         "created_by": metadata.created_by,
+        "rekeyed_from": metadata.rekeyed_from,
         "authenticated": false,
     })
 }
@@ -105,6 +106,12 @@ pub fn inspect_text(file: &SnapshotFile, header: &Header) -> String {
         .collect();
     lines.push(format!("stanzas:     {}", stanzas.join(", ")));
     lines.push(format!("created by:  {}", metadata.created_by));
+    if let Some(lineage) = &metadata.rekeyed_from {
+        lines.push(format!(
+            "rekeyed from: {} (sha256 {})",
+            lineage.id, lineage.sha256
+        ));
+    }
     lines.push(
         "note:        read with no key, so not yet authenticated; `lifeboat verify` checks it"
             .into(),

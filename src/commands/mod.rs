@@ -8,6 +8,7 @@ mod error;
 mod inspect;
 mod keygen;
 mod recover;
+mod rekey;
 mod run;
 mod snapshot;
 mod snapshot_input;
@@ -59,6 +60,7 @@ fn execute(command: Command, log: &Log) -> Result<(), CommandError> {
         // `run` returns only when the app could not be started.
         Command::Run(args) => run::execute(args, log),
         Command::Diff(args) => diff::execute(args),
+        Command::Rekey(args) => rekey::execute(args, log),
         Command::Completions(args) => completions::execute(args),
     }
 }

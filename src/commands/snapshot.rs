@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
-use crate::cli::SnapshotArgs;
+use crate::cli::{RecipientArgs, SnapshotArgs};
 use crate::duration::format_timestamp;
 use crate::http::Deadline;
 use crate::keys::{parse_recipient, read_recipients_file, Recipient};
@@ -39,7 +39,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         }
     }
     let spec = SourceSpec::parse_all(&args.source)?;
-    let recipients = collect_recipients(&args)?;
+    let recipients = collect_recipients(&args.recipients)?;
     // The deadline covers building the client (the system's CA bundle) too.
     let started = Instant::now();
     let deadline = Deadline::after(args.timeout);
@@ -61,6 +61,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             .publish_names
             .then(|| fetched.secrets.names().map(str::to_string).collect()),
         created_by: concat!("lifeboat ", env!("CARGO_PKG_VERSION")).to_string(),
+        rekeyed_from: None,
     };
     // What a reader will refuse is refused here first, with the reason: a label or a
     // path with a control character, a name the service gave that is too long.
@@ -137,7 +138,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
 
 /// `-r` values (or `LIFEBOAT_RECIPIENTS`, comma- or newline-separated) and `-R` files,
 /// with duplicates (by fingerprint) removed.
-fn collect_recipients(args: &SnapshotArgs) -> Result<Vec<Recipient>, CommandError> {
+pub(super) fn collect_recipients(args: &RecipientArgs) -> Result<Vec<Recipient>, CommandError> {
     let mut recipients = Vec::new();
     let given = args
         .recipients

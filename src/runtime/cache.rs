@@ -139,6 +139,7 @@ impl Cache {
             recipients: vec![RecipientInfo::of(&recipient)],
             names: None,
             created_by: concat!("lifeboat ", env!("CARGO_PKG_VERSION"), " (runtime cache)").into(),
+            rekeyed_from: None,
         };
         let sealed = seal(secrets, &metadata, &[recipient.as_age()])
             .map_err(|e| CacheProblem::Io(format!("cannot seal the cache: {e}")))?;

@@ -34,6 +34,19 @@ pub struct Metadata {
     pub names: Option<Vec<String>>,
     /// The program that sealed it (`lifeboat 0.1.0`).
     pub created_by: String,
+    /// The snapshot this one was made from by `lifeboat rekey` (same secrets and scope,
+    /// other recipients).
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub rekeyed_from: Option<Lineage>,
+}
+
+/// Which snapshot a rekeyed one was made from.
+#[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
+pub struct Lineage {
+    /// Its id.
+    pub id: String,
+    /// The sha256 of its file.
+    pub sha256: String,
 }
 
 /// One key a snapshot is sealed to, as the metadata records it.
@@ -146,6 +159,19 @@ impl Metadata {
             check_inert("expires_at", expires_at, 64)?;
         }
         check_scope_inert(&self.source, true)?;
+        if let Some(lineage) = &self.rekeyed_from {
+            let hex = lineage.sha256.len() == 64
+                && lineage
+                    .sha256
+                    .bytes()
+                    .all(|b| b.is_ascii_digit() || (b'a'..=b'f').contains(&b));
+            if !is_snapshot_id(&lineage.id) || !hex {
+                return Err(
+                    "rekeyed_from is not a snapshot id and a sha256 of 64 lower-case hex digits"
+                        .into(),
+                );
+            }
+        }
         check_inert("created_at", &self.created_at, 64)?;
         for recipient in &self.recipients {
             if !recipient.fingerprint.is_well_formed() {

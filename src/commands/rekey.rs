@@ -1,0 +1,108 @@
+//! `lifeboat rekey`: key rotation without a rebuild and without the secrets service. The
+//! snapshot is opened with a key it was sealed to, and its secrets and source scope are
+//! sealed again to the recipients given, into a new snapshot with a new id that records
+//! the old one's id and sha256 (`rekeyed_from`, authenticated like all metadata). Written
+//! atomically; never over an existing file without `--force`.
+
+use std::time::SystemTime;
+
+use serde_json::json;
+
+use super::snapshot::collect_recipients;
+use super::{stdout, CommandError};
+use crate::atomic_file::{self, Existing};
+use crate::cli::RekeyArgs;
+use crate::duration::format_timestamp;
+use crate::keys::{load_identities, Recipient};
+use crate::log::{counted, Log};
+use crate::snapshot::{
+    open, read_header, seal, Lineage, Metadata, RecipientInfo, SnapshotError, SnapshotFile,
+};
+
+/// Runs `rekey`.
+pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
+    let output = args.output.clone().unwrap_or_else(|| args.file.clone());
+    if output == args.file && !args.force {
+        return Err(CommandError::Usage(
+            "rekey writes a new snapshot: name it with -o OUT, or give --force to replace SNAPSHOT itself".into(),
+        ));
+    }
+    let recipients = collect_recipients(&args.recipients)?;
+    let keys = load_identities(&args.identities.identity_files)?;
+    let old = SnapshotFile::read(&args.file)?;
+    let opened = open(&old.bytes, &keys)?;
+    let now = SystemTime::now();
+    let metadata = Metadata {
+        id: Metadata::new_id(now),
+        created_at: format_timestamp(now),
+        expires_at: match args.expires_in {
+            Some(after) => Some(format_timestamp(now + after)),
+            None => opened.metadata.expires_at.clone(),
+        },
+        recipients: recipients.iter().map(RecipientInfo::of).collect(),
+        created_by: concat!("lifeboat ", env!("CARGO_PKG_VERSION")).to_string(),
+        rekeyed_from: Some(Lineage {
+            id: opened.metadata.id.clone(),
+            sha256: old.sha256(),
+        }),
+        ..opened.metadata.clone()
+    };
+    metadata.validate().map_err(|reason| {
+        CommandError::Usage(format!(
+            "this cannot be recorded in the snapshot's metadata: {reason}"
+        ))
+    })?;
+    let age_recipients: Vec<&dyn age::Recipient> =
+        recipients.iter().map(Recipient::as_age).collect();
+    let sealed = seal(&opened.secrets, &metadata, &age_recipients)?;
+    if read_header(&sealed)?.metadata != metadata {
+        return Err(SnapshotError::Seal("the sealed metadata does not read back".into()).into());
+    }
+    let existing = if args.force {
+        Existing::Replace
+    } else {
+        Existing::Refuse
+    };
+    atomic_file::write(&output, &sealed, 0o644, existing)?;
+    let file = SnapshotFile {
+        path: output.clone(),
+        bytes: sealed,
+    };
+    let sha256 = file.sha256();
+    log.info(
+        "snapshot_rekeyed",
+        &format!(
+            "rekeyed snapshot {} ({}) to {}",
+            opened.metadata.id,
+            counted(metadata.secret_count, "secret"),
+            counted(metadata.recipients.len(), "recipient")
+        ),
+        json!({
+            "snapshot_id": metadata.id,
+            "snapshot": output.to_string_lossy(),
+            "rekeyed_from": metadata.rekeyed_from,
+            "sha256": sha256,
+            "recipients": metadata.recipients,
+        }),
+    );
+    if args.json {
+        let summary = json!({
+            "snapshot": output.to_string_lossy(),
+            "snapshot_id": metadata.id,
+            "secret_count": metadata.secret_count,
+            "source": metadata.source,
+            "sha256": sha256,
+            "rekeyed_from": metadata.rekeyed_from,
+        });
+        return stdout::print(&format!("{summary}\n"));
+    }
+    stdout::print(&format!(
+        "{}: snapshot {}, {} from {}, sha256 {}, rekeyed from {}\n",
+        output.display(),
+        metadata.id,
+        counted(metadata.secret_count, "secret"),
+        metadata.source,
+        sha256,
+        opened.metadata.id
+    ))
+}
