@@ -497,7 +497,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__rekey)
-            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --output --force --expires-in --json --help --version"
+            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --expect-sha256 --allow-expired --output --force --expires-in --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -528,6 +528,10 @@ _lifeboat() {
                     return 0
                     ;;
                 -R)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --expect-sha256)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

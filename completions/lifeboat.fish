@@ -179,10 +179,12 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand diff" -s V -l version 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s r -l recipient -d 'A recipient to seal to: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several; comma- or newline-separated in the variable' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s r -l recipient -d 'A recipient of the new snapshot: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally as LABEL=KEY. Repeat for several. Only these open it: no variable adds any' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s R -l recipients-file -d 'A file of recipients, one a line (age\'s recipients-file format). Repeatable' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s o -l output -d 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expires-in -d 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l allow-expired -d 'Rekey a snapshot that has expired (give --expires-in for a new expiry)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l force -d 'Replace OUT if it exists'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l json -d 'Print one JSON object instead of text'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s h -l help -d 'Print help (see more with \'--help\')'

@@ -766,9 +766,27 @@ pub struct RekeyArgs {
     #[command(flatten)]
     pub identities: IdentityArgs,
 
-    /// The keys to seal the new snapshot to.
+    /// A recipient of the new snapshot: age1…, "ssh-ed25519 …" or "ssh-rsa …", optionally
+    /// as LABEL=KEY. Repeat for several. Only these open it: no variable adds any.
+    #[arg(
+        short = 'r',
+        long = "recipient",
+        value_name = "RECIPIENT",
+        allow_hyphen_values = true
+    )]
+    pub recipients: Vec<String>,
+
+    /// A file of recipients, one a line (age's recipients-file format). Repeatable.
+    #[arg(short = 'R', long = "recipients-file", value_name = "FILE")]
+    pub recipients_files: Vec<PathBuf>,
+
+    /// The old snapshot's pin, checked before it is opened.
     #[command(flatten)]
-    pub recipients: RecipientArgs,
+    pub pin: PinArgs,
+
+    /// Rekey a snapshot that has expired (give --expires-in for a new expiry).
+    #[arg(long)]
+    pub allow_expired: bool,
 
     /// Where to write the new snapshot (default: over SNAPSHOT, which needs --force).
     #[arg(short, long, value_name = "OUT")]

@@ -69,7 +69,7 @@ fn secrets_manager_objects_stages_versions_and_plain_strings() {
     sandbox
         .run(&["inspect", "snap.age"])
         .ok()
-        .stdout_has("aws-sm shop/db (version ")
+        .stdout_has("aws-sm shop/db @AWSCURRENT (version ")
         .stdout_has(" in us-east-1");
 
     snapshot(
@@ -628,4 +628,90 @@ fn a_silent_metadata_service_means_no_credentials_within_a_second() {
     assert!(silent.accepted() >= 1);
     // Correctness, not speed: without the cap this waits the whole 4 s deadline.
     assert!(took < Duration::from_millis(3000), "{took:?}");
+}
+
+/// On a real instance the metadata service answers: once it has, a step that then hangs
+/// (a slow or throttled IMDS) is the service's trouble, and `run` falls back.
+#[test]
+fn a_metadata_service_that_answers_then_hangs_is_a_fallback() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
+    let imds = FakeServer::start(|seen| match (seen.method.as_str(), seen.target.as_str()) {
+        ("PUT", "/latest/api/token") => Reply::text(200, "imds-token"),
+        _ => {
+            std::thread::sleep(Duration::from_secs(10));
+            Reply::text(200, "app-role")
+        }
+    });
+    let started = sandbox.run_env(
+        &[
+            "run",
+            "--source",
+            "aws-sm:shop/db",
+            "--snapshot",
+            "old.age",
+            "-i",
+            "key.txt",
+            "--timeout",
+            "4s",
+            "--allow-other-source",
+            "--",
+            "sh",
+            "-c",
+            "echo $LIFEBOAT_ORIGIN",
+        ],
+        &[
+            ("AWS_REGION", "us-east-1"),
+            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.url()),
+        ],
+    );
+    assert_eq!(started.ok().stdout, "snapshot\n");
+    started
+        .stderr_has("unreachable")
+        .stderr_has("instance metadata service");
+}
+
+/// A snapshot of another stage does not stand in for the current one.
+#[test]
+fn a_snapshot_of_another_stage_is_another_scope() {
+    let moto = Moto::start();
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let env = moto.env();
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db@AWSCURRENT", &[], &env).ok();
+    assert_eq!(
+        sandbox.inspect_json("snap.age")["source"]["stage"],
+        "AWSCURRENT"
+    );
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env).ok();
+    assert_eq!(
+        sandbox.inspect_json("snap.age")["source"]["stage"],
+        "AWSCURRENT"
+    );
+    let run = |source: &str| {
+        let mut down = moto.env();
+        down.retain(|(n, _)| *n != "AWS_ENDPOINT_URL");
+        down.push(("AWS_ENDPOINT_URL", "http://127.0.0.1:9".into()));
+        sandbox.run_env(
+            &[
+                "run",
+                "--source",
+                source,
+                "--snapshot",
+                "snap.age",
+                "-i",
+                "key.txt",
+                "--",
+                "true",
+            ],
+            &pairs(&down),
+        )
+    };
+    run("aws-sm:shop/db").ok();
+    run("aws-sm:shop/db@AWSPENDING")
+        .code(23)
+        .stderr_has("AWS stage");
 }

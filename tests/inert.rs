@@ -103,6 +103,7 @@ fn forged_metadata_is_refused_everywhere_and_never_echoed() {
                 m.rekeyed_from = Some(lifeboat::snapshot::Lineage {
                     id: format!("20261201T000000Z-0123456789ab{FORGED_LINE}"),
                     sha256: "0".repeat(64),
+                    rekeyed_at: "2026-12-01T00:00:00Z".into(),
                 })
             },
             "rekeyed_from is not a snapshot id",

@@ -48,6 +48,9 @@ fn rekey_moves_the_secrets_to_new_keys_and_records_where_they_came_from() {
     // New id, same scope and expiry, the lineage authenticated and shown.
     let after = sandbox.inspect_json("new.age");
     assert_ne!(after["id"], before["id"]);
+    // The secrets are as old as they were: a rekey makes nothing fresher.
+    assert_eq!(after["created_at"], before["created_at"]);
+    assert!(after["rekeyed_from"]["rekeyed_at"].is_string());
     assert_eq!(after["source"], before["source"]);
     assert_eq!(after["expires_at"], before["expires_at"]);
     assert_eq!(after["rekeyed_from"]["id"], before["id"]);
@@ -57,13 +60,18 @@ fn rekey_moves_the_secrets_to_new_keys_and_records_where_they_came_from() {
         .run(&["inspect", "new.age"])
         .ok()
         .stdout_has(&format!(
-            "rekeyed from: {} (sha256 {})",
+            " from {} (sha256 {})",
             before["id"].as_str().unwrap(),
             before["sha256"].as_str().unwrap()
         ));
-    // The stock age tool opens it too: still a plain age file.
+    // The stock age tool opens it too: still a plain age file, holding the same secrets.
     let age = sandbox.tool("age", &["-d", "-i", "new.key", "new.age"]);
     assert!(age.status.success());
+    let payload: serde_json::Value = serde_json::from_slice(&age.stdout).unwrap();
+    assert_eq!(
+        payload["secrets"],
+        recovered(&sandbox, "snap.age", "old.key")
+    );
     assert_eq!(
         sandbox.read("snap.age"),
         old_bytes,
@@ -146,4 +154,102 @@ fn rekey_refuses_a_wrong_key_a_forged_file_and_no_recipients_and_writes_nothing(
         ])
         .code(21);
     assert!(!sandbox.path("out.age").exists(), "something was written");
+}
+
+#[test]
+fn rekey_seals_only_to_the_keys_on_its_command_line_checks_the_pin_and_keeps_expiry_honest() {
+    let sandbox = Sandbox::new();
+    let old_key = sandbox.keygen("old.key");
+    let new_key = sandbox.keygen("new.key");
+    let leaving = sandbox.keygen("leaving.key");
+    sandbox.canary_snapshot("snap.age", &[&old_key], &[]);
+    let sha = sandbox.inspect_json("snap.age")["sha256"]
+        .as_str()
+        .unwrap()
+        .to_string();
+    // A recipients variable left in the shell adds no key to a rekey.
+    sandbox.write("old-recipients.txt", format!("{leaving}\n"));
+    let made = sandbox.run_env(
+        &[
+            "rekey", "snap.age", "-i", "old.key", "-r", &new_key, "-o", "new.age", "--json",
+        ],
+        &[
+            ("LIFEBOAT_RECIPIENTS_FILE", "old-recipients.txt"),
+            ("LIFEBOAT_RECIPIENTS", &leaving),
+        ],
+    );
+    let summary: serde_json::Value = serde_json::from_str(&made.ok().stdout).unwrap();
+    assert_eq!(summary["recipients"].as_array().unwrap().len(), 1);
+    sandbox
+        .run(&["verify", "new.age", "-i", "leaving.key"])
+        .code(21);
+    // A pin is checked before the file is opened: a forgery is never resealed.
+    sandbox
+        .run(&[
+            "rekey",
+            "snap.age",
+            "-i",
+            "old.key",
+            "-r",
+            &new_key,
+            "-o",
+            "pinned.age",
+            "--expect-sha256",
+            &"0".repeat(64),
+        ])
+        .code(21);
+    assert!(!sandbox.path("pinned.age").exists());
+    sandbox
+        .run(&[
+            "rekey",
+            "snap.age",
+            "-i",
+            "old.key",
+            "-r",
+            &new_key,
+            "-o",
+            "pinned.age",
+            "--expect-sha256",
+            &sha,
+        ])
+        .ok();
+    // An expired snapshot is not revived unasked.
+    sandbox.canary_snapshot("short.age", &[&old_key], &["--expires-in", "1s"]);
+    crate::util::wait_until(
+        "the snapshot expires",
+        std::time::Duration::from_secs(5),
+        || sandbox.run(&["verify", "short.age", "-i", "old.key"]).code != 0,
+    );
+    sandbox
+        .run(&[
+            "rekey",
+            "short.age",
+            "-i",
+            "old.key",
+            "-r",
+            &new_key,
+            "-o",
+            "revived.age",
+        ])
+        .code(22)
+        .stderr_has("expired");
+    assert!(!sandbox.path("revived.age").exists());
+    sandbox
+        .run(&[
+            "rekey",
+            "short.age",
+            "-i",
+            "old.key",
+            "-r",
+            &new_key,
+            "-o",
+            "revived.age",
+            "--allow-expired",
+            "--expires-in",
+            "1h",
+        ])
+        .ok();
+    sandbox
+        .run(&["verify", "revived.age", "-i", "new.key"])
+        .ok();
 }

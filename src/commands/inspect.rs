@@ -108,8 +108,10 @@ pub fn inspect_text(file: &SnapshotFile, header: &Header) -> String {
     lines.push(format!("created by:  {}", metadata.created_by));
     if let Some(lineage) = &metadata.rekeyed_from {
         lines.push(format!(
-            "rekeyed from: {} (sha256 {})",
-            lineage.id, lineage.sha256
+            "rekeyed:     {} from {} (sha256 {})",
+            crate::redact::shown(&lineage.rekeyed_at),
+            lineage.id,
+            lineage.sha256
         ));
     }
     lines.push(

@@ -16,7 +16,8 @@ use crate::duration::format_timestamp;
 use crate::keys::{load_identities, Recipient};
 use crate::log::{counted, Log};
 use crate::snapshot::{
-    open, read_header, seal, Lineage, Metadata, RecipientInfo, SnapshotError, SnapshotFile,
+    check_freshness, check_pin, open, read_header, seal, Lineage, Metadata, RecipientInfo,
+    SnapshotError, SnapshotFile, FORMAT_VERSION,
 };
 
 /// Runs `rekey`.
@@ -27,14 +28,29 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
             "rekey writes a new snapshot: name it with -o OUT, or give --force to replace SNAPSHOT itself".into(),
         ));
     }
-    let recipients = collect_recipients(&args.recipients)?;
+    if !args.force && std::fs::symlink_metadata(&output).is_ok() {
+        return Err(atomic_file::WriteError::Exists(output).into());
+    }
+    let recipients = collect_recipients(&args.recipients, &args.recipients_files)?;
     let keys = load_identities(&args.identities.identity_files)?;
     let old = SnapshotFile::read(&args.file)?;
+    // A pinned snapshot is checked before it is opened: rekeying a forgery would launder
+    // it into a new, legitimate-looking file.
+    check_pin(&old, args.pin.expect_sha256.as_ref())?;
     let opened = open(&old.bytes, &keys)?;
     let now = SystemTime::now();
+    // An expired snapshot's secrets are as old as ever: reviving it is a decision.
+    if let (Err(stale), false) = (
+        check_freshness(&opened.metadata, now, None),
+        args.allow_expired,
+    ) {
+        return Err(CommandError::Stale(stale));
+    }
     let metadata = Metadata {
+        format: FORMAT_VERSION,
         id: Metadata::new_id(now),
-        created_at: format_timestamp(now),
+        // The secrets were read when the old snapshot was made: that stays its age.
+        created_at: opened.metadata.created_at.clone(),
         expires_at: match args.expires_in {
             Some(after) => Some(format_timestamp(now + after)),
             None => opened.metadata.expires_at.clone(),
@@ -44,6 +60,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         rekeyed_from: Some(Lineage {
             id: opened.metadata.id.clone(),
             sha256: old.sha256(),
+            rekeyed_at: format_timestamp(now),
         }),
         ..opened.metadata.clone()
     };
@@ -92,17 +109,27 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
             "secret_count": metadata.secret_count,
             "source": metadata.source,
             "sha256": sha256,
+            "recipients": metadata.recipients,
             "rekeyed_from": metadata.rekeyed_from,
         });
         return stdout::print(&format!("{summary}\n"));
     }
+    let sealed_to: Vec<String> = metadata
+        .recipients
+        .iter()
+        .map(|r| match &r.label {
+            Some(label) => format!("{} ({})", r.fingerprint, crate::redact::shown(label)),
+            None => r.fingerprint.to_string(),
+        })
+        .collect();
     stdout::print(&format!(
-        "{}: snapshot {}, {} from {}, sha256 {}, rekeyed from {}\n",
+        "{}: snapshot {}, {} from {}, sha256 {}, rekeyed from {}, sealed to {}\n",
         output.display(),
         metadata.id,
         counted(metadata.secret_count, "secret"),
         metadata.source,
         sha256,
-        opened.metadata.id
+        opened.metadata.id,
+        sealed_to.join(", ")
     ))
 }

@@ -9,7 +9,7 @@ use serde_json::json;
 
 use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
-use crate::cli::{RecipientArgs, SnapshotArgs};
+use crate::cli::SnapshotArgs;
 use crate::duration::format_timestamp;
 use crate::http::Deadline;
 use crate::keys::{parse_recipient, read_recipients_file, Recipient};
@@ -39,7 +39,10 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         }
     }
     let spec = SourceSpec::parse_all(&args.source)?;
-    let recipients = collect_recipients(&args.recipients)?;
+    let recipients = collect_recipients(
+        &args.recipients.recipients,
+        &args.recipients.recipients_files,
+    )?;
     // The deadline covers building the client (the system's CA bundle) too.
     let started = Instant::now();
     let deadline = Deadline::after(args.timeout);
@@ -138,10 +141,12 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
 
 /// `-r` values (or `LIFEBOAT_RECIPIENTS`, comma- or newline-separated) and `-R` files,
 /// with duplicates (by fingerprint) removed.
-pub(super) fn collect_recipients(args: &RecipientArgs) -> Result<Vec<Recipient>, CommandError> {
+pub(super) fn collect_recipients(
+    given: &[String],
+    files: &[std::path::PathBuf],
+) -> Result<Vec<Recipient>, CommandError> {
     let mut recipients = Vec::new();
-    let given = args
-        .recipients
+    let given = given
         .iter()
         .flat_map(|value| value.split('\n'))
         .map(str::trim)
@@ -150,7 +155,7 @@ pub(super) fn collect_recipients(args: &RecipientArgs) -> Result<Vec<Recipient>,
         let origin = format!("recipient {} (-r or LIFEBOAT_RECIPIENTS)", index + 1);
         recipients.push(parse_recipient(text, &origin)?);
     }
-    for path in &args.recipients_files {
+    for path in files {
         recipients.extend(read_recipients_file(path)?);
     }
     if recipients.is_empty() {

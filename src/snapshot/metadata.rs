@@ -40,13 +40,16 @@ pub struct Metadata {
     pub rekeyed_from: Option<Lineage>,
 }
 
-/// Which snapshot a rekeyed one was made from.
+/// Which snapshot a rekeyed one was made from. The rekeyed snapshot keeps its
+/// `created_at` (when the secrets were read): a rekey makes no secret fresher.
 #[derive(Clone, Debug, PartialEq, Eq, Serialize, Deserialize)]
 pub struct Lineage {
     /// Its id.
     pub id: String,
     /// The sha256 of its file.
     pub sha256: String,
+    /// When it was rekeyed (RFC 3339, UTC).
+    pub rekeyed_at: String,
 }
 
 /// One key a snapshot is sealed to, as the metadata records it.
@@ -171,6 +174,7 @@ impl Metadata {
                         .into(),
                 );
             }
+            check_inert("rekeyed_from.rekeyed_at", &lineage.rekeyed_at, 64)?;
         }
         check_inert("created_at", &self.created_at, 64)?;
         for recipient in &self.recipients {

@@ -235,10 +235,7 @@ impl SourceSpec {
             // the fetch, which knows the endpoint it used.
             SourceSpec::AwsSecretsManager { secret, pick } => Scope {
                 provider: "aws-sm".into(),
-                stage: match pick {
-                    aws::Pick::Stage(stage) => Some(stage.clone()),
-                    _ => None,
-                },
+                stage: pick.stage(),
                 region: var("AWS_REGION")
                     .or_else(|| var("AWS_DEFAULT_REGION"))
                     .or_else(|| aws::arn_region(secret).map(str::to_string)),
@@ -314,14 +311,18 @@ impl SourceSpec {
 /// Splits a list of sources at the commas that start another source (`,vault:`,
 /// `,https://`, …): a comma inside one (a URL's query, a file name) stays.
 fn split_sources(text: &str) -> Vec<&str> {
-    const KINDS: [&str; 8] = [
-        "env:", "file:", "doppler", "vault:", "https://", "http://", "aws-sm:", "aws-ssm:",
+    const KINDS: [&str; 7] = [
+        "env:", "file:", "vault:", "https://", "http://", "aws-sm:", "aws-ssm:",
     ];
     let mut parts = Vec::new();
     let mut start = 0;
     for (at, _) in text.match_indices(',') {
         let rest = text[at + 1..].trim_start();
-        if KINDS.iter().any(|kind| rest.starts_with(kind)) {
+        // `doppler` takes no argument: it starts a source only as a whole word.
+        let doppler = rest
+            .strip_prefix("doppler")
+            .is_some_and(|after| after.is_empty() || after.starts_with([',', ' ']));
+        if doppler || KINDS.iter().any(|kind| rest.starts_with(kind)) {
             parts.push(text[start..at].trim());
             start = at + 1;
         }
@@ -383,6 +384,14 @@ mod tests {
             ["file:a,b.env", "https://h/x?f=a,b", "aws-sm:db"]
         );
         assert_eq!(split_sources("doppler"), ["doppler"]);
+        assert_eq!(
+            split_sources("file:a.env,doppler"),
+            ["file:a.env", "doppler"]
+        );
+        assert_eq!(
+            split_sources("file:/srv/app,doppler-prod.env"),
+            ["file:/srv/app,doppler-prod.env"]
+        );
         assert_eq!(edit_distance("", "env"), 3);
     }
 }

@@ -380,8 +380,10 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         .map(|e| e.to_string())
         .unwrap_or_else(|| "http://169.254.169.254".into());
     let base = parse_address(&endpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT")?;
-    // One try, and at most a second of the deadline: off EC2 nothing is there.
-    let short = Deadline::after(deadline.remaining().min(IMDS_TIMEOUT));
+    // One try a step, each at most a second of what is left: off EC2 nothing is there.
+    let step = || Deadline::after(deadline.remaining().min(IMDS_TIMEOUT));
+    // The token request had its whole second (not cut short by the fetch's own deadline).
+    let full_try = deadline.remaining() >= IMDS_TIMEOUT;
     let client = direct_client_for(&base, settings, &[])?.with_policy(RetryPolicy {
         retries: false,
         refused_retry: None,
@@ -392,17 +394,9 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         base.join(path)
             .map_err(|e| FetchError::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))
     };
-    // Nothing answering at the metadata address means no credentials were configured
-    // (off EC2, or a pod whose identity was removed): lifeboat's configuration, never a
-    // quiet fallback. A metadata service that answers with an error is its own trouble.
+    // A metadata service that answers with an error, or a later step that fails, is the
+    // service's own trouble (a slow or throttled IMDS on a real instance): its class.
     let unreached = |error: FetchError| match error {
-        FetchError::Service {
-            class: FailureClass::Unreachable,
-            reason,
-            ..
-        } => FetchError::Config(format!(
-            "{none}; nothing answered at the instance metadata service (IMDSv2: {reason})"
-        )),
         FetchError::Service {
             class,
             reason,
@@ -416,13 +410,26 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         },
         other => other,
     };
+    // The token request getting no answer in its whole second means no credentials were
+    // configured (off EC2, or a pod whose identity was removed): lifeboat's
+    // configuration, never a quiet fallback.
+    let unanswered = |error: FetchError| match error {
+        FetchError::Service {
+            class: FailureClass::Unreachable,
+            reason,
+            ..
+        } if full_try => FetchError::Config(format!(
+            "{none}; nothing answered at the instance metadata service (IMDSv2: {reason})"
+        )),
+        other => unreached(other),
+    };
     let mut token_request = Request::get(url("/latest/api/token")?).header(
         "x-aws-ec2-metadata-token-ttl-seconds",
         "300",
         false,
     );
     token_request.method = Method::Put;
-    let token = client.fetch(&token_request, short).map_err(unreached)?;
+    let token = client.fetch(&token_request, step()).map_err(unanswered)?;
     let token = Zeroizing::new(String::from_utf8_lossy(&token).trim().to_string());
     client.scrub(&token);
     crate::source::live::check_header_text(&token, "the IMDSv2 token").map_err(|_| {
@@ -437,7 +444,7 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
     let roles = client
         .fetch(
             &with_token("/latest/meta-data/iam/security-credentials/")?,
-            short,
+            step(),
         )
         .map_err(unreached)?;
     let roles = String::from_utf8_lossy(&roles).into_owned();
@@ -457,7 +464,7 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
             &with_token(&format!(
                 "/latest/meta-data/iam/security-credentials/{role}"
             ))?,
-            short,
+            step(),
         )
         .map_err(unreached)?;
     let code = serde_json::from_slice::<serde_json::Value>(&answer)

@@ -71,6 +71,7 @@ impl ParameterStoreSource {
             return Ok(secrets);
         }
         let mut next: Option<String> = None;
+        let mut seen_tokens: std::collections::HashSet<String> = Default::default();
         let mut pages = 0;
         loop {
             pages += 1;
@@ -112,11 +113,13 @@ impl ParameterStoreSource {
                 .as_str()
                 .filter(|t| !t.is_empty())
                 .map(str::to_string);
-            // A page may be empty with a token after it; the same token twice is a loop.
-            if token.is_some() && token == next {
-                return Err(bad(
-                    "the service gave the same NextToken twice (a paging loop)",
-                ));
+            // A page may be empty with a token after it; a token seen before is a loop.
+            if let Some(token) = &token {
+                if !seen_tokens.insert(token.clone()) {
+                    return Err(bad(
+                        "the service gave a NextToken it gave before (a paging loop)",
+                    ));
+                }
             }
             next = token;
             if next.is_none() {

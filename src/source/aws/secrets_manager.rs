@@ -23,6 +23,19 @@ pub enum Pick {
     Version(String),
 }
 
+impl Pick {
+    /// The stage recorded in a scope: the one asked for, `AWSCURRENT` by default (so a
+    /// snapshot of `@AWSPENDING` never stands in for the current version); none for a
+    /// version id.
+    pub fn stage(&self) -> Option<String> {
+        match self {
+            Pick::Current => Some("AWSCURRENT".into()),
+            Pick::Stage(stage) => Some(stage.clone()),
+            Pick::Version(_) => None,
+        }
+    }
+}
+
 /// Splits `SECRET[@STAGE|#VERSION_ID]`. A version id has no `#` in it and a name none
 /// either; a name may hold `@`, so the last `@` starts the stage: a name with `@` is
 /// written with its stage (`aws-sm:me@example.com@AWSCURRENT`).
@@ -177,10 +190,7 @@ impl Source for SecretsManagerSource {
                 region: Some(self.region.clone()),
                 path: Some(self.secret.clone()),
                 version_id: version,
-                stage: match &self.pick {
-                    Pick::Stage(stage) => Some(stage.clone()),
-                    _ => None,
-                },
+                stage: self.pick.stage(),
                 ..Scope::default()
             },
             overridden: Vec::new(),
