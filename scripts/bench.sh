@@ -267,10 +267,10 @@ limit.
 
 {chr(10).join(scale_rows)}
 """
-# The sections scripts/bench-deadline.sh and scripts/bench-fleet.sh write are kept.
+# The sections scripts/bench-deadline.sh, bench-fleet.sh and bench-platforms.sh write are kept.
 import re
 old = open(f"{repo}/BENCHMARKS.md").read()
-for name in ("deadline", "fleet"):
+for name in ("deadline", "fleet", "platforms"):
     kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->\n", old, re.S)
     if kept:
         text = text.rstrip("\n") + "\n\n" + kept.group(0)
