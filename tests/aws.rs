@@ -715,3 +715,47 @@ fn a_snapshot_of_another_stage_is_another_scope() {
         .code(23)
         .stderr_has("AWS stage");
 }
+
+/// Throttling and a 5xx from a small proxy in front of the real moto: `snapshot` retries
+/// through them and then gets the secret from moto (signed for the address it asked, the
+/// proxy's, which forwards the Host header as it came).
+#[test]
+fn throttling_then_an_error_then_the_real_answer_through_a_proxy() {
+    let moto = Moto::start();
+    moto.setup(&["secret", "shop/db", &rds_secret(CANARIES[0])]);
+    let upstream = moto.url.trim_start_matches("http://").to_string();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    let proxy = FakeServer::start(move |request| {
+        match seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => Reply::json(
+                400,
+                &serde_json::json!({"__type": "ThrottlingException", "message": "Rate exceeded"}),
+            ),
+            1 => Reply::json(
+                503,
+                &serde_json::json!({"__type": "ServiceUnavailable", "message": "try again"}),
+            ),
+            _ => crate::services::http_fake::forward(request, &upstream),
+        }
+    });
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let mut env = moto.env();
+    env.retain(|(n, _)| *n != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", proxy.url()));
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env).ok();
+    assert_eq!(recovered(&sandbox)["password"], CANARIES[0]);
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        3,
+        "two failures, then moto"
+    );
+    // A wrong key through the same proxy: moto itself refuses it.
+    let mut wrong = env.clone();
+    wrong.retain(|(n, _)| *n != "AWS_SECRET_ACCESS_KEY");
+    wrong.push(("AWS_SECRET_ACCESS_KEY", "not-the-key".into()));
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &wrong)
+        .code(10)
+        .stderr_has("SignatureDoesNotMatch");
+}

@@ -184,3 +184,71 @@ fn serve(stream: TcpStream, log: &Mutex<Vec<Seen>>, handler: &Mutex<Arc<Handler>
         }
     }
 }
+
+/// Sends `seen` on to `upstream` (`127.0.0.1:PORT`) as it came, Host header included, and
+/// gives back the answer: a proxy in front of a real server that a test can make fail on
+/// purpose for some requests.
+pub fn forward(seen: &Seen, upstream: &str) -> Reply {
+    let mut stream = TcpStream::connect(upstream).unwrap();
+    let mut head = format!("{} {} HTTP/1.1\r\n", seen.method, seen.target);
+    for (name, value) in &seen.headers {
+        if name != "connection" {
+            head.push_str(&format!("{name}: {value}\r\n"));
+        }
+    }
+    head.push_str("connection: close\r\n\r\n");
+    stream.write_all(head.as_bytes()).unwrap();
+    stream.write_all(&seen.body).unwrap();
+    let mut answer = Vec::new();
+    let _ = stream.read_to_end(&mut answer);
+    let split = answer
+        .windows(4)
+        .position(|w| w == b"\r\n\r\n")
+        .expect("an HTTP answer");
+    let head = String::from_utf8_lossy(&answer[..split]).into_owned();
+    let mut lines = head.lines();
+    let status: u16 = lines
+        .next()
+        .and_then(|l| l.split_whitespace().nth(1))
+        .and_then(|s| s.parse().ok())
+        .expect("a status line");
+    let mut headers = Vec::new();
+    let mut chunked = false;
+    for line in lines {
+        if let Some((name, value)) = line.split_once(':') {
+            let name = name.trim().to_ascii_lowercase();
+            if name == "transfer-encoding" {
+                chunked = value.trim().eq_ignore_ascii_case("chunked");
+                continue;
+            }
+            if name != "content-length" && name != "connection" {
+                headers.push((name, value.trim().to_string()));
+            }
+        }
+    }
+    let mut body = answer[split + 4..].to_vec();
+    if chunked {
+        body = unchunk(&body);
+    }
+    Reply::Respond {
+        status,
+        headers,
+        body,
+    }
+}
+
+fn unchunk(mut data: &[u8]) -> Vec<u8> {
+    let mut body = Vec::new();
+    loop {
+        let Some(end) = data.windows(2).position(|w| w == b"\r\n") else {
+            return body;
+        };
+        let size =
+            usize::from_str_radix(String::from_utf8_lossy(&data[..end]).trim(), 16).unwrap_or(0);
+        if size == 0 {
+            return body;
+        }
+        body.extend_from_slice(&data[end + 2..end + 2 + size]);
+        data = &data[end + 2 + size + 2..];
+    }
+}
