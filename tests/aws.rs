@@ -583,17 +583,10 @@ fn run_starts_live_from_aws_then_from_the_snapshot_and_the_keys_stay_behind() {
     );
 }
 
-/// IMDSv2 is the chain's last step and gets at most a second of the deadline. Nothing
-/// answering there means no credentials were configured (off EC2, or a pod whose identity
-/// was removed): exit 2 at once, never a quiet start from the snapshot.
-#[test]
-fn a_silent_metadata_service_means_no_credentials_within_a_second() {
-    let sandbox = Sandbox::new();
-    let recipient = sandbox.keygen("key.txt");
-    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
-    let silent = Silent::start();
-    let began = Instant::now();
-    let started = sandbox.run_env(
+/// `run` with no AWS credentials but the metadata service at `endpoint`, the service
+/// itself unreachable, a 4 s deadline and `old.age` (sealed to `key.txt`) to fall back on.
+fn start_with_imds_only(sandbox: &Sandbox, endpoint: &str) -> Run {
+    sandbox.run_env(
         &[
             "run",
             "--source",
@@ -613,12 +606,22 @@ fn a_silent_metadata_service_means_no_credentials_within_a_second() {
         &[
             ("AWS_REGION", "us-east-1"),
             ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-            (
-                "AWS_EC2_METADATA_SERVICE_ENDPOINT",
-                &format!("http://127.0.0.1:{}", silent.port),
-            ),
+            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint),
         ],
-    );
+    )
+}
+
+/// IMDSv2 is the chain's last step and gets at most a second of the deadline. Nothing
+/// answering there means no credentials were configured (off EC2, or a pod whose identity
+/// was removed): exit 2 at once, never a quiet start from the snapshot.
+#[test]
+fn a_silent_metadata_service_means_no_credentials_within_a_second() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
+    let silent = Silent::start();
+    let began = Instant::now();
+    let started = start_with_imds_only(&sandbox, &format!("http://127.0.0.1:{}", silent.port));
     let took = began.elapsed();
     started
         .code(2)
@@ -644,29 +647,7 @@ fn a_metadata_service_that_answers_then_hangs_is_a_fallback() {
             Reply::text(200, "app-role")
         }
     });
-    let started = sandbox.run_env(
-        &[
-            "run",
-            "--source",
-            "aws-sm:shop/db",
-            "--snapshot",
-            "old.age",
-            "-i",
-            "key.txt",
-            "--timeout",
-            "4s",
-            "--allow-other-source",
-            "--",
-            "sh",
-            "-c",
-            "echo $LIFEBOAT_ORIGIN",
-        ],
-        &[
-            ("AWS_REGION", "us-east-1"),
-            ("AWS_ENDPOINT_URL", "http://127.0.0.1:9"),
-            ("AWS_EC2_METADATA_SERVICE_ENDPOINT", &imds.url()),
-        ],
-    );
+    let started = start_with_imds_only(&sandbox, &imds.url());
     assert_eq!(started.ok().stdout, "snapshot\n");
     started
         .stderr_has("unreachable")
