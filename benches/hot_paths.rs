@@ -21,7 +21,8 @@ fn secrets(count: usize) -> Secrets {
 
 fn snapshot_open(c: &mut Criterion) {
     let (identity_file, recipient_text) = generate_x25519();
-    let identities = parse_identities(&identity_file, "bench").unwrap();
+    let identities =
+        parse_identities(&identity_file, "bench", lifeboat::keys::Passphrases::Refuse).unwrap();
     let recipient = parse_recipient(&recipient_text, "bench").unwrap();
     let mut group = c.benchmark_group("snapshot_open");
     for count in [10, 1_000, 10_000] {

@@ -125,6 +125,17 @@ pub struct KeygenArgs {
         hide_env_values = true
     )]
     pub output: Option<PathBuf>,
+
+    /// Make a hybrid post-quantum key (ML-KEM-768 + X25519, age 1.3's `age1pq1…`), which
+    /// a future quantum computer cannot break. Its recipient is about 2,000 characters.
+    #[arg(long)]
+    pub pq: bool,
+
+    /// Protect the identity file with a passphrase, asked twice on the terminal: a
+    /// break-glass key a person can hold. The file is an age file (armored) that `age -d`
+    /// and rage also open; needs --output.
+    #[arg(long, requires = "output")]
+    pub passphrase: bool,
 }
 
 /// Read secrets from a source and seal them into a snapshot file.

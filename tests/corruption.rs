@@ -2,7 +2,7 @@
 //! `verify`, `recover` and `run --offline`: exit 21, no panic, nothing on stdout (where
 //! `run` would start `env`, which prints its environment), no secret on stderr.
 
-use lifeboat::keys::parse_identities;
+use lifeboat::keys::{parse_identities, Passphrases};
 use lifeboat::snapshot::open;
 
 use crate::util::Sandbox;
@@ -94,6 +94,7 @@ fn nine_bit_patterns_at_every_position_are_refused_by_the_library() {
     let identities = parse_identities(
         &String::from_utf8(sandbox.read("key.txt")).unwrap(),
         "key.txt",
+        Passphrases::Refuse,
     )
     .unwrap();
     let mut tried = 0;

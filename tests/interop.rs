@@ -6,7 +6,7 @@ use std::collections::HashSet;
 use age_core::format::{FileKey, Stanza};
 use base64::engine::general_purpose::STANDARD_NO_PAD;
 use base64::Engine;
-use lifeboat::keys::{parse_identities, parse_recipient};
+use lifeboat::keys::{parse_identities, parse_recipient, Passphrases};
 use lifeboat::secret::{SecretValue, Secrets};
 use lifeboat::snapshot::{open, seal, Metadata, RecipientInfo, SnapshotError};
 use lifeboat::source::Scope;
@@ -188,6 +188,7 @@ fn changing_any_character_of_the_metadata_is_detected() {
     let identities = parse_identities(
         &String::from_utf8(sandbox.read("key.txt")).unwrap(),
         "key.txt",
+        Passphrases::Refuse,
     )
     .unwrap();
     assert!(open(&original, &identities).is_ok());

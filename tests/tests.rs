@@ -6,6 +6,7 @@ mod util;
 
 mod arm64;
 mod aws;
+mod cctv;
 mod cli_pinned;
 mod corruption;
 mod crash;

@@ -14,7 +14,7 @@ use std::sync::{Mutex, OnceLock};
 use std::time::{Duration, SystemTime};
 
 use lifeboat::exit::Exit;
-use lifeboat::keys::{parse_identities, Identity};
+use lifeboat::keys::{parse_identities, Identity, Passphrases};
 use lifeboat::secret::Secrets;
 use lifeboat::snapshot::{
     check_freshness, check_payload, open, read_header, Header, SnapshotError, SnapshotFile,
@@ -33,8 +33,12 @@ const VECTOR_SSH: &str = include_str!("../../tests/data/v1/id_ed25519");
 fn vector_identities() -> &'static [Identity] {
     static IDENTITIES: OnceLock<Vec<Identity>> = OnceLock::new();
     IDENTITIES.get_or_init(|| {
-        let mut identities = parse_identities(VECTOR_X25519, "identity.txt").expect("vector key");
-        identities.extend(parse_identities(VECTOR_SSH, "id_ed25519").expect("vector ssh key"));
+        let mut identities = parse_identities(VECTOR_X25519, "identity.txt", Passphrases::Refuse)
+            .expect("vector key");
+        identities.extend(
+            parse_identities(VECTOR_SSH, "id_ed25519", Passphrases::Refuse)
+                .expect("vector ssh key"),
+        );
         identities
     })
 }

@@ -9,14 +9,14 @@ use super::snapshot_input::read_snapshot;
 use super::{live_settings, stdout, CommandError};
 use crate::cli::DiffArgs;
 use crate::http::Deadline;
-use crate::keys::load_identities;
+use crate::keys::{load_identities, Passphrases};
 use crate::runtime::Drift;
 use crate::snapshot::open;
 use crate::source::SourceSpec;
 
 /// Runs `diff`.
 pub fn execute(args: DiffArgs) -> Result<(), CommandError> {
-    let keys = load_identities(&args.identities.identity_files)?;
+    let keys = load_identities(&args.identities.identity_files, Passphrases::AskOnTerminal)?;
     let path = args.file.as_ref().unwrap_or(&args.snapshot);
     let file = read_snapshot(path, &args.image)?;
     let opened = open(&file.bytes, &keys)?;

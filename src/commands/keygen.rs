@@ -1,27 +1,48 @@
-//! `lifeboat keygen`: a new X25519 identity, in the layout `age-keygen` writes.
+//! `lifeboat keygen`: a new identity, in the layout `age-keygen` writes: X25519, or hybrid
+//! post-quantum with `--pq`; with `--passphrase`, the file is protected as `age -p` would.
 
+use std::io::Write;
+
+use age_core::secrecy::ExposeSecret;
 use serde_json::json;
+use zeroize::Zeroizing;
 
 use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::KeygenArgs;
-use crate::keys::{generate_x25519, Fingerprint};
+use crate::keys::passphrase::{ask_hidden, AskError};
+use crate::keys::{generate_postquantum, generate_x25519, Fingerprint, KeyError};
 use crate::log::Log;
 
 /// Runs `keygen`.
 pub fn execute(args: KeygenArgs, log: &Log) -> Result<(), CommandError> {
-    let (identity_file, recipient) = generate_x25519();
+    let (identity_file, recipient) = if args.pq {
+        generate_postquantum()
+    } else {
+        generate_x25519()
+    };
     let fingerprint = Fingerprint::of(recipient.as_bytes());
     match args.output {
         Some(path) => {
-            atomic_file::write(&path, identity_file.as_bytes(), 0o600, Existing::Refuse)?;
+            let contents = if args.passphrase {
+                protect(&identity_file, &crate::redact::path(&path))?
+            } else {
+                Zeroizing::new(identity_file.as_bytes().to_vec())
+            };
+            atomic_file::write(&path, &contents, 0o600, Existing::Refuse)?;
             log.info(
                 "key_written",
                 &format!(
-                    "wrote a new identity to {} (fingerprint {fingerprint})",
+                    "wrote a new {}identity to {} (fingerprint {fingerprint})",
+                    if args.passphrase {
+                        "passphrase-protected "
+                    } else {
+                        ""
+                    },
                     path.display()
                 ),
-                json!({"path": path.to_string_lossy(), "fingerprint": fingerprint}),
+                json!({"path": path.to_string_lossy(), "fingerprint": fingerprint,
+                       "postquantum": args.pq, "passphrase": args.passphrase}),
             );
             stdout::print(&format!("{recipient}\n"))
         }
@@ -29,9 +50,52 @@ pub fn execute(args: KeygenArgs, log: &Log) -> Result<(), CommandError> {
             log.info(
                 "key_generated",
                 &format!("public key: {recipient} (fingerprint {fingerprint})"),
-                json!({"recipient": recipient, "fingerprint": fingerprint}),
+                json!({"recipient": recipient, "fingerprint": fingerprint, "postquantum": args.pq}),
             );
             stdout::print(&identity_file)
         }
     }
+}
+
+/// The identity file encrypted with a passphrase asked twice on the terminal (age's
+/// scrypt recipient at its default work factor, about a second to open), armored.
+fn protect(identity_file: &str, origin: &str) -> Result<Zeroizing<Vec<u8>>, CommandError> {
+    let ask = |prompt: String| {
+        ask_hidden(&prompt).map_err(|error| match error {
+            AskError::NoTerminal => CommandError::Key(KeyError::NeedsPassphrase {
+                origin: origin.to_string(),
+                no_terminal: true,
+            }),
+            AskError::Terminal(source) => CommandError::Key(KeyError::Terminal { source }),
+        })
+    };
+    let first = ask(format!(
+        "lifeboat: passphrase for the new key {}: ",
+        origin.escape_debug()
+    ))?;
+    if first.expose_secret().is_empty() {
+        return Err(CommandError::Usage(
+            "the passphrase is empty; a protected key needs one (or leave out --passphrase)".into(),
+        ));
+    }
+    let again = ask("lifeboat: the same passphrase again: ".to_string())?;
+    if first.expose_secret() != again.expose_secret() {
+        return Err(CommandError::Usage(
+            "the two passphrases differ; nothing was written".into(),
+        ));
+    }
+    let sealing = |e: std::io::Error| CommandError::Usage(format!("cannot protect the key: {e}"));
+    let encryptor = age::Encryptor::with_user_passphrase(first);
+    let mut out = Zeroizing::new(Vec::with_capacity(identity_file.len() * 2 + 512));
+    let armor = age::armor::ArmoredWriter::wrap_output(&mut *out, age::armor::Format::AsciiArmor)
+        .map_err(sealing)?;
+    let mut writer = encryptor.wrap_output(armor).map_err(sealing)?;
+    writer
+        .write_all(identity_file.as_bytes())
+        .map_err(sealing)?;
+    writer
+        .finish()
+        .and_then(|armor| armor.finish())
+        .map_err(sealing)?;
+    Ok(out)
 }

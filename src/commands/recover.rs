@@ -14,14 +14,14 @@ use crate::cli::RecoverArgs;
 use crate::cli::RecoverFormat;
 use crate::duration::format_timestamp;
 use crate::export::{is_kubernetes_label, is_kubernetes_name, render, Format};
-use crate::keys::load_identities;
+use crate::keys::{load_identities, Passphrases};
 use crate::log::Log;
 use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, check_pin, open};
 
 /// Runs `recover`.
 pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
-    let keys = load_identities(&args.identities.identity_files)?;
+    let keys = load_identities(&args.identities.identity_files, Passphrases::AskOnTerminal)?;
     if let Some(path) = &args.output {
         if !args.force && path.symlink_metadata().is_ok() {
             return Err(atomic_file::WriteError::Exists(path.clone()).into());

@@ -13,7 +13,7 @@ use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::RekeyArgs;
 use crate::duration::format_timestamp;
-use crate::keys::{load_identities, Recipient};
+use crate::keys::{load_identities, Passphrases, Recipient};
 use crate::log::{counted, Log};
 use crate::snapshot::{
     check_freshness, check_pin, open, read_header, seal, Lineage, Metadata, RecipientInfo,
@@ -32,7 +32,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         return Err(atomic_file::WriteError::Exists(output).into());
     }
     let recipients = collect_recipients(&args.recipients, &args.recipients_files)?;
-    let keys = load_identities(&args.identities.identity_files)?;
+    let keys = load_identities(&args.identities.identity_files, Passphrases::AskOnTerminal)?;
     let old = SnapshotFile::read(&args.file)?;
     // A pinned snapshot is checked before it is opened: rekeying a forgery would launder
     // it into a new, legitimate-looking file.

@@ -12,7 +12,7 @@ use crate::atomic_file::{self, Existing};
 use crate::cli::SnapshotArgs;
 use crate::duration::format_timestamp;
 use crate::http::Deadline;
-use crate::keys::{parse_recipient, read_recipients_file, Recipient};
+use crate::keys::{check_recipients_agree, parse_recipient, read_recipients_file, Recipient};
 use crate::log::{counted, Log};
 use crate::snapshot::{
     read_header, seal, Metadata, RecipientInfo, SnapshotError, SnapshotFile, FORMAT_VERSION,
@@ -165,5 +165,6 @@ pub(super) fn collect_recipients(
     }
     let mut seen = HashSet::new();
     recipients.retain(|r| seen.insert(r.fingerprint.clone()));
+    check_recipients_agree(&recipients)?;
     Ok(recipients)
 }

@@ -10,7 +10,7 @@ use super::snapshot_input::read_snapshot;
 use super::{stdout, CommandError};
 use crate::cli::VerifyArgs;
 use crate::duration::describe;
-use crate::keys::load_identities;
+use crate::keys::{load_identities, Passphrases};
 use crate::log::counted;
 use crate::snapshot::{check_freshness, check_pin, open};
 
@@ -32,7 +32,7 @@ pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
 }
 
 fn check(args: VerifyArgs) -> Result<String, CommandError> {
-    let keys = load_identities(&args.identities.identity_files)?;
+    let keys = load_identities(&args.identities.identity_files, Passphrases::AskOnTerminal)?;
     let file = read_snapshot(&args.file, &args.image)?;
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
     let opened = open(&file.bytes, &keys)?;

@@ -33,14 +33,45 @@ pub enum KeyError {
         /// What is wrong with it.
         reason: String,
     },
+    /// A key is passphrase-protected and its passphrase cannot be asked for.
+    NeedsPassphrase {
+        /// Where the key came from.
+        origin: String,
+        /// There is no terminal (otherwise: the command never asks, as `run`).
+        no_terminal: bool,
+    },
+    /// The passphrase typed does not open the key.
+    WrongPassphrase {
+        /// Where the key came from.
+        origin: String,
+    },
+    /// The terminal failed while a passphrase was typed.
+    Terminal {
+        /// The operating system's error.
+        source: io::Error,
+    },
+    /// Post-quantum and classic recipients together: the classic one would let whoever
+    /// breaks it open the snapshot, undoing the post-quantum protection.
+    MixedPostQuantum {
+        /// The post-quantum recipients (kind and fingerprint).
+        postquantum: Vec<String>,
+        /// The classic ones.
+        classic: Vec<String>,
+    },
 }
 
 impl KeyError {
     /// The exit code for this error.
     pub fn exit(&self) -> Exit {
         match self {
-            KeyError::BadRecipient { .. } | KeyError::NoKey => Exit::Usage,
-            KeyError::Unreadable { .. } | KeyError::BadIdentity { .. } => Exit::BadInput,
+            KeyError::BadRecipient { .. }
+            | KeyError::NoKey
+            | KeyError::NeedsPassphrase { .. }
+            | KeyError::MixedPostQuantum { .. } => Exit::Usage,
+            KeyError::Unreadable { .. }
+            | KeyError::BadIdentity { .. }
+            | KeyError::WrongPassphrase { .. } => Exit::BadInput,
+            KeyError::Terminal { .. } => Exit::Failure,
         }
     }
 
@@ -48,7 +79,7 @@ impl KeyError {
     pub fn hint(&self) -> Option<&'static str> {
         match self {
             KeyError::BadRecipient { .. } => Some(
-                "recipients are age X25519 keys (age1…) or OpenSSH public keys (ssh-ed25519 …, ssh-rsa …), optionally labelled as LABEL=KEY",
+                "recipients are age keys (age1…, post-quantum age1pq1…, hardware age1tag1…/age1tagpq1…, plugin age1NAME1…) or OpenSSH public keys (ssh-ed25519 …, ssh-rsa …), optionally labelled as LABEL=KEY",
             ),
             KeyError::Unreadable { path, .. }
                 if ["age1", "ssh-ed25519 ", "ssh-rsa "]
@@ -60,9 +91,19 @@ impl KeyError {
             KeyError::Unreadable { path, .. } if crate::redact::looks_like_secret(&path.to_string_lossy()) => Some(
                 "-i and LIFEBOAT_IDENTITY_FILE take the path of a key file; to give the key text itself, put it in LIFEBOAT_IDENTITY",
             ),
-            KeyError::Unreadable { .. } | KeyError::NoKey => None,
+            KeyError::Unreadable { .. } | KeyError::NoKey | KeyError::Terminal { .. } => None,
             KeyError::BadIdentity { .. } => Some(
-                "-i takes an age identity file (AGE-SECRET-KEY-1…, as written by lifeboat keygen or age-keygen) or an unencrypted OpenSSH private key",
+                "-i takes an age identity file (AGE-SECRET-KEY-1…, AGE-SECRET-KEY-PQ-1…, AGE-PLUGIN-…, as written by lifeboat keygen or age-keygen), one protected with age -p, or an OpenSSH private key",
+            ),
+            KeyError::NeedsPassphrase { no_terminal: true, .. } => Some(
+                "run the command on a terminal, where it asks for the passphrase (it is never read from a pipe or an environment variable)",
+            ),
+            KeyError::NeedsPassphrase { no_terminal: false, .. } => Some(
+                "run starts unattended and never asks for a passphrase: give it an unprotected runtime key (lifeboat keygen) and keep protected keys for recover, verify, diff and rekey",
+            ),
+            KeyError::WrongPassphrase { .. } => Some("check the passphrase and try again"),
+            KeyError::MixedPostQuantum { .. } => Some(
+                "seal to post-quantum recipients only (age1pq1…, age1tagpq1…; lifeboat keygen --pq makes one), or to classic ones only until every holder has a post-quantum key",
             ),
         }
     }
@@ -80,6 +121,26 @@ impl fmt::Display for KeyError {
             KeyError::BadIdentity { origin, reason } => {
                 write!(f, "no usable key in {origin}: {reason}")
             }
+            KeyError::NeedsPassphrase { origin, no_terminal: true } => write!(
+                f,
+                "the key in {origin} is passphrase-protected and there is no terminal to ask for its passphrase on"
+            ),
+            KeyError::NeedsPassphrase { origin, no_terminal: false } => write!(
+                f,
+                "the key in {origin} is passphrase-protected, and this command never asks for a passphrase"
+            ),
+            KeyError::WrongPassphrase { origin } => {
+                write!(f, "the passphrase does not open the key in {origin}")
+            }
+            KeyError::Terminal { source } => {
+                write!(f, "cannot read the passphrase from the terminal: {source}")
+            }
+            KeyError::MixedPostQuantum { postquantum, classic } => write!(
+                f,
+                "post-quantum and classic recipients cannot be mixed: a classic one ({}) would let whoever breaks it open the snapshot, undoing what the post-quantum one ({}) protects",
+                classic.join(", "),
+                postquantum.join(", ")
+            ),
             KeyError::NoKey => f.write_str(
                 "no key given: use -i IDENTITY (or set LIFEBOAT_IDENTITY_FILE, or LIFEBOAT_IDENTITY to the key text)",
             ),

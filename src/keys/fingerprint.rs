@@ -28,6 +28,33 @@ pub enum KeyKind {
     /// An OpenSSH RSA key.
     #[serde(rename = "ssh-rsa")]
     SshRsa,
+    /// age's hybrid post-quantum key (ML-KEM-768 + X25519).
+    #[serde(rename = "mlkem768x25519")]
+    Mlkem768X25519,
+    /// age's P-256 tag recipient, for hardware keys (sealing only).
+    #[serde(rename = "p256tag")]
+    P256Tag,
+    /// age's hybrid post-quantum tag recipient (ML-KEM-768 + P-256), for hardware keys.
+    #[serde(rename = "mlkem768p256tag")]
+    Mlkem768P256Tag,
+    /// A key held by an age plugin (`age-plugin-NAME`).
+    #[serde(rename = "plugin")]
+    Plugin,
+}
+
+impl KeyKind {
+    /// Whether the kind resists a quantum computer: `Some(true)` for the hybrid kinds,
+    /// `Some(false)` for the classic ones, `None` for plugins, which say for themselves
+    /// (through age's recipient labels) when they seal.
+    pub fn is_postquantum(self) -> Option<bool> {
+        match self {
+            KeyKind::Mlkem768X25519 | KeyKind::Mlkem768P256Tag => Some(true),
+            KeyKind::X25519 | KeyKind::SshEd25519 | KeyKind::SshRsa | KeyKind::P256Tag => {
+                Some(false)
+            }
+            KeyKind::Plugin => None,
+        }
+    }
 }
 
 impl fmt::Display for KeyKind {
@@ -36,6 +63,10 @@ impl fmt::Display for KeyKind {
             KeyKind::X25519 => "x25519",
             KeyKind::SshEd25519 => "ssh-ed25519",
             KeyKind::SshRsa => "ssh-rsa",
+            KeyKind::Mlkem768X25519 => "mlkem768x25519",
+            KeyKind::P256Tag => "p256tag",
+            KeyKind::Mlkem768P256Tag => "mlkem768p256tag",
+            KeyKind::Plugin => "plugin",
         })
     }
 }

@@ -5,18 +5,22 @@ use std::path::PathBuf;
 
 use zeroize::Zeroizing;
 
-use super::{load_identity_file, parse_identities, Identity, KeyError};
+use super::{load_identity_file, parse_identity_bytes, Identity, KeyError, Passphrases};
 
 /// The variable that carries key text itself (for orchestrators that inject secrets as
 /// environment variables).
 pub const IDENTITY_TEXT_VAR: &str = "LIFEBOAT_IDENTITY";
 
 /// Loads every identity given: the files, or else the key text in `LIFEBOAT_IDENTITY`.
-pub fn load_identities(identity_files: &[PathBuf]) -> Result<Vec<Identity>, KeyError> {
+/// A protected key's passphrase is asked on the terminal when `passphrases` allows.
+pub fn load_identities(
+    identity_files: &[PathBuf],
+    passphrases: Passphrases,
+) -> Result<Vec<Identity>, KeyError> {
     if !identity_files.is_empty() {
         let mut identities = Vec::new();
         for path in identity_files {
-            identities.extend(load_identity_file(path)?);
+            identities.extend(load_identity_file(path, passphrases)?);
         }
         return Ok(identities);
     }
@@ -25,7 +29,7 @@ pub fn load_identities(identity_files: &[PathBuf]) -> Result<Vec<Identity>, KeyE
             origin: IDENTITY_TEXT_VAR.into(),
             reason: "it is not UTF-8 text".into(),
         })?);
-        return parse_identities(&text, IDENTITY_TEXT_VAR);
+        return parse_identity_bytes(text.as_bytes(), IDENTITY_TEXT_VAR, passphrases);
     }
     Err(KeyError::NoKey)
 }

@@ -3,6 +3,10 @@
 //! Accepted forms, from `-r`, `LIFEBOAT_RECIPIENTS` or a `-R` recipients file (age's
 //! format: one per line, `#` comments and blank lines ignored):
 //! - `age1…`: an age X25519 recipient;
+//! - `age1pq1…`: age's hybrid post-quantum recipient (ML-KEM-768 + X25519);
+//! - `age1tag1…` and `age1tagpq1…`: age's tag recipients, for hardware keys that hold
+//!   their P-256 (and ML-KEM-768) key; sealing to one needs no plugin;
+//! - `age1NAME1…`: a recipient of the age plugin `age-plugin-NAME`, which must be on PATH;
 //! - `ssh-ed25519 AAAA… [comment]` and `ssh-rsa AAAA… [comment]`: OpenSSH public keys,
 //!   labelled with their comment;
 //! - either of these as `LABEL=KEY`, which gives the key a label (`runtime=age1…`).
@@ -13,6 +17,8 @@
 use std::path::Path;
 use std::str::FromStr;
 
+use super::mlkem768x25519;
+use super::passphrase::{Passphrases, PluginUi};
 use super::{Fingerprint, KeyError, KeyKind};
 
 /// A public key to seal to, with what the metadata says about it.
@@ -28,7 +34,11 @@ pub struct Recipient {
 
 enum RecipientKey {
     X25519(age::x25519::Recipient),
+    PostQuantum(mlkem768x25519::Recipient),
+    Tag(age::tag::Recipient),
+    TagPostQuantum(age::tagpq::Recipient),
     Ssh(age::ssh::Recipient),
+    Plugin(Box<age::plugin::RecipientPluginV1<PluginUi>>),
 }
 
 impl Recipient {
@@ -36,7 +46,138 @@ impl Recipient {
     pub fn as_age(&self) -> &dyn age::Recipient {
         match &self.key {
             RecipientKey::X25519(key) => key,
+            RecipientKey::PostQuantum(key) => key,
+            RecipientKey::Tag(key) => key,
+            RecipientKey::TagPostQuantum(key) => key,
             RecipientKey::Ssh(key) => key,
+            RecipientKey::Plugin(key) => &**key,
+        }
+    }
+
+    /// How the recipient is named in messages: its label or kind, and its fingerprint.
+    pub fn describe(&self) -> String {
+        match &self.label {
+            Some(label) => format!("{label} ({} {})", self.kind, self.fingerprint),
+            None => format!("{} {}", self.kind, self.fingerprint),
+        }
+    }
+
+    fn new(kind: KeyKind, text: &str, label: Option<String>, key: RecipientKey) -> Self {
+        Recipient {
+            kind,
+            fingerprint: Fingerprint::of(text.as_bytes()),
+            label,
+            key,
+        }
+    }
+}
+
+/// Refuses post-quantum and classic recipients together, as age does: a classic recipient
+/// would let a future attacker who breaks X25519 or P-256 in, undoing the post-quantum
+/// protection. Plugin recipients say what they are only when they seal; age's encryptor
+/// compares their labels then.
+pub fn check_recipients_agree(recipients: &[Recipient]) -> Result<(), KeyError> {
+    let (postquantum, classic): (Vec<&Recipient>, Vec<&Recipient>) = recipients
+        .iter()
+        .filter(|r| r.kind.is_postquantum().is_some())
+        .partition(|r| r.kind.is_postquantum() == Some(true));
+    if postquantum.is_empty() || classic.is_empty() {
+        return Ok(());
+    }
+    Err(KeyError::MixedPostQuantum {
+        postquantum: postquantum.iter().map(|r| r.describe()).collect(),
+        classic: classic.iter().map(|r| r.describe()).collect(),
+    })
+}
+
+/// The human-readable part of a bech32 string: everything before its last `1`.
+fn bech32_hrp(text: &str) -> &str {
+    text.rsplit_once('1').map_or("", |(hrp, _)| hrp)
+}
+
+/// Parses an `age1…` recipient of any of age's kinds, or of a plugin.
+fn parse_age_recipient(
+    key_text: &str,
+    label: Option<String>,
+    bad: impl Fn(String) -> KeyError,
+) -> Result<Recipient, KeyError> {
+    let hrp = bech32_hrp(key_text);
+    match hrp {
+        "age" => {
+            let key = age::x25519::Recipient::from_str(key_text).map_err(|_| {
+                bad("not a valid age X25519 recipient (damaged or truncated)".into())
+            })?;
+            Ok(Recipient::new(
+                KeyKind::X25519,
+                &key.to_string(),
+                label,
+                RecipientKey::X25519(key),
+            ))
+        }
+        "age1pq" => {
+            let key = mlkem768x25519::Recipient::from_str(key_text)
+                .map_err(|reason| bad(format!("not a valid post-quantum recipient: {reason}")))?;
+            Ok(Recipient::new(
+                KeyKind::Mlkem768X25519,
+                &key.to_string(),
+                label,
+                RecipientKey::PostQuantum(key),
+            ))
+        }
+        "age1tag" => {
+            let key = age::tag::Recipient::from_str(key_text)
+                .map_err(|_| bad("not a valid age1tag1 recipient (damaged or truncated)".into()))?;
+            Ok(Recipient::new(
+                KeyKind::P256Tag,
+                &key.to_string(),
+                label,
+                RecipientKey::Tag(key),
+            ))
+        }
+        "age1tagpq" => {
+            let key = age::tagpq::Recipient::from_str(key_text).map_err(|_| {
+                bad("not a valid age1tagpq1 recipient (damaged or truncated)".into())
+            })?;
+            Ok(Recipient::new(
+                KeyKind::Mlkem768P256Tag,
+                &key.to_string(),
+                label,
+                RecipientKey::TagPostQuantum(key),
+            ))
+        }
+        _ => {
+            let name = hrp.strip_prefix("age1").unwrap_or_default();
+            if !super::is_plugin_name(name) {
+                return Err(bad(format!(
+                    "the plugin name {:?} is not one: a name has only letters, digits and +-._",
+                    name.escape_debug().to_string()
+                )));
+            }
+            let key = age::plugin::Recipient::from_str(key_text).map_err(|_| {
+                bad("not a valid age plugin recipient (damaged or truncated)".into())
+            })?;
+            let ui = PluginUi {
+                plugin: key.plugin().to_string(),
+                passphrases: Passphrases::AskOnTerminal,
+            };
+            let plugin = age::plugin::RecipientPluginV1::new(
+                key.plugin(),
+                std::slice::from_ref(&key),
+                &[],
+                ui,
+            )
+            .map_err(|_| {
+                bad(format!(
+                    "the plugin program age-plugin-{} is not on PATH",
+                    key.plugin()
+                ))
+            })?;
+            Ok(Recipient::new(
+                KeyKind::Plugin,
+                &key.to_string(),
+                label,
+                RecipientKey::Plugin(Box::new(plugin)),
+            ))
         }
     }
 }
@@ -75,15 +216,7 @@ pub fn parse_recipient(text: &str, origin: &str) -> Result<Recipient, KeyError> 
         ));
     }
     if key_text.starts_with("age1") {
-        let key = age::x25519::Recipient::from_str(key_text).map_err(|_| {
-            bad("not a valid age X25519 recipient (plugin and post-quantum recipients are not supported)".into())
-        })?;
-        return Ok(Recipient {
-            kind: KeyKind::X25519,
-            fingerprint: Fingerprint::of(key.to_string().as_bytes()),
-            label,
-            key: RecipientKey::X25519(key),
-        });
+        return parse_age_recipient(key_text, label, bad);
     }
     if key_text.starts_with("ssh-") {
         let key = age::ssh::Recipient::from_str(key_text).map_err(|error| {

@@ -335,6 +335,7 @@ mod tests {
         let identity = crate::keys::parse_identities(
             "AGE-SECRET-KEY-1GSFGZK0MATHUHS0AHA8NGUM43JSQURRR5M2V00DF7WECR6FZ6GJSZJ9PNH",
             "test",
+            crate::keys::Passphrases::Refuse,
         )
         .unwrap();
         let cache = Cache::new(dir.path(), &identity, "doppler").unwrap();

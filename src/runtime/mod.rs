@@ -33,7 +33,7 @@ use serde_json::json;
 
 use crate::duration::describe;
 use crate::http::{Deadline, FailureClass};
-use crate::keys::load_identities;
+use crate::keys::{load_identities, Passphrases};
 use crate::log::{counted, Log};
 use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, check_pin, open, Opened, SnapshotFile};
@@ -48,7 +48,7 @@ use scope_check::{check_scope, ScopeCheck};
 type SnapshotJob = Receiver<Result<Opened, SnapshotProblem>>;
 
 fn open_snapshot(plan: &SnapshotPlan) -> Result<Opened, SnapshotProblem> {
-    let identities = load_identities(&plan.identity_files)?;
+    let identities = load_identities(&plan.identity_files, Passphrases::Refuse)?;
     let file = SnapshotFile::read(&plan.path)?;
     check_pin(&file, plan.pin.as_ref())?;
     Ok(open(&file.bytes, &identities)?)
@@ -321,7 +321,7 @@ fn open_cache(
     plan: &RunPlan,
     log: &Log,
 ) -> Option<(std::path::PathBuf, Cache)> {
-    let made = load_identities(&plan.snapshot.identity_files)
+    let made = load_identities(&plan.snapshot.identity_files, Passphrases::Refuse)
         .map_err(|e| CacheProblem::Unusable(e.to_string()))
         .and_then(|identities| {
             // The files are keyed by the configured source too: two apps sharing one
@@ -347,7 +347,7 @@ fn read_cache(
     baked: Option<&Scope>,
     log: &Log,
 ) -> Option<Copy> {
-    let identities = load_identities(&plan.snapshot.identity_files).ok()?;
+    let identities = load_identities(&plan.snapshot.identity_files, Passphrases::Refuse).ok()?;
     match cache.read(&identities) {
         Ok(None) => None,
         Ok(Some(opened)) => {

@@ -4,6 +4,10 @@
 //! into the header and covers it with the header MAC like any recipient stanza. It wraps
 //! no file key: age readers skip stanza types they do not know, so the stock `age -d`
 //! decrypts the file as usual, and any change to the metadata fails the MAC check.
+//!
+//! It rides with the first real recipient and reports that recipient's labels: age's
+//! encryptor requires every recipient of a file to carry the same labels (so a classic
+//! recipient cannot join a post-quantum one), and the metadata stanza is neither.
 
 use std::collections::HashSet;
 
@@ -12,18 +16,24 @@ use age_core::format::{FileKey, Stanza};
 
 use super::{FORMAT_VERSION, METADATA_STANZA_TAG};
 
-pub(super) struct MetadataStanza {
+pub(super) struct MetadataStanza<'a> {
     pub(super) json: Vec<u8>,
+    /// The first recipient, whose stanzas follow the metadata's and whose labels are
+    /// reported as this one's.
+    pub(super) first: &'a dyn age::Recipient,
 }
 
-impl age::Recipient for MetadataStanza {
-    fn wrap_file_key(&self, _: &FileKey) -> Result<(Vec<Stanza>, HashSet<String>), EncryptError> {
-        let stanza = Stanza {
+impl age::Recipient for MetadataStanza<'_> {
+    fn wrap_file_key(
+        &self,
+        file_key: &FileKey,
+    ) -> Result<(Vec<Stanza>, HashSet<String>), EncryptError> {
+        let (stanzas, labels) = self.first.wrap_file_key(file_key)?;
+        let metadata = Stanza {
             tag: METADATA_STANZA_TAG.to_string(),
             args: vec![format!("v{FORMAT_VERSION}")],
             body: self.json.clone(),
         };
-        // No labels: it combines with X25519 and SSH recipients, which carry none either.
-        Ok((vec![stanza], HashSet::new()))
+        Ok((std::iter::once(metadata).chain(stanzas).collect(), labels))
     }
 }

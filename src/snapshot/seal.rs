@@ -65,14 +65,23 @@ pub fn seal(
     serde_json::to_writer(&mut *plaintext, &payload)
         .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;
 
+    let (first, rest) = recipients
+        .split_first()
+        .ok_or_else(|| SnapshotError::Seal("no recipients".into()))?;
     let metadata_stanza = MetadataStanza {
         json: serde_json::to_vec(metadata)
             .map_err(|_| SnapshotError::Seal("cannot encode the metadata".into()))?,
+        first: *first,
     };
-    let all =
-        std::iter::once(&metadata_stanza as &dyn age::Recipient).chain(recipients.iter().copied());
-    let encryptor =
-        age::Encryptor::with_recipients(all).map_err(|e| SnapshotError::Seal(e.to_string()))?;
+    let all = std::iter::once(&metadata_stanza as &dyn age::Recipient).chain(rest.iter().copied());
+    let encryptor = age::Encryptor::with_recipients(all).map_err(|error| match error {
+        // A plugin recipient's labels disagree with the others' (the kinds lifeboat
+        // knows are checked before, with a message that names them).
+        age::EncryptError::IncompatibleRecipients { .. } => SnapshotError::Seal(
+            "the recipients cannot be mixed: a plugin's recipient is post-quantum and another is not, or the other way round (age refuses a file whose recipients do not all resist a quantum computer); seal to recipients of one kind".into(),
+        ),
+        other => SnapshotError::Seal(other.to_string()),
+    })?;
 
     // age adds 16 bytes a 64 KiB chunk, a nonce and the header.
     let mut sealed = Vec::with_capacity(plaintext.len() + plaintext.len() / 4096 + 4096);
