@@ -38,6 +38,8 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --log-format 'How messages on stderr are written: human text, or one JSON object per line'
             cand -o 'Write the identity to FILE (mode 0600; an existing file is never replaced) and print only the recipient. Without it the identity goes to stdout'
             cand --output 'Write the identity to FILE (mode 0600; an existing file is never replaced) and print only the recipient. Without it the identity goes to stdout'
+            cand --pq 'Make a hybrid post-quantum key (ML-KEM-768 + X25519, age 1.3''s `age1pq1…`), which a future quantum computer cannot break. Its recipient is about 2,000 characters'
+            cand --passphrase 'Protect the identity file with a passphrase, asked twice on the terminal: a break-glass key a person can hold. The file is an age file (armored) that `age -d` and rage also open; needs --output'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'

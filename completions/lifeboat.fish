@@ -41,6 +41,8 @@ complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "help" -d 'Print t
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
 json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s o -l output -d 'Write the identity to FILE (mode 0600; an existing file is never replaced) and print only the recipient. Without it the identity goes to stdout' -r -F
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -l pq -d 'Make a hybrid post-quantum key (ML-KEM-768 + X25519, age 1.3\'s `age1pq1…`), which a future quantum computer cannot break. Its recipient is about 2,000 characters'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -l passphrase -d 'Protect the identity file with a passphrase, asked twice on the terminal: a break-glass key a person can hold. The file is an age file (armored) that `age -d` and rage also open; needs --output'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s V -l version -d 'Print version'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'

@@ -23,6 +23,7 @@ command -v musl-gcc >/dev/null || need+=(musl-tools)
 command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 command -v man >/dev/null || need+=(man-db)
 command -v openssl >/dev/null || need+=(openssl)
+command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
 if ((${#need[@]})); then
     echo "== installing ${need[*]}"
     "${sudo[@]}" apt-get update -qq
@@ -47,6 +48,20 @@ fi
 if [ ! -d .tools/moto/moto ]; then
     echo "== installing moto[server] into .tools/moto"
     python3 -m pip install --quiet --disable-pip-version-check --target .tools/moto 'moto[server]==5.2.5'
+fi
+# typage (npm age-encryption), the second implementation of age's post-quantum keys
+# (tests/pq.rs), pinned.
+if [ ! -f .tools/typage/node_modules/age-encryption/package.json ]; then
+    echo "== installing typage (age-encryption 0.3.1) into .tools/typage"
+    mkdir -p .tools/typage
+    npm install --prefix .tools/typage --no-audit --no-fund --silent age-encryption@0.3.1
+fi
+# A real age plugin for the plugin tests (tests/plugins.rs): the age-plugin crate's own
+# software-only example, built once into .tools/cargo.
+if [ ! -x .tools/cargo/bin/age-plugin-unencrypted ]; then
+    echo "== building age-plugin-unencrypted (age-plugin 0.7.0) into .tools/cargo"
+    CARGO_TARGET_DIR=target/tools-build cargo install --quiet --locked age-plugin@0.7.0 \
+        --example age-plugin-unencrypted --root .tools/cargo
 fi
 rustup component list --installed 2>/dev/null | grep -q '^rustfmt' || rustup component add rustfmt
 rustup component list --installed 2>/dev/null | grep -q '^clippy' || rustup component add clippy

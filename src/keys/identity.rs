@@ -246,6 +246,9 @@ fn plugin_identity(line: &str, origin: &str, passphrases: Passphrases) -> Result
             name.escape_debug().to_string()
         ));
     }
+    if let Some(reason) = super::plugin_refused() {
+        return Err(reason);
+    }
     let key = age::plugin::Identity::from_str(line)
         .map_err(|_| "not a valid AGE-PLUGIN identity (damaged or truncated)".to_string())?;
     let ui = PluginUi {

@@ -23,6 +23,14 @@ pub use identity::{
 pub use passphrase::Passphrases;
 pub use recipient::{check_recipients_agree, parse_recipient, read_recipients_file, Recipient};
 
+/// Why a plugin may not be used now, if it may not: with `AGEDEBUG=plugin` the age crate
+/// prints the whole plugin conversation on stderr, file keys and identities included.
+pub(crate) fn plugin_refused() -> Option<String> {
+    (std::env::var_os("AGEDEBUG").is_some_and(|v| v == "plugin")).then(|| {
+        "AGEDEBUG=plugin is set, which would print the plugin's conversation, keys included, on stderr; unset it".to_string()
+    })
+}
+
 /// Whether `name` may name an age plugin: letters, digits and `+-._`, as age requires
 /// since GHSA-4fg7-vxc8-qx5w. The name becomes part of a program's name
 /// (`age-plugin-NAME`, looked up on PATH), so a `/` would let a key file run any program.

@@ -42,12 +42,15 @@ pub fn ask_hidden(prompt: &str) -> Result<SecretString, AskError> {
     quiet.local_modes.remove(LocalModes::ECHO);
     // Newlines still echo, so the person sees the prompt end.
     quiet.local_modes.insert(LocalModes::ECHONL);
-    tty.write_all(prompt.as_bytes())
-        .and_then(|()| tty.flush())
-        .map_err(AskError::Terminal)?;
-    termios::tcsetattr(&tty, OptionalActions::Flush, &quiet)
+    // Echo goes off before the prompt shows, so nothing typed after it is echoed (and
+    // nothing typed is discarded, as a flush would).
+    termios::tcsetattr(&tty, OptionalActions::Now, &quiet)
         .map_err(|e| AskError::Terminal(e.into()))?;
-    let answer = read_line(&mut tty);
+    let answer = tty
+        .write_all(prompt.as_bytes())
+        .and_then(|()| tty.flush())
+        .map_err(AskError::Terminal)
+        .and_then(|()| read_line(&mut tty));
     // Echo comes back whatever the answer was.
     let restored = termios::tcsetattr(&tty, OptionalActions::Now, &saved);
     let answer = answer?;

@@ -153,6 +153,9 @@ fn parse_age_recipient(
                     name.escape_debug().to_string()
                 )));
             }
+            if let Some(reason) = super::plugin_refused() {
+                return Err(bad(reason));
+            }
             let key = age::plugin::Recipient::from_str(key_text).map_err(|_| {
                 bad("not a valid age plugin recipient (damaged or truncated)".into())
             })?;
