@@ -267,10 +267,11 @@ limit.
 
 {chr(10).join(scale_rows)}
 """
-# The sections scripts/bench-deadline.sh, bench-fleet.sh and bench-platforms.sh write are kept.
+# The sections scripts/bench-deadline.sh, bench-fleet.sh and bench-platforms.sh write, and
+# the keys section (measured by hand with scripts/interleave.py), are kept.
 import re
 old = open(f"{repo}/BENCHMARKS.md").read()
-for name in ("deadline", "fleet", "platforms"):
+for name in ("deadline", "fleet", "platforms", "keys"):
     kept = re.search(rf"<!-- {name}:begin.*?<!-- {name}:end -->\n", old, re.S)
     if kept:
         text = text.rstrip("\n") + "\n\n" + kept.group(0)

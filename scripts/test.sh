@@ -56,7 +56,7 @@ if [ ! -f .tools/typage/node_modules/age-encryption/package.json ]; then
     mkdir -p .tools/typage
     npm install --prefix .tools/typage --no-audit --no-fund --silent age-encryption@0.3.1
 fi
-# A real age plugin for the plugin tests (tests/plugins.rs): the age-plugin crate's own
+# A real age plugin for the plugin tests (tests/hardware_keys.rs): the age-plugin crate's own
 # software-only example, built once into .tools/cargo.
 if [ ! -x .tools/cargo/bin/age-plugin-unencrypted ]; then
     echo "== building age-plugin-unencrypted (age-plugin 0.7.0) into .tools/cargo"

@@ -85,22 +85,24 @@ fn a_plugin_seals_and_opens_a_snapshot() {
     sandbox
         .run_env(&["verify", "s.age", "-i", "plugin.key"], &env)
         .ok();
-    let run = sandbox.run_env(
-        &[
-            "run",
-            "--offline",
-            "--snapshot",
-            "s.age",
-            "-i",
-            "plugin.key",
-            "--",
-            "sh",
-            "-c",
-            "printf %s \"$API_KEY\"",
-        ],
-        &env,
-    );
-    assert_eq!(run.ok().stdout, CANARIES[0]);
+    // run never starts a plugin: it might wait for a touch or a PIN.
+    sandbox
+        .run_env(
+            &[
+                "run",
+                "--offline",
+                "--snapshot",
+                "s.age",
+                "-i",
+                "plugin.key",
+                "--",
+                "env",
+            ],
+            &env,
+        )
+        .code(3)
+        .no_stdout()
+        .stderr_has("plugin identities are for people");
     // AGEDEBUG=plugin would have the age crate print the conversation, file key
     // included: refused.
     sandbox
@@ -224,7 +226,7 @@ fn plugin_names_that_are_paths_are_refused_and_nothing_runs() {
                 &env,
             )
             .code(2)
-            .stderr_has("is not one: a name has only letters, digits and +-._");
+            .stderr_has("the plugin name is not one: a name has only letters, digits and +-._");
         let identity = bech32(&format!("age-plugin-{name}-"), b"key").to_uppercase();
         sandbox.write("evil.key", format!("{identity}\n"));
         sandbox
@@ -233,7 +235,7 @@ fn plugin_names_that_are_paths_are_refused_and_nothing_runs() {
                 &env,
             )
             .code(3)
-            .stderr_has("is not one: a name has only letters, digits and +-._");
+            .stderr_has("the plugin name is not one: a name has only letters, digits and +-._");
     }
     assert!(!marker.exists(), "a plugin name ran a program");
     assert!(!sandbox.path("s.age").exists());

@@ -276,8 +276,9 @@ fn every_change_to_a_post_quantum_snapshot_is_refused() {
     // header MAC and in the payload: exit 21, nothing printed, no secret.
     let text = String::from_utf8_lossy(&original);
     let share = text.find("-> mlkem768x25519 ").unwrap() + 40;
+    let body = share + text[share..].find('\n').unwrap() + 5;
     let mac = text.find("\n--- ").unwrap() + 6;
-    for position in [share, share + 1200, mac, original.len() - 5] {
+    for position in [share, share + 1200, body, mac, original.len() - 5] {
         let mut bytes = original.clone();
         bytes[position] ^= 0x01;
         sandbox.write("bad.age", &bytes);

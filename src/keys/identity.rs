@@ -235,16 +235,25 @@ fn parse_age_identities(
 /// digits, `+-._`: a name is part of a program's name, never a path) and the program
 /// `age-plugin-NAME` must be on PATH.
 fn plugin_identity(line: &str, origin: &str, passphrases: Passphrases) -> Result<Identity, String> {
-    let name = line
+    // A plugin may wait for a touch, a PIN or a dialog of its own, which no unattended
+    // start can give, and lifeboat cannot stop it asking: run refuses plugin keys.
+    if passphrases == Passphrases::Refuse {
+        return Err(
+            "plugin identities are for people (recover, verify, diff, rekey): a plugin may wait for a touch or a PIN, which an unattended start cannot give; give run an X25519 or post-quantum runtime key".into(),
+        );
+    }
+    // The name is everything between the prefix and the separator of the first word. It
+    // is never echoed: on a damaged line it may run into the key's data.
+    let first_word = line.split_whitespace().next().unwrap_or_default();
+    let name = first_word
         .strip_prefix("AGE-PLUGIN-")
         .and_then(|rest| rest.rsplit_once("-1"))
         .map(|(name, _)| name.to_ascii_lowercase())
         .unwrap_or_default();
-    if !super::is_plugin_name(&name) {
-        return Err(format!(
-            "the plugin name {:?} is not one: a name has only letters, digits and +-._",
-            name.escape_debug().to_string()
-        ));
+    if first_word != line || !super::is_plugin_name(&name) {
+        return Err(
+            "the plugin name is not one: a name has only letters, digits and +-._ (and a line holds one key)".into(),
+        );
     }
     if let Some(reason) = super::plugin_refused() {
         return Err(reason);

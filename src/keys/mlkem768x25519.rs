@@ -95,7 +95,7 @@ impl PrivateKey {
             .read(&mut *expanded);
         let mut d = Zeroizing::new([0u8; 32]);
         let mut z = Zeroizing::new([0u8; 32]);
-        let mut sk_x = [0u8; 32];
+        let mut sk_x = Zeroizing::new([0u8; 32]);
         d.copy_from_slice(&expanded[..32]);
         z.copy_from_slice(&expanded[32..64]);
         sk_x.copy_from_slice(&expanded[64..]);
@@ -103,7 +103,7 @@ impl PrivateKey {
         PrivateKey {
             seed,
             dk_m,
-            sk_x: x25519_dalek::StaticSecret::from(sk_x),
+            sk_x: x25519_dalek::StaticSecret::from(*sk_x),
         }
     }
 }
@@ -161,10 +161,15 @@ impl Deserializable for PublicKey {
             return Err(HpkeError::ValidationError);
         }
         let pk_x: [u8; 32] = x.try_into().map_err(|_| HpkeError::ValidationError)?;
-        Ok(PublicKey {
-            ek_m,
-            pk_x: pk_x.into(),
-        })
+        let pk_x = x25519_dalek::PublicKey::from(pk_x);
+        // A low-order X25519 half gives every sender the all-zero secret, which sealing
+        // refuses: refuse the key now, not halfway through a seal. (A clamped scalar is a
+        // multiple of 8, so it maps every low-order point to the identity.)
+        let probe = x25519_dalek::StaticSecret::from([1u8; 32]);
+        if !probe.diffie_hellman(&pk_x).was_contributory() {
+            return Err(HpkeError::ValidationError);
+        }
+        Ok(PublicKey { ek_m, pk_x })
     }
 }
 
@@ -460,6 +465,15 @@ mod tests {
             Recipient::from_str(&recipient).unwrap().to_string(),
             recipient
         );
+    }
+
+    #[test]
+    fn a_low_order_x25519_half_is_refused() {
+        let good = Identity::generate().to_public().0.to_bytes();
+        let mut bad = good.to_vec();
+        bad[MlKemPublicSize::USIZE..].fill(0);
+        assert!(PublicKey::from_bytes(&good).is_ok());
+        assert!(PublicKey::from_bytes(&bad).is_err());
     }
 
     #[test]

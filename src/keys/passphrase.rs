@@ -61,7 +61,7 @@ pub fn ask_hidden(prompt: &str) -> Result<SecretString, AskError> {
 /// Asks a yes/no question on the terminal (echo on).
 pub fn ask_yes_no(question: &str, yes: &str, no: &str) -> Result<bool, AskError> {
     let mut tty = open_terminal()?;
-    tty.write_all(format!("{question} [{yes}/{no}] ").as_bytes())
+    tty.write_all(format!("{question} [{}/{}] ", yes.escape_debug(), no.escape_debug()).as_bytes())
         .map_err(AskError::Terminal)?;
     let answer = read_line(&mut tty)?;
     use age_core::secrecy::ExposeSecret;
@@ -97,7 +97,14 @@ fn read_line(tty: &mut File) -> Result<SecretString, AskError> {
             }
             Ok(_) if byte[0] == b'\n' => break,
             Ok(_) if line.len() < MAX_ANSWER => line.push(byte[0]),
-            Ok(_) => {}
+            // Never a shortened passphrase: a key protected with one would not open with
+            // what was typed.
+            Ok(_) => {
+                return Err(AskError::Terminal(io::Error::new(
+                    io::ErrorKind::InvalidData,
+                    "the answer is longer than 1024 bytes",
+                )))
+            }
             Err(error) if error.kind() == io::ErrorKind::Interrupted => {}
             Err(error) => return Err(AskError::Terminal(error)),
         }

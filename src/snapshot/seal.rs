@@ -80,7 +80,8 @@ pub fn seal(
         age::EncryptError::IncompatibleRecipients { .. } => SnapshotError::Seal(
             "the recipients cannot be mixed: a plugin's recipient is post-quantum and another is not, or the other way round (age refuses a file whose recipients do not all resist a quantum computer); seal to recipients of one kind".into(),
         ),
-        other => SnapshotError::Seal(other.to_string()),
+        // A plugin's error carries the plugin's own words: shown escaped.
+        other => SnapshotError::Seal(other.to_string().escape_debug().to_string()),
     })?;
 
     // age adds 16 bytes a 64 KiB chunk, a nonce and the header.
