@@ -17,12 +17,16 @@ mod doppler_fake;
 #[path = "../tests/services/http_fake.rs"]
 #[allow(dead_code)]
 mod http_fake;
+#[path = "support/tls_front.rs"]
+mod tls_front;
 
 fn main() {
     let mut port = 0u16;
     let mut count = 20usize;
     let mut token = "dp.st.bench.fake-token".to_string();
     let mut mode = None;
+    let mut tls_cert = None;
+    let mut tls_key = None;
     let mut args = std::env::args().skip(1);
     while let Some(flag) = args.next() {
         let value = args.next().unwrap_or_default();
@@ -42,8 +46,12 @@ fn main() {
                     value.parse().expect("--status N"),
                 ))
             }
+            // --tls-cert FILE --tls-key FILE: serve HTTPS (a TLS front on --port, the
+            // plain fake behind it on a port of its own).
+            "--tls-cert" => tls_cert = Some(std::path::PathBuf::from(value)),
+            "--tls-key" => tls_key = Some(std::path::PathBuf::from(value)),
             _ => {
-                eprintln!("usage: doppler_fake [--port N] [--secrets N] [--token T] [--per-second N | --status N]");
+                eprintln!("usage: doppler_fake [--port N] [--secrets N] [--token T] [--per-second N | --status N] [--tls-cert FILE --tls-key FILE]");
                 std::process::exit(2);
             }
         }
@@ -60,11 +68,27 @@ fn main() {
         .iter()
         .map(|(n, v)| (n.as_str(), v.as_str()))
         .collect();
-    let fake = doppler_fake::DopplerFake::start_on(port, &pairs, &token, "bench", "prd");
+    let tls = match (tls_cert, tls_key) {
+        (Some(cert), Some(key)) => Some((cert, key)),
+        (None, None) => None,
+        _ => {
+            eprintln!("doppler_fake: --tls-cert and --tls-key go together");
+            std::process::exit(2);
+        }
+    };
+    let plain_port = if tls.is_some() { 0 } else { port };
+    let fake = doppler_fake::DopplerFake::start_on(plain_port, &pairs, &token, "bench", "prd");
     if let Some(mode) = mode {
         fake.set_mode(mode);
     }
-    println!("{}", fake.url());
+    match tls {
+        Some((cert, key)) => {
+            let upstream = fake.url().trim_start_matches("http://").to_string();
+            let port = tls_front::start(port, &cert, &key, upstream);
+            println!("https://127.0.0.1:{port}");
+        }
+        None => println!("{}", fake.url()),
+    }
     // A line on stdin asks how many downloads it has answered (the fleet benchmark counts
     // requests this way); the end of stdin leaves it serving.
     for _ in std::io::stdin().lines().map_while(Result::ok) {

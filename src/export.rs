@@ -6,9 +6,9 @@
 use std::fmt;
 use std::fmt::Write as _;
 
+use crate::wiped::WipedString;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
-use zeroize::Zeroizing;
 
 use crate::secret::Secrets;
 
@@ -99,11 +99,11 @@ fn is_dotenv_name(name: &str) -> bool {
 }
 
 /// Renders the secrets in a format, into a buffer that is wiped on drop.
-pub fn render(secrets: &Secrets, format: &Format) -> Result<Zeroizing<String>, ExportError> {
+pub fn render(secrets: &Secrets, format: &Format) -> Result<WipedString, ExportError> {
     // Sized once: escaping (or base64) at most doubles a value, plus quotes, `export`,
     // indentation and newlines, plus a manifest's head.
     let capacity = 2 * secrets.byte_len() + 24 * secrets.len() + 1024;
-    let mut out = Zeroizing::new(String::with_capacity(capacity));
+    let mut out = WipedString::with_capacity(capacity);
     let refuse = |name: &str, format: &'static str, reason: &'static str| ExportError {
         name: name.escape_debug().to_string(),
         format,
@@ -267,7 +267,7 @@ mod tests {
         assert_eq!(a.len(), b.len());
         for (name, value) in a.iter() {
             assert_eq!(
-                b.get(name).map(SecretValue::expose),
+                b.get(name).map(|v| v.expose()),
                 Some(value.expose()),
                 "{name}"
             );

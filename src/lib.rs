@@ -36,3 +36,4 @@ mod runtime;
 pub mod secret;
 pub mod snapshot;
 pub mod source;
+mod wiped;

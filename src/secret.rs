@@ -4,11 +4,14 @@
 //! `[REDACTED]` in `Debug`, so a value cannot reach a log line or an error by accident.
 //! Names are not secret: errors name the secret they are about, never its value.
 
-use std::collections::BTreeMap;
 use std::fmt;
 
 use secrecy::{ExposeSecret, SecretString};
+use serde::de::{MapAccess, Visitor};
 use serde::{Deserialize, Deserializer};
+use zeroize::Zeroizing;
+
+use crate::wiped::WipedBytes;
 
 /// One secret value.
 pub struct SecretValue(SecretString);
@@ -40,9 +43,143 @@ impl<'de> Deserialize<'de> for SecretValue {
 
 /// Named secrets, sorted by name so output and snapshots are deterministic. Not
 /// `Serialize`: only sealing writes values out (`snapshot::seal`).
-#[derive(Debug, Default, Deserialize)]
-#[serde(transparent)]
-pub struct Secrets(BTreeMap<String, SecretValue>);
+///
+/// Compact, because a snapshot can hold a million: every name and value lives back to
+/// back in one buffer that is wiped when dropped (and when outgrown: it is copied into a
+/// larger one and the old one wiped, never reallocated in place, which would leave a copy
+/// behind in freed memory), and each secret is three offsets into it. A map of
+/// `String`s took 150 bytes a secret beyond its text; this takes 24.
+///
+/// Entries are kept in name order in two sorted runs: the main one, and a short one that
+/// takes secrets inserted out of order and is merged into the main one once it holds
+/// more than the square root of the main one's length, so inserting in any order costs
+/// O(n^1.5) moves of 24 bytes, and in name order (the payload, JSON objects) O(n).
+#[derive(Default)]
+pub struct Secrets {
+    text: WipedBytes,
+    sorted: Vec<Entry>,
+    recent: Vec<Entry>,
+}
+
+/// One secret: its name at `text[start..start + name_len]`, its value right after.
+#[derive(Clone, Copy)]
+struct Entry {
+    start: usize,
+    name_len: usize,
+    value_len: usize,
+}
+
+impl Entry {
+    fn name<'a>(&self, text: &'a [u8]) -> &'a str {
+        text_str(&text[self.start..self.start + self.name_len])
+    }
+
+    fn value<'a>(&self, text: &'a [u8]) -> &'a str {
+        let start = self.start + self.name_len;
+        text_str(&text[start..start + self.value_len])
+    }
+}
+
+/// The buffer holds only whole `str`s copied in at entry boundaries, so every entry's
+/// slice is UTF-8; checked anyway rather than assumed (no `unsafe` in this crate).
+fn text_str(bytes: &[u8]) -> &str {
+    std::str::from_utf8(bytes).unwrap_or_default()
+}
+
+/// A secret's value, borrowed from [`Secrets`]: shown only through [`SecretRef::expose`],
+/// `[REDACTED]` in `Debug`.
+#[derive(Clone, Copy)]
+pub struct SecretRef<'a>(&'a str);
+
+impl<'a> SecretRef<'a> {
+    /// The value itself, for the few places that must hand it on.
+    pub fn expose(&self) -> &'a str {
+        self.0
+    }
+}
+
+impl fmt::Debug for SecretRef<'_> {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("[REDACTED]")
+    }
+}
+
+impl fmt::Debug for Secrets {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.debug_map().entries(self.iter()).finish()
+    }
+}
+
+impl<'de> Deserialize<'de> for Secrets {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        deserializer.deserialize_map(SecretsVisitor(Secrets::new()))
+    }
+}
+
+/// Reads a JSON object of strings into [`Secrets`], copying each name and value straight
+/// into the buffer: no `String` per secret is made, so none is left in freed memory. A
+/// name given twice is an error.
+pub struct SecretsVisitor(pub Secrets);
+
+impl<'de> Visitor<'de> for SecretsVisitor {
+    type Value = Secrets;
+
+    fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str("an object of secret names and string values")
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Secrets, A::Error> {
+        let mut secrets = self.0;
+        while let Some(name) = map.next_key::<Text<'de>>()? {
+            let value = map.next_value::<Text<'de>>()?;
+            if secrets.insert_str(name.as_str(), value.as_str()) {
+                return Err(serde::de::Error::custom(format!(
+                    "the name \"{}\" is given twice",
+                    name.as_str().escape_debug()
+                )));
+            }
+        }
+        Ok(secrets)
+    }
+}
+
+/// A string as the deserializer has it: borrowed from the input where it can be (no
+/// copy), else owned and wiped when dropped.
+enum Text<'de> {
+    Borrowed(&'de str),
+    Owned(Zeroizing<String>),
+}
+
+impl Text<'_> {
+    fn as_str(&self) -> &str {
+        match self {
+            Text::Borrowed(text) => text,
+            Text::Owned(text) => text,
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Text<'de> {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct TextVisitor;
+        impl<'de> Visitor<'de> for TextVisitor {
+            type Value = Text<'de>;
+            fn expecting(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+                f.write_str("a string")
+            }
+            fn visit_borrowed_str<E>(self, text: &'de str) -> Result<Text<'de>, E> {
+                Ok(Text::Borrowed(text))
+            }
+            fn visit_str<E>(self, text: &str) -> Result<Text<'de>, E> {
+                Ok(Text::Owned(Zeroizing::new(text.to_string())))
+            }
+            fn visit_string<E>(self, text: String) -> Result<Text<'de>, E> {
+                Ok(Text::Owned(Zeroizing::new(text)))
+            }
+        }
+        deserializer.deserialize_str(TextVisitor)
+    }
+}
 
 /// Why a name or value cannot be used as an environment variable.
 #[derive(Debug, Clone, PartialEq, Eq)]
@@ -95,57 +232,150 @@ impl Secrets {
         Secrets::default()
     }
 
+    /// An empty set with room for `bytes` of names and values and for `count` secrets, so
+    /// filling it up to that never copies the buffer. Room costs address space only: a
+    /// page of it is memory once something is written there.
+    pub fn with_capacity(bytes: usize, count: usize) -> Self {
+        Secrets {
+            text: WipedBytes::with_capacity(bytes),
+            sorted: Vec::with_capacity(count),
+            recent: Vec::new(),
+        }
+    }
+
     /// Adds a secret, returning the previous value's presence so callers can refuse
     /// duplicates where the input format makes them a mistake.
     pub fn insert(&mut self, name: String, value: SecretValue) -> bool {
-        self.0.insert(name, value).is_some()
+        self.insert_str(&name, value.expose())
     }
 
-    /// All but the secrets named (moved, not copied).
-    pub fn without_names(mut self, names: &[String]) -> Secrets {
-        self.0.retain(|name, _| !names.iter().any(|n| n == name));
-        self
+    /// [`Secrets::insert`] from borrowed text (copied into the buffer). A secret already
+    /// there gets the new value; the old one is wiped.
+    pub fn insert_str(&mut self, name: &str, value: &str) -> bool {
+        let (name_len, value_len) = (name.len(), value.len());
+        let start = self.text.len();
+        self.text.append(name.as_bytes());
+        self.text.append(value.as_bytes());
+        let entry = Entry {
+            start,
+            name_len,
+            value_len,
+        };
+        let text = &self.text[..];
+        for run in [&mut self.sorted, &mut self.recent] {
+            if let Ok(at) = run.binary_search_by(|e| e.name(text).cmp(name)) {
+                let old = std::mem::replace(&mut run[at], entry);
+                self.text
+                    .wipe(old.start..old.start + old.name_len + old.value_len);
+                return true;
+            }
+        }
+        match self.sorted.last() {
+            Some(last) if last.name(text) > name => {
+                let at = self
+                    .recent
+                    .binary_search_by(|e| e.name(text).cmp(name))
+                    .unwrap_or_else(|at| at);
+                self.recent.insert(at, entry);
+                if self.recent.len() * self.recent.len() > self.sorted.len().max(1024) {
+                    self.merge_recent();
+                }
+            }
+            // After everything in the main run: still in order there (the short run
+            // stays a sorted run of its own).
+            _ => self.sorted.push(entry),
+        }
+        false
     }
 
-    /// Only the secrets named (moved, not copied).
-    pub fn retain_names(mut self, names: &[String]) -> Secrets {
-        self.0.retain(|name, _| names.iter().any(|n| n == name));
-        self
+    fn merge_recent(&mut self) {
+        let merged: Vec<Entry> = self.in_order().copied().collect();
+        self.sorted = merged;
+        self.recent.clear();
     }
 
-    /// Name and value pairs, taken by move (no copy of a value is made).
+    /// Every entry in name order: the two runs merged.
+    fn in_order(&self) -> impl Iterator<Item = &Entry> {
+        let text = &self.text[..];
+        let (mut a, mut b) = (self.sorted.iter().peekable(), self.recent.iter().peekable());
+        std::iter::from_fn(move || match (a.peek(), b.peek()) {
+            (Some(x), Some(y)) if x.name(text) < y.name(text) => a.next(),
+            (Some(_), Some(_)) => b.next(),
+            (Some(_), None) => a.next(),
+            (None, _) => b.next(),
+        })
+    }
+
+    /// Rebuilt from the secrets `keep` says yes to, in a buffer of their own; the old one
+    /// is wiped.
+    fn filtered(self, keep: impl Fn(&str) -> bool) -> Secrets {
+        let mut kept = Secrets::new();
+        for (name, value) in self.iter().filter(|(name, _)| keep(name)) {
+            kept.insert_str(name, value.expose());
+        }
+        kept
+    }
+
+    /// All but the secrets named.
+    pub fn without_names(self, names: &[String]) -> Secrets {
+        self.filtered(|name| !names.iter().any(|n| n == name))
+    }
+
+    /// Only the secrets named.
+    pub fn retain_names(self, names: &[String]) -> Secrets {
+        self.filtered(|name| names.iter().any(|n| n == name))
+    }
+
+    /// Name and value pairs, each value copied into a [`SecretValue`] of its own (the
+    /// buffer is wiped when the iterator is dropped).
     pub fn into_pairs(self) -> impl Iterator<Item = (String, SecretValue)> {
-        self.0.into_iter()
+        let pairs: Vec<(String, SecretValue)> = self
+            .iter()
+            .map(|(name, value)| {
+                (
+                    name.to_string(),
+                    SecretValue::new(value.expose().to_string()),
+                )
+            })
+            .collect();
+        pairs.into_iter()
     }
 
     /// Whether a secret of this name exists.
     pub fn contains(&self, name: &str) -> bool {
-        self.0.contains_key(name)
+        self.get(name).is_some()
     }
 
     /// The value of one secret.
-    pub fn get(&self, name: &str) -> Option<&SecretValue> {
-        self.0.get(name)
+    pub fn get(&self, name: &str) -> Option<SecretRef<'_>> {
+        let text = &self.text[..];
+        [&self.sorted, &self.recent].into_iter().find_map(|run| {
+            run.binary_search_by(|e| e.name(text).cmp(name))
+                .ok()
+                .map(|at| SecretRef(run[at].value(text)))
+        })
     }
 
     /// How many secrets there are.
     pub fn len(&self) -> usize {
-        self.0.len()
+        self.sorted.len() + self.recent.len()
     }
 
     /// Whether there are none.
     pub fn is_empty(&self) -> bool {
-        self.0.is_empty()
+        self.len() == 0
     }
 
     /// Name and value pairs, sorted by name.
-    pub fn iter(&self) -> impl Iterator<Item = (&str, &SecretValue)> {
-        self.0.iter().map(|(name, value)| (name.as_str(), value))
+    pub fn iter(&self) -> impl Iterator<Item = (&str, SecretRef<'_>)> {
+        let text = &self.text[..];
+        self.in_order()
+            .map(move |entry| (entry.name(text), SecretRef(entry.value(text))))
     }
 
     /// The names, sorted.
     pub fn names(&self) -> impl Iterator<Item = &str> {
-        self.0.keys().map(String::as_str)
+        self.iter().map(|(name, _)| name)
     }
 
     /// The first secret that could not be passed to a process as `NAME=value`, with the
@@ -248,5 +478,57 @@ mod tests {
             secrets.first_refused_from_a_source(),
             Some(("with space", InvalidSecret::NameNotAllowed))
         );
+    }
+
+    #[test]
+    fn any_insertion_order_reads_back_sorted() {
+        // Names in a scrambled order (a multiplicative permutation of 0..n), so the short
+        // run fills and merges many times, with every tenth name given twice.
+        let n = 5000u64;
+        let mut secrets = Secrets::new();
+        for i in 0..n {
+            let k = (i * 2_654_435_761) % n;
+            assert!(!secrets.insert(format!("K{k:05}"), SecretValue::new(format!("v{k}"))));
+            if k.is_multiple_of(10) {
+                assert!(secrets.insert(format!("K{k:05}"), SecretValue::new(format!("w{k}"))));
+            }
+        }
+        assert_eq!(secrets.len(), n as usize);
+        let names: Vec<&str> = secrets.names().collect();
+        let mut sorted = names.clone();
+        sorted.sort();
+        assert_eq!(names, sorted);
+        for k in [0u64, 7, 10, 4999] {
+            let expected = if k.is_multiple_of(10) {
+                format!("w{k}")
+            } else {
+                format!("v{k}")
+            };
+            assert_eq!(secrets.get(&format!("K{k:05}")).unwrap().expose(), expected);
+        }
+        assert!(secrets.get("K99999").is_none());
+        let kept = secrets.retain_names(&["K00007".into(), "K00010".into()]);
+        assert_eq!(kept.names().collect::<Vec<_>>(), ["K00007", "K00010"]);
+    }
+
+    #[test]
+    fn a_replaced_value_is_wiped_in_the_buffer() {
+        let mut secrets = Secrets::new();
+        secrets.insert("A".into(), SecretValue::new("first-canary".into()));
+        secrets.insert("A".into(), SecretValue::new("second".into()));
+        assert_eq!(secrets.get("A").unwrap().expose(), "second");
+        let text = String::from_utf8_lossy(&secrets.text).into_owned();
+        assert!(!text.contains("first-canary"), "{text:?}");
+    }
+
+    #[test]
+    fn json_objects_parse_straight_in_and_a_repeated_name_is_refused() {
+        let secrets: Secrets =
+            serde_json::from_str(r#"{"B": "two", "A": "o\"ne", "C": ""}"#).unwrap();
+        let pairs: Vec<(&str, &str)> = secrets.iter().map(|(n, v)| (n, v.expose())).collect();
+        assert_eq!(pairs, [("A", "o\"ne"), ("B", "two"), ("C", "")]);
+        let error = serde_json::from_str::<Secrets>(r#"{"A": "1", "A": "2"}"#).unwrap_err();
+        assert!(error.to_string().contains("given twice"), "{error}");
+        assert!(serde_json::from_str::<Secrets>(r#"{"A": 1}"#).is_err());
     }
 }

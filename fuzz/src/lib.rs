@@ -78,10 +78,7 @@ pub fn snapshot_header(data: &[u8]) {
         Ok(header) => {
             assert!(header.len <= data.len());
             header.metadata.validate().expect("read_header validates");
-            let file = SnapshotFile {
-                path: PathBuf::from("fuzz.age"),
-                bytes: data.to_vec(),
-            };
+            let file = SnapshotFile::new(PathBuf::from("fuzz.age"), data.to_vec());
             let _ = lifeboat::commands::inspect_text(&file, &header);
             let _ = lifeboat::commands::inspect_json(&file, &header);
             let now = SystemTime::now();

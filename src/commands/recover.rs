@@ -17,7 +17,7 @@ use crate::export::{is_kubernetes_label, is_kubernetes_name, render, Format};
 use crate::keys::{load_identities, Passphrases};
 use crate::log::Log;
 use crate::secret::Secrets;
-use crate::snapshot::{check_freshness, check_pin, open};
+use crate::snapshot::{check_freshness, check_pin, open_file};
 
 /// Runs `recover`.
 pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
@@ -28,9 +28,9 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
         }
     }
     let path = args.file.as_ref().unwrap_or(&args.snapshot);
-    let file = read_snapshot(path, &args.image)?;
+    let mut file = read_snapshot(path, &args.image)?;
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
-    let opened = open(&file.bytes, &keys)?;
+    let opened = open_file(&mut file, &keys)?;
     let metadata = &opened.metadata;
     let now = SystemTime::now();
 

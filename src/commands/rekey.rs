@@ -81,10 +81,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         Existing::Refuse
     };
     atomic_file::write(&output, &sealed, 0o644, existing)?;
-    let file = SnapshotFile {
-        path: output.clone(),
-        bytes: sealed,
-    };
+    let file = SnapshotFile::new(output.clone(), sealed);
     let sha256 = file.sha256();
     log.info(
         "snapshot_rekeyed",

@@ -90,10 +90,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     }
     atomic_file::write(&args.output, &sealed, 0o644, Existing::Replace)?;
 
-    let file = SnapshotFile {
-        path: args.output.clone(),
-        bytes: sealed,
-    };
+    let file = SnapshotFile::new(args.output.clone(), sealed);
     let sha256 = file.sha256();
     log.info(
         "snapshot_written",

@@ -17,10 +17,10 @@ pub fn read_snapshot(file: &Path, image: &ImageArgs) -> Result<SnapshotFile, Com
                 reference: image.image_ref.clone(),
             };
             let bytes = read_file_from_image(archive, &image.path, &selection)?;
-            Ok(SnapshotFile {
-                path: format!("{}:{}", archive.display(), image.path).into(),
+            Ok(SnapshotFile::new(
+                format!("{}:{}", archive.display(), image.path).into(),
                 bytes,
-            })
+            ))
         }
     }
 }

@@ -12,7 +12,7 @@ use crate::cli::VerifyArgs;
 use crate::duration::describe;
 use crate::keys::{load_identities, Passphrases};
 use crate::log::counted;
-use crate::snapshot::{check_freshness, check_pin, open};
+use crate::snapshot::{check_freshness, check_pin, open_file};
 
 /// Runs `verify`.
 pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
@@ -33,9 +33,9 @@ pub fn execute(args: VerifyArgs) -> Result<(), CommandError> {
 
 fn check(args: VerifyArgs) -> Result<String, CommandError> {
     let keys = load_identities(&args.identities.identity_files, Passphrases::AskOnTerminal)?;
-    let file = read_snapshot(&args.file, &args.image)?;
+    let mut file = read_snapshot(&args.file, &args.image)?;
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
-    let opened = open(&file.bytes, &keys)?;
+    let opened = open_file(&mut file, &keys)?;
     let now = SystemTime::now();
     check_freshness(&opened.metadata, now, args.max_age)?;
     let metadata = &opened.metadata;

@@ -36,7 +36,7 @@ use crate::http::{Deadline, FailureClass};
 use crate::keys::{load_identities, Passphrases};
 use crate::log::{counted, Log};
 use crate::secret::Secrets;
-use crate::snapshot::{check_freshness, check_pin, open, Opened, SnapshotFile};
+use crate::snapshot::{check_freshness, check_pin, open_file, Opened, SnapshotFile};
 use crate::source::{Scope, SourceError};
 use cache::{Cache, CacheProblem};
 use child_env::build_child_env;
@@ -49,9 +49,9 @@ type SnapshotJob = Receiver<Result<Opened, SnapshotProblem>>;
 
 fn open_snapshot(plan: &SnapshotPlan) -> Result<Opened, SnapshotProblem> {
     let identities = load_identities(&plan.identity_files, Passphrases::Refuse)?;
-    let file = SnapshotFile::read(&plan.path)?;
+    let mut file = SnapshotFile::read(&plan.path)?;
     check_pin(&file, plan.pin.as_ref())?;
-    Ok(open(&file.bytes, &identities)?)
+    Ok(open_file(&mut file, &identities)?)
 }
 
 fn open_in_background(plan: &SnapshotPlan) -> SnapshotJob {

@@ -3,6 +3,7 @@
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
+use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -16,8 +17,9 @@ pub const MAX_SNAPSHOT_BYTES: u64 = 256 << 20;
 pub struct SnapshotFile {
     /// Where it was read from.
     pub path: PathBuf,
-    /// Its contents.
+    /// Its contents (empty once [`SnapshotFile::take_bytes`] took them).
     pub bytes: Vec<u8>,
+    sha256: OnceLock<String>,
 }
 
 impl SnapshotFile {
@@ -57,16 +59,29 @@ impl SnapshotFile {
         if bytes.len() as u64 > MAX_SNAPSHOT_BYTES {
             return Err(too_large());
         }
-        Ok(SnapshotFile {
-            path: path.to_path_buf(),
+        Ok(SnapshotFile::new(path.to_path_buf(), bytes))
+    }
+
+    /// A snapshot file's bytes, from wherever they were read (an image, a seal).
+    pub fn new(path: PathBuf, bytes: Vec<u8>) -> Self {
+        SnapshotFile {
+            path,
             bytes,
-        })
+            sha256: OnceLock::new(),
+        }
     }
 
     /// The SHA-256 of the file, in hex: what the `snapshot` summary prints and what a
     /// deployment can pin.
     pub fn sha256(&self) -> String {
-        sha256_hex(&self.bytes)
+        self.sha256.get_or_init(|| sha256_hex(&self.bytes)).clone()
+    }
+
+    /// The bytes, taken out (its SHA-256 is kept first), so a large snapshot's ciphertext
+    /// can be freed before its plaintext is parsed.
+    pub fn take_bytes(&mut self) -> Vec<u8> {
+        self.sha256();
+        std::mem::take(&mut self.bytes)
     }
 }
 

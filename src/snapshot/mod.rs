@@ -18,7 +18,7 @@ pub use file::{sha256_hex, SnapshotFile, MAX_SNAPSHOT_BYTES};
 pub use freshness::{check_freshness, Staleness};
 pub use header::{read_header, Header, StanzaSummary};
 pub use metadata::{Lineage, Metadata, RecipientInfo};
-pub use open::{check_payload, open, Opened};
+pub use open::{check_payload, open, open_file, Opened};
 pub use pin::{check_pin, Pin};
 pub use seal::seal;
 

@@ -81,10 +81,7 @@ mod tests {
 
     #[test]
     fn refuses_any_other_file() {
-        let file = |bytes: &[u8]| SnapshotFile {
-            path: "s.age".into(),
-            bytes: bytes.to_vec(),
-        };
+        let file = |bytes: &[u8]| SnapshotFile::new("s.age".into(), bytes.to_vec());
         let pin = Pin::parse(&super::super::sha256_hex(b"sealed")).unwrap();
         assert!(pin.check(&file(b"sealed")).is_ok());
         let error = pin.check(&file(b"sealed ")).unwrap_err();

