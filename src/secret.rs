@@ -70,6 +70,12 @@ struct Entry {
 }
 
 impl Entry {
+    /// The name's bytes, for ordering: byte order is the order of the `str`s, and needs no
+    /// UTF-8 check.
+    fn name_bytes<'a>(&self, text: &'a [u8]) -> &'a [u8] {
+        &text[self.start..self.start + self.name_len]
+    }
+
     fn name<'a>(&self, text: &'a [u8]) -> &'a str {
         text_str(&text[self.start..self.start + self.name_len])
     }
@@ -263,7 +269,7 @@ impl Secrets {
         };
         let text = &self.text[..];
         for run in [&mut self.sorted, &mut self.recent] {
-            if let Ok(at) = run.binary_search_by(|e| e.name(text).cmp(name)) {
+            if let Ok(at) = run.binary_search_by(|e| e.name_bytes(text).cmp(name.as_bytes())) {
                 let old = std::mem::replace(&mut run[at], entry);
                 self.text
                     .wipe(old.start..old.start + old.name_len + old.value_len);
@@ -271,10 +277,10 @@ impl Secrets {
             }
         }
         match self.sorted.last() {
-            Some(last) if last.name(text) > name => {
+            Some(last) if last.name_bytes(text) > name.as_bytes() => {
                 let at = self
                     .recent
-                    .binary_search_by(|e| e.name(text).cmp(name))
+                    .binary_search_by(|e| e.name_bytes(text).cmp(name.as_bytes()))
                     .unwrap_or_else(|at| at);
                 self.recent.insert(at, entry);
                 if self.recent.len() * self.recent.len() > self.sorted.len().max(1024) {
@@ -299,7 +305,7 @@ impl Secrets {
         let text = &self.text[..];
         let (mut a, mut b) = (self.sorted.iter().peekable(), self.recent.iter().peekable());
         std::iter::from_fn(move || match (a.peek(), b.peek()) {
-            (Some(x), Some(y)) if x.name(text) < y.name(text) => a.next(),
+            (Some(x), Some(y)) if x.name_bytes(text) < y.name_bytes(text) => a.next(),
             (Some(_), Some(_)) => b.next(),
             (Some(_), None) => a.next(),
             (None, _) => b.next(),
@@ -350,7 +356,7 @@ impl Secrets {
     pub fn get(&self, name: &str) -> Option<SecretRef<'_>> {
         let text = &self.text[..];
         [&self.sorted, &self.recent].into_iter().find_map(|run| {
-            run.binary_search_by(|e| e.name(text).cmp(name))
+            run.binary_search_by(|e| e.name_bytes(text).cmp(name.as_bytes()))
                 .ok()
                 .map(|at| SecretRef(run[at].value(text)))
         })
