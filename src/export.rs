@@ -6,11 +6,11 @@
 use std::fmt;
 use std::fmt::Write as _;
 
-use crate::wiped::WipedString;
 use base64::engine::general_purpose::STANDARD as BASE64;
 use base64::Engine as _;
 
 use crate::secret::Secrets;
+use crate::wiped::WipedString;
 
 /// The text forms `recover` prints secrets in.
 #[derive(Clone, Debug, PartialEq, Eq)]
@@ -100,9 +100,11 @@ fn is_dotenv_name(name: &str) -> bool {
 
 /// Renders the secrets in a format, into a buffer that is wiped on drop.
 pub fn render(secrets: &Secrets, format: &Format) -> Result<WipedString, ExportError> {
-    // Sized once: escaping (or base64) at most doubles a value, plus quotes, `export`,
-    // indentation and newlines, plus a manifest's head.
-    let capacity = 2 * secrets.byte_len() + 24 * secrets.len() + 1024;
+    // Sized once for the worst case, so it never reallocates (which would leave a copy
+    // behind): a JSON `\u00XX` escape makes one byte six, plus quotes, `export`,
+    // indentation and newlines, plus a manifest's head. Room costs address space only;
+    // the buffer wipes what it holds, not its spare capacity (`WipedString`).
+    let capacity = 6 * secrets.byte_len() + 24 * secrets.len() + 1024;
     let mut out = WipedString::with_capacity(capacity);
     let refuse = |name: &str, format: &'static str, reason: &'static str| ExportError {
         name: name.escape_debug().to_string(),
@@ -158,7 +160,14 @@ pub fn render(secrets: &Secrets, format: &Format) -> Result<WipedString, ExportE
                 out.push_str("export ");
                 out.push_str(name);
                 out.push_str("='");
-                out.push_str(&value.expose().replace('\'', "'\\''"));
+                // Character by character into the wiped buffer: `str::replace` would
+                // make an unwiped copy of the value.
+                for c in value.expose().chars() {
+                    match c {
+                        '\'' => out.push_str("'\\''"),
+                        c => out.push(c),
+                    }
+                }
                 out.push_str("'\n");
             }
         }

@@ -1,8 +1,9 @@
 //! Secret values and the set of named secrets a snapshot holds.
 //!
-//! Values live in [`SecretString`]s: they are wiped when dropped and print as
-//! `[REDACTED]` in `Debug`, so a value cannot reach a log line or an error by accident.
-//! Names are not secret: errors name the secret they are about, never its value.
+//! A value on its own lives in a [`SecretValue`] (a `SecretString`), a set of them in
+//! [`Secrets`]' one buffer; both are wiped when dropped and print as `[REDACTED]` in
+//! `Debug`, so a value cannot reach a log line or an error by accident. Names are not
+//! secret: errors name the secret they are about, never its value.
 
 use std::fmt;
 
@@ -89,7 +90,9 @@ impl Entry {
 /// The buffer holds only whole `str`s copied in at entry boundaries, so every entry's
 /// slice is UTF-8; checked anyway rather than assumed (no `unsafe` in this crate).
 fn text_str(bytes: &[u8]) -> &str {
-    std::str::from_utf8(bytes).unwrap_or_default()
+    let text = std::str::from_utf8(bytes);
+    debug_assert!(text.is_ok(), "an entry's bounds split a character");
+    text.unwrap_or_default()
 }
 
 /// A secret's value, borrowed from [`Secrets`]: shown only through [`SecretRef::expose`],
@@ -122,10 +125,12 @@ impl<'de> Deserialize<'de> for Secrets {
     }
 }
 
-/// Reads a JSON object of strings into [`Secrets`], copying each name and value straight
-/// into the buffer: no `String` per secret is made, so none is left in freed memory. A
-/// name given twice is an error.
-pub struct SecretsVisitor(pub Secrets);
+/// Reads a JSON object of strings into an empty [`Secrets`], copying each name and value
+/// straight into the buffer: no `String` per secret is made. (A string with escapes is
+/// unescaped by serde_json in a scratch buffer of its own, which it does not wipe.) The
+/// secrets are sorted once at the end, so any order costs O(n log n). A name given twice
+/// is an error.
+pub(crate) struct SecretsVisitor(pub(crate) Secrets);
 
 impl<'de> Visitor<'de> for SecretsVisitor {
     type Value = Secrets;
@@ -136,15 +141,37 @@ impl<'de> Visitor<'de> for SecretsVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Secrets, A::Error> {
         let mut secrets = self.0;
+        if !secrets.is_empty() {
+            return Err(serde::de::Error::custom(
+                "read into a set that is not empty",
+            ));
+        }
+        let mut entries = std::mem::take(&mut secrets.sorted);
+        let mut in_order = true;
         while let Some(name) = map.next_key::<Text<'de>>()? {
             let value = map.next_value::<Text<'de>>()?;
-            if secrets.insert_str(name.as_str(), value.as_str()) {
-                return Err(serde::de::Error::custom(format!(
-                    "the name \"{}\" is given twice",
-                    name.as_str().escape_debug()
-                )));
-            }
+            let entry = secrets.push_text(name.as_str(), value.as_str());
+            let text = &secrets.text[..];
+            in_order = in_order
+                && entries
+                    .last()
+                    .is_none_or(|last| last.name_bytes(text) < entry.name_bytes(text));
+            entries.push(entry);
         }
+        let text = &secrets.text[..];
+        if !in_order {
+            entries.sort_unstable_by(|a, b| a.name_bytes(text).cmp(b.name_bytes(text)));
+        }
+        if let Some(twice) = entries
+            .windows(2)
+            .find(|pair| pair[0].name_bytes(text) == pair[1].name_bytes(text))
+        {
+            return Err(serde::de::Error::custom(format!(
+                "the name \"{}\" is given twice",
+                twice[0].name(text).escape_debug()
+            )));
+        }
+        secrets.sorted = entries;
         Ok(secrets)
     }
 }
@@ -258,15 +285,7 @@ impl Secrets {
     /// [`Secrets::insert`] from borrowed text (copied into the buffer). A secret already
     /// there gets the new value; the old one is wiped.
     pub fn insert_str(&mut self, name: &str, value: &str) -> bool {
-        let (name_len, value_len) = (name.len(), value.len());
-        let start = self.text.len();
-        self.text.append(name.as_bytes());
-        self.text.append(value.as_bytes());
-        let entry = Entry {
-            start,
-            name_len,
-            value_len,
-        };
+        let entry = self.push_text(name, value);
         let text = &self.text[..];
         for run in [&mut self.sorted, &mut self.recent] {
             if let Ok(at) = run.binary_search_by(|e| e.name_bytes(text).cmp(name.as_bytes())) {
@@ -294,8 +313,21 @@ impl Secrets {
         false
     }
 
+    /// Appends a name and value to the buffer; the entry that points at them.
+    fn push_text(&mut self, name: &str, value: &str) -> Entry {
+        let start = self.text.len();
+        self.text.append(name.as_bytes());
+        self.text.append(value.as_bytes());
+        Entry {
+            start,
+            name_len: name.len(),
+            value_len: value.len(),
+        }
+    }
+
     fn merge_recent(&mut self) {
-        let merged: Vec<Entry> = self.in_order().copied().collect();
+        let mut merged = Vec::with_capacity(self.len());
+        merged.extend(self.in_order().copied());
         self.sorted = merged;
         self.recent.clear();
     }
@@ -333,7 +365,7 @@ impl Secrets {
     }
 
     /// Name and value pairs, each value copied into a [`SecretValue`] of its own (the
-    /// buffer is wiped when the iterator is dropped).
+    /// buffer is wiped before this returns).
     pub fn into_pairs(self) -> impl Iterator<Item = (String, SecretValue)> {
         let pairs: Vec<(String, SecretValue)> = self
             .iter()
@@ -533,8 +565,13 @@ mod tests {
             serde_json::from_str(r#"{"B": "two", "A": "o\"ne", "C": ""}"#).unwrap();
         let pairs: Vec<(&str, &str)> = secrets.iter().map(|(n, v)| (n, v.expose())).collect();
         assert_eq!(pairs, [("A", "o\"ne"), ("B", "two"), ("C", "")]);
-        let error = serde_json::from_str::<Secrets>(r#"{"A": "1", "A": "2"}"#).unwrap_err();
-        assert!(error.to_string().contains("given twice"), "{error}");
+        for twice in [
+            r#"{"A": "1", "A": "2"}"#,
+            r#"{"B": "1", "A": "2", "B": "3"}"#,
+        ] {
+            let error = serde_json::from_str::<Secrets>(twice).unwrap_err();
+            assert!(error.to_string().contains("given twice"), "{error}");
+        }
         assert!(serde_json::from_str::<Secrets>(r#"{"A": 1}"#).is_err());
     }
 }

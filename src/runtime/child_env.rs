@@ -86,15 +86,6 @@ pub fn build_child_env(
     arg_max: usize,
 ) -> Result<ChildEnv, String> {
     let pointer = std::mem::size_of::<usize>();
-    // The secrets alone, counted before anything is built from them: a million secrets
-    // were copied into a map of a quarter of a gigabyte only to be refused.
-    let secrets_alone: usize = secrets
-        .iter()
-        .map(|(name, value)| name.len() + 1 + value.expose().len() + 1 + pointer)
-        .sum();
-    if secrets_alone > arg_max {
-        return Err(too_large(&format!("at least {secrets_alone}"), arg_max));
-    }
     let mut vars: BTreeMap<OsString, OsString> = inherited
         .into_iter()
         .filter(|(name, _)| {
@@ -105,7 +96,11 @@ pub fn build_child_env(
                         || (options.aws_source && AWS_KEY_VARS.contains(&name.as_ref()))))
         })
         .collect();
+    // Every secret checked, and the ones that will go in counted, before any is copied: a
+    // million secrets were copied into a map of a quarter of a gigabyte only to be
+    // refused.
     let mut kept_existing = Vec::new();
+    let mut secrets_size = 0;
     for (name, value) in secrets.iter() {
         if name.is_empty() || name.contains(['=', '\0']) {
             return Err(format!(
@@ -124,9 +119,17 @@ pub fn build_child_env(
         }
         if options.keep_existing && vars.contains_key(OsStr::new(name)) {
             kept_existing.push(name.to_string());
-            continue;
+        } else {
+            secrets_size += length + pointer;
         }
-        vars.insert(name.into(), value.expose().into());
+    }
+    if secrets_size > arg_max {
+        return Err(too_large(&format!("at least {secrets_size}"), arg_max));
+    }
+    for (name, value) in secrets.iter() {
+        if !(options.keep_existing && vars.contains_key(OsStr::new(name))) {
+            vars.insert(name.into(), value.expose().into());
+        }
     }
     for (name, value) in origin {
         vars.insert(name.into(), value.into());
@@ -293,5 +296,45 @@ mod tests {
         )
         .unwrap_err();
         assert!(error.contains("ARG_MAX"), "{error}");
+    }
+
+    #[test]
+    fn one_huge_secret_is_named_before_the_total_is_counted() {
+        // Larger than ARG_MAX on its own: the message names it and says what to do.
+        let big = "x".repeat(3 << 20);
+        let error = build_child_env(
+            [],
+            &secrets(&[("BIG", &big)]),
+            &[],
+            EnvOptions::default(),
+            &[],
+            2 << 20,
+        )
+        .unwrap_err();
+        assert!(
+            error.contains("secret BIG") && error.contains("--files-dir"),
+            "{error}"
+        );
+    }
+
+    #[test]
+    fn kept_variables_do_not_count_against_the_limit() {
+        // With --keep-existing-env the inherited value goes in, not the secret's.
+        let big = "y".repeat(100_000);
+        let options = EnvOptions {
+            keep_existing: true,
+            ..EnvOptions::default()
+        };
+        let env = build_child_env(
+            [("HUGE".into(), "small".into())],
+            &secrets(&[("HUGE", &big)]),
+            &[],
+            options,
+            &[],
+            64 << 10,
+        )
+        .unwrap();
+        assert_eq!(get(&env, "HUGE"), Some("small"));
+        assert_eq!(env.kept_existing, ["HUGE"]);
     }
 }

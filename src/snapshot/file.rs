@@ -3,7 +3,6 @@
 
 use std::io::{self, Read};
 use std::path::{Path, PathBuf};
-use std::sync::OnceLock;
 
 use sha2::{Digest, Sha256};
 
@@ -19,7 +18,8 @@ pub struct SnapshotFile {
     pub path: PathBuf,
     /// Its contents (empty once [`SnapshotFile::take_bytes`] took them).
     pub bytes: Vec<u8>,
-    sha256: OnceLock<String>,
+    /// The SHA-256 of the bytes taken, kept for the summary and the audit line.
+    taken_sha256: Option<String>,
 }
 
 impl SnapshotFile {
@@ -67,20 +67,23 @@ impl SnapshotFile {
         SnapshotFile {
             path,
             bytes,
-            sha256: OnceLock::new(),
+            taken_sha256: None,
         }
     }
 
     /// The SHA-256 of the file, in hex: what the `snapshot` summary prints and what a
     /// deployment can pin.
     pub fn sha256(&self) -> String {
-        self.sha256.get_or_init(|| sha256_hex(&self.bytes)).clone()
+        match &self.taken_sha256 {
+            Some(sha256) => sha256.clone(),
+            None => sha256_hex(&self.bytes),
+        }
     }
 
-    /// The bytes, taken out (its SHA-256 is kept first), so a large snapshot's ciphertext
-    /// can be freed before its plaintext is parsed.
+    /// The bytes, taken out (their SHA-256 is kept first), so a large snapshot's
+    /// ciphertext can be freed before its plaintext is parsed.
     pub fn take_bytes(&mut self) -> Vec<u8> {
-        self.sha256();
+        self.taken_sha256 = Some(sha256_hex(&self.bytes));
         std::mem::take(&mut self.bytes)
     }
 }
