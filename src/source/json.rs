@@ -120,10 +120,12 @@ pub(crate) fn flat_json_object(bytes: &[u8]) -> Result<Secrets, String> {
     // that is not a string, a key given twice, bad JSON) is parsed again below, only to
     // say exactly what is wrong.
     let mut json = serde_json::Deserializer::from_slice(bytes);
-    // Room for the text only: the count is unknown, and reserving for the most a file
-    // could hold would be four times its size in address space. Entries grow as they
-    // come; they hold offsets, not secrets, so their old copies need no wiping.
-    let visitor = SecretsVisitor(Secrets::with_capacity(bytes.len(), 0));
+    // The count is unknown: room for a secret every 32 bytes of JSON (`"NAME": "value",`
+    // with a short name and value), three-quarters of the file's size in address space;
+    // past that the entries grow (they hold offsets, not secrets: their old copies need
+    // no wiping). Reserving for the most a file could hold (one every 6 bytes) would be
+    // four times its size.
+    let visitor = SecretsVisitor(Secrets::with_capacity(bytes.len(), bytes.len() / 32));
     if let Ok(secrets) = serde::Deserializer::deserialize_map(&mut json, visitor)
         .and_then(|secrets| json.end().map(|()| secrets))
     {
