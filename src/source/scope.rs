@@ -43,6 +43,19 @@ pub struct Scope {
     /// The AWS Secrets Manager stage asked for (`@STAGE`).
     #[serde(default, skip_serializing_if = "Option::is_none")]
     pub stage: Option<String>,
+    /// The Vault (Enterprise or OpenBao) namespace (`VAULT_NAMESPACE`): the same mount
+    /// and path in another namespace is another secret.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub namespace: Option<String>,
+    /// An HTTPS source's query string, with the values of parameters that carry
+    /// credentials (a signed URL's signature, a token) replaced: `?env=prd` selects other
+    /// secrets than `?env=stg`.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub query: Option<String>,
+    /// The AWS account the secrets were read from, where lifeboat learnt it (a secret's
+    /// ARN): one name in two accounts is two secrets.
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    pub account: Option<String>,
     /// Each source's own scope, in order, when several were merged (`provider: several`).
     #[serde(default, skip_serializing_if = "Vec::is_empty")]
     pub parts: Vec<Scope>,
@@ -67,10 +80,16 @@ impl fmt::Display for Scope {
             (None, Some(config)) => write!(f, " config {}", e(config))?,
             (None, None) => {}
         }
+        if let Some(namespace) = &self.namespace {
+            write!(f, " namespace {}", e(namespace))?;
+        }
         match (&self.mount, &self.path) {
             (Some(mount), Some(path)) => write!(f, " {}/{}", e(mount), e(path))?,
             (None, Some(path)) => write!(f, " {}", e(path))?,
             _ => {}
+        }
+        if let Some(query) = &self.query {
+            write!(f, "?{}", e(query))?;
         }
         if let Some(stage) = &self.stage {
             write!(f, " @{}", e(stage))?;
@@ -83,6 +102,9 @@ impl fmt::Display for Scope {
         }
         if let Some(region) = &self.region {
             write!(f, " in {}", e(region))?;
+        }
+        if let Some(account) = &self.account {
+            write!(f, " (account {})", e(account))?;
         }
         if let Some(address) = &self.address {
             write!(f, " at {}", e(address))?;
