@@ -76,11 +76,11 @@ pub fn remove_orphans(directory: &Path) -> usize {
             continue;
         }
         let path = entry.path();
-        // Not following links: an orphan is always a regular file this code created.
-        if !entry.file_type().is_ok_and(|t| t.is_file()) {
-            continue;
-        }
-        let Ok(file) = File::open(&path) else {
+        // Others may write this directory (a shared /tmp, a memory emptyDir): what is
+        // opened is opened without following a link and without blocking, and checked to
+        // be a regular file with `fstat`. A FIFO renamed over the name after the listing
+        // would otherwise hang the open, and with it a start or a recovery.
+        let Ok(file) = crate::read_capped::open_regular(&path) else {
             continue;
         };
         if file.try_lock().is_ok() && std::fs::remove_file(&path).is_ok() {

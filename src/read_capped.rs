@@ -24,6 +24,17 @@ pub fn read_capped(path: &Path, max: u64) -> io::Result<Option<Zeroizing<Vec<u8>
 /// symlink is not followed, a FIFO or device is refused without blocking, and only a
 /// regular file is read.
 pub fn read_regular_capped(path: &Path, max: u64) -> io::Result<Option<Zeroizing<Vec<u8>>>> {
+    let file = open_regular(path)?;
+    let metadata = file.metadata()?;
+    let mut bytes = Zeroizing::new(Vec::with_capacity(metadata.len().min(max) as usize + 1));
+    file.take(max + 1).read_to_end(&mut bytes)?;
+    Ok((bytes.len() as u64 <= max).then_some(bytes))
+}
+
+/// Opens a file in a directory others may write: a symlink is not followed, a FIFO or
+/// device is refused without blocking (checked with `fstat` on what was opened, so a
+/// name swapped in between cannot pass), and only a regular file is returned.
+pub fn open_regular(path: &Path) -> io::Result<std::fs::File> {
     use rustix::fs::{Mode, OFlags};
     let fd = rustix::fs::open(
         path,
@@ -31,16 +42,13 @@ pub fn read_regular_capped(path: &Path, max: u64) -> io::Result<Option<Zeroizing
         Mode::empty(),
     )?;
     let file = std::fs::File::from(fd);
-    let metadata = file.metadata()?;
-    if !metadata.is_file() {
+    if !file.metadata()?.is_file() {
         return Err(io::Error::new(
             io::ErrorKind::InvalidInput,
             "not a regular file",
         ));
     }
-    let mut bytes = Zeroizing::new(Vec::with_capacity(metadata.len().min(max) as usize + 1));
-    file.take(max + 1).read_to_end(&mut bytes)?;
-    Ok((bytes.len() as u64 <= max).then_some(bytes))
+    Ok(file)
 }
 
 /// Opens for reading without blocking (a FIFO with no writer opens at once and is then

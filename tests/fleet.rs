@@ -51,7 +51,7 @@ fn the_cache_is_fresher_than_the_image_and_serves_in_an_outage() {
         .set_secret("API_KEY", "canary-7f3a-api-key-value-rotated");
     cached_run(&setup, &[], &[]).ok().stderr_has("(live,");
     let cached = std::fs::read(cache_file(&setup)).expect("no cache written");
-    assert!(cached.starts_with(b"lifeboat-cache v1 "));
+    assert!(cached.starts_with(b"lifeboat-cache v2 "));
     // The secrets are sealed: no value in the file (the leak scan checks it as well).
     assert!(!String::from_utf8_lossy(&cached).contains("rotated"));
 
@@ -98,7 +98,7 @@ fn a_forged_or_torn_cache_is_ignored_with_a_warning() {
         ])
         .ok();
     let evil = setup.sandbox.read("evil.age");
-    let mut forged = format!("lifeboat-cache v1 {}\n", "ab".repeat(32)).into_bytes();
+    let mut forged = format!("lifeboat-cache v2 {}\n", "ab".repeat(32)).into_bytes();
     forged.extend(&evil);
     let torn = genuine[..genuine.len() / 2].to_vec();
     for (what, bytes) in [("forged MAC", forged), ("no MAC", evil), ("torn", torn)] {
@@ -199,9 +199,29 @@ fn the_breaker_skips_a_failing_service_within_the_cooldown() {
     assert!(first >= 2, "the first failure was not retried");
     // ... then nine starts within the cooldown ask nothing.
     for _ in 0..9 {
-        cached_run(&setup, &["--live-cooldown", "1h"], &[])
-            .ok()
-            .stderr_has("within the cooldown of 1h 0m, not asking again");
+        let run = cached_run(&setup, &["--live-cooldown", "1h"], &[]);
+        run.ok()
+            .stderr_has("(--live-cooldown 1h 0m, jittered), not asking again");
+        // The window named is the one this start held: the cooldown stretched by its
+        // jitter (up to half again), never shorter than the failure's age.
+        let window = run
+            .stderr
+            .split("within this start's cooldown of ")
+            .nth(1)
+            .and_then(|rest| rest.split(" (--live-cooldown").next())
+            .expect("the window");
+        let minutes: u64 = window
+            .split_whitespace()
+            .map(|part| {
+                let digits: u64 = part.trim_end_matches(char::is_alphabetic).parse().unwrap();
+                match part.trim_start_matches(char::is_numeric) {
+                    "h" => digits * 60,
+                    "m" => digits,
+                    _ => 0,
+                }
+            })
+            .sum();
+        assert!((60..=90).contains(&minutes), "{window}");
         assert!(setup.app_env().is_some());
     }
     assert_eq!(

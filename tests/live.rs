@@ -398,13 +398,12 @@ fn json_endpoint_with_a_bearer_token() {
     sandbox.write("token", HTTP_TOKEN);
     snapshot_with(&sandbox, &recipient, &url, &["--token-file", "token"], &[]).ok();
     assert_eq!(recovered(&sandbox), json!({"API_KEY": CANARIES[0]}));
-    // The recorded address keeps the path but never the query, where signed URLs keep
-    // their credentials.
+    // The recorded scope: the address (only noted), the path and the query (what select
+    // the secrets), never a credential the query carries, as signed URLs do.
     let meta = sandbox.inspect_json("snap.age");
-    assert_eq!(
-        meta["source"]["address"],
-        format!("{}/v1/secrets", server.url())
-    );
+    assert_eq!(meta["source"]["address"], server.url());
+    assert_eq!(meta["source"]["path"], "/v1/secrets");
+    assert_eq!(meta["source"]["query"], "signature=[REDACTED]");
     assert!(!String::from_utf8_lossy(&sandbox.read("snap.age")).contains("canary-query-secret"));
 }
 
@@ -716,7 +715,7 @@ fn vault_namespace_header() {
     ];
     snapshot_with(&sandbox, &recipient, "vault:kv/app", &[], &env)
         .ok()
-        .stdout_has("1 secret from vault kv/app (version 3)");
+        .stdout_has("1 secret from vault namespace team-a kv/app (version 3)");
     assert_eq!(server.seen()[0].headers["x-vault-token"], ROOT_TOKEN);
 }
 

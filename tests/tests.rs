@@ -33,6 +33,7 @@ mod release;
 mod run;
 mod several;
 mod snapshot;
+mod tenants;
 mod vault_logins;
 mod vectors;
 mod verify_inspect;

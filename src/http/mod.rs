@@ -11,7 +11,7 @@ mod proxy;
 mod retry;
 mod trust;
 
-pub use client::{ErrorVerdict, HttpClient, Method, Request, PROXY_AUTH_HINT};
+pub use client::{ErrorVerdict, HttpClient, Method, Request, MAX_RESPONSE_BYTES, PROXY_AUTH_HINT};
 pub use deadline::Deadline;
 pub use failure::{FailureClass, FetchError};
 pub use retry::RetryPolicy;

@@ -7,8 +7,16 @@
 //! Anyone who knows the runtime's public key can seal a file to it, so the cache file
 //! carries an HMAC-SHA256 of the snapshot under a key derived from the identity's secret
 //! (HKDF-SHA256; see `Identity::cache_key`): only a holder of the identity can write one
-//! that is used. The file is `lifeboat-cache v1 <64 hex digits>\n` and then a lifeboat
-//! snapshot. It is written atomically (rename) without fsync: on a tmpfs fsync does
+//! that is used. The file is `lifeboat-cache v2 <64 hex digits>\n` and then a lifeboat
+//! snapshot; the MAC covers the file's own name key too, so a copy renamed to another
+//! app's name is not authentic there.
+//!
+//! Apps that share a directory and a runtime key keep apart: the files are named by an
+//! HMAC of everything that selects the secrets (the source's selector: provider, address,
+//! namespace, project and config or what the token is bound to, path, stage, region,
+//! query), and a copy serves only a start whose configured scope it matches. A copy
+//! carries the expiry of the image's snapshot it was written beside, never a later one,
+//! and one dated in the future (a clock that was ahead) is not used. It is written atomically (rename) without fsync: on a tmpfs fsync does
 //! nothing, and on a disk a torn file after a power loss fails its MAC and is ignored,
 //! the baked snapshot still being there. Nothing here ever stops a start: every failure is
 //! the caller's warning.
@@ -29,14 +37,19 @@ use crate::snapshot::{open, seal, Metadata, Opened, RecipientInfo, FORMAT_VERSIO
 use crate::source::Scope;
 
 /// The cache file's name in the cache directory: `lifeboat-cache-<KEY>.age`, where KEY
-/// (16 hex digits of an HMAC of the runtime key and the configured source) keeps apps
+/// (32 hex digits of an HMAC, under the runtime key, of the source's selector) keeps apps
 /// that share a directory from reading each other's files.
 const CACHE_PREFIX: &str = "lifeboat-cache-";
 /// The breaker's memory of the last failed live fetch: `lifeboat-breaker-<KEY>`.
 const BREAKER_PREFIX: &str = "lifeboat-breaker-";
-const MAGIC: &[u8] = b"lifeboat-cache v1 ";
-/// The most a cache file may hold: what a snapshot may.
-const MAX_CACHE_BYTES: u64 = crate::snapshot::MAX_SNAPSHOT_BYTES;
+const MAGIC: &[u8] = b"lifeboat-cache v2 ";
+/// The most a cache file may hold: what one live answer may. A larger one is not written,
+/// and a file in the directory that claims more is not read at all: the directory may be
+/// shared with others, and a pod's memory limit is often far below a snapshot's cap.
+const MAX_CACHE_BYTES: u64 = crate::http::MAX_RESPONSE_BYTES as u64;
+/// How far in the future a copy's creation may be before it is not trusted: clocks of one
+/// node's containers agree to far better than this.
+const FUTURE_SKEW: Duration = Duration::from_secs(60);
 
 /// Why the cache was not written or not used. Every one is a warning, never a failure.
 #[derive(Debug)]
@@ -79,9 +92,9 @@ pub struct Cache {
 type HmacSha256 = Hmac<Sha256>;
 
 impl Cache {
-    /// The cache in `dir`, for the first X25519 key of `identities` and the source
-    /// `source` names (any stable text: the configured source).
-    pub fn new(dir: &Path, identities: &[Identity], source: &str) -> Result<Self, CacheProblem> {
+    /// The cache in `dir`, for the first X25519 or post-quantum key of `identities` and
+    /// the source whose selector is `selector` (see `SourceSpec::selector`).
+    pub fn new(dir: &Path, identities: &[Identity], selector: &[u8]) -> Result<Self, CacheProblem> {
         let (recipient, mac_key) = identities
             .iter()
             .find_map(Identity::cache_key)
@@ -93,9 +106,9 @@ impl Cache {
             key: String::new(),
         };
         let mut mac = cache.mac();
-        mac.update(b"file names\0");
-        mac.update(source.as_bytes());
-        cache.key = mac.finalize().into_bytes()[..8]
+        mac.update(b"file names v2\0");
+        mac.update(selector);
+        cache.key = mac.finalize().into_bytes()[..16]
             .iter()
             .map(|b| format!("{b:02x}"))
             .collect();
@@ -112,6 +125,8 @@ impl Cache {
 
     fn tag(&self, what: &[u8]) -> String {
         let mut mac = self.mac();
+        mac.update(self.key.as_bytes());
+        mac.update(b"\0");
         mac.update(what);
         mac.finalize()
             .into_bytes()
@@ -124,16 +139,32 @@ impl Cache {
         <HmacSha256 as Mac>::new_from_slice(&*self.mac_key).expect("HMAC takes a key of any size")
     }
 
-    /// Seals `secrets` from `scope` into the cache, replacing what was there.
-    pub fn write(&self, secrets: &Secrets, scope: &Scope) -> Result<(), CacheProblem> {
+    /// Seals `secrets` from `scope` into the cache, replacing what was there; the copy
+    /// expires when the image's snapshot does (`expires_at`, RFC 3339), never later.
+    pub fn write(
+        &self,
+        secrets: &Secrets,
+        scope: &Scope,
+        expires_at: Option<String>,
+    ) -> Result<(), CacheProblem> {
+        self.write_at(secrets, scope, expires_at, SystemTime::now())
+    }
+
+    /// [`Cache::write`] as if the clock said `now`.
+    fn write_at(
+        &self,
+        secrets: &Secrets,
+        scope: &Scope,
+        expires_at: Option<String>,
+        now: SystemTime,
+    ) -> Result<(), CacheProblem> {
         let recipient = parse_recipient(&self.recipient, "the runtime key")
             .map_err(|e| CacheProblem::Io(e.to_string()))?;
-        let now = SystemTime::now();
         let metadata = Metadata {
             format: FORMAT_VERSION,
             id: Metadata::new_id(now),
             created_at: format_timestamp(now),
-            expires_at: None,
+            expires_at,
             source: scope.clone(),
             secret_count: secrets.len(),
             recipients: vec![RecipientInfo::of(&recipient)],
@@ -143,6 +174,12 @@ impl Cache {
         };
         let sealed = seal(secrets, &metadata, &[recipient.as_age()])
             .map_err(|e| CacheProblem::Io(format!("cannot seal the cache: {e}")))?;
+        if (sealed.len() + MAGIC.len() + 65) as u64 > MAX_CACHE_BYTES {
+            return Err(CacheProblem::Io(format!(
+                "the secrets sealed take more than {} MiB, more than a cache holds; not written",
+                MAX_CACHE_BYTES >> 20
+            )));
+        }
         let tag = self.tag(&sealed);
         let mut file = Vec::with_capacity(MAGIC.len() + 65 + sealed.len());
         file.extend_from_slice(MAGIC);
@@ -154,34 +191,92 @@ impl Cache {
             .map_err(|e| CacheProblem::Io(format!("cannot write the cache: {e}")))
     }
 
-    /// The cached snapshot, opened, if there is one and it is authentic.
+    /// The cached snapshot, opened, if there is one and it is authentic. Nothing is
+    /// allocated for the file's contents before its size is checked against what a cache
+    /// can be and its MAC is checked, streamed: a huge or sparse file planted in a shared
+    /// directory costs a read, not the start's memory.
     pub fn read(&self, identities: &[Identity]) -> Result<Option<Opened>, CacheProblem> {
         let path = self.cache_path();
-        let bytes = match crate::read_capped::read_regular_capped(&path, MAX_CACHE_BYTES) {
-            Ok(Some(bytes)) => bytes,
-            Ok(None) => return Err(CacheProblem::NotAuthentic),
+        let io = |e: std::io::Error| CacheProblem::Io(format!("cannot read the cache: {e}"));
+        let mut file = match crate::read_capped::open_regular(&path) {
+            Ok(file) => file,
             Err(e) if e.kind() == std::io::ErrorKind::NotFound => return Ok(None),
-            Err(e) => return Err(CacheProblem::Io(format!("cannot read the cache: {e}"))),
+            Err(e) => return Err(io(e)),
         };
-        let sealed = self.authentic(&bytes).ok_or(CacheProblem::NotAuthentic)?;
-        open(sealed, identities)
-            .map(Some)
-            .map_err(|e| CacheProblem::Unusable(e.to_string()))
+        let size = file.metadata().map_err(io)?.len();
+        let head = (MAGIC.len() + 65) as u64;
+        if !(head..=MAX_CACHE_BYTES).contains(&size) {
+            return Err(CacheProblem::NotAuthentic);
+        }
+        let tag = self
+            .read_tag(&mut file)
+            .map_err(io)?
+            .ok_or(CacheProblem::NotAuthentic)?;
+        // First pass: the MAC over the rest, in small pieces.
+        let mut mac = self.mac_of_contents();
+        let mut piece = zeroize::Zeroizing::new(vec![0u8; 64 << 10]);
+        let mut total = 0u64;
+        loop {
+            let n = std::io::Read::read(&mut file, &mut piece).map_err(io)?;
+            if n == 0 {
+                break;
+            }
+            total += n as u64;
+            if total > MAX_CACHE_BYTES {
+                return Err(CacheProblem::NotAuthentic);
+            }
+            mac.update(&piece[..n]);
+        }
+        mac.verify_slice(&tag)
+            .map_err(|_| CacheProblem::NotAuthentic)?;
+        // Then the contents, read again and checked again: the file may have been
+        // replaced in between.
+        use std::io::{Read, Seek};
+        file.seek(std::io::SeekFrom::Start(head)).map_err(io)?;
+        let mut sealed = zeroize::Zeroizing::new(Vec::with_capacity(total as usize));
+        (&mut file)
+            .take(total + 1)
+            .read_to_end(&mut sealed)
+            .map_err(io)?;
+        let mut again = self.mac_of_contents();
+        again.update(&sealed);
+        again
+            .verify_slice(&tag)
+            .map_err(|_| CacheProblem::NotAuthentic)?;
+        let opened =
+            open(&sealed, identities).map_err(|e| CacheProblem::Unusable(e.to_string()))?;
+        if opened.metadata.created() > SystemTime::now() + FUTURE_SKEW {
+            return Err(CacheProblem::Unusable(format!(
+                "it says it was written at {}, in the future (a clock that was ahead); it is ignored",
+                crate::redact::shown(&opened.metadata.created_at)
+            )));
+        }
+        Ok(Some(opened))
     }
 
-    /// The snapshot inside `file` if its MAC is right (compared in constant time).
-    fn authentic<'a>(&self, file: &'a [u8]) -> Option<&'a [u8]> {
-        let rest = file.strip_prefix(MAGIC)?;
-        let (tag, sealed) = (rest.get(..64)?, rest.get(65..)?);
-        if rest.get(64) != Some(&b'\n') {
-            return None;
+    /// The MAC in the file's first line, if the line is a cache file's.
+    fn read_tag(&self, file: &mut std::fs::File) -> std::io::Result<Option<Vec<u8>>> {
+        let mut head = [0u8; 18 + 65];
+        std::io::Read::read_exact(file, &mut head)?;
+        let Some(rest) = head.strip_prefix(MAGIC) else {
+            return Ok(None);
+        };
+        if rest[64] != b'\n' {
+            return Ok(None);
         }
-        let tag: Vec<u8> = (0..32)
-            .map(|i| u8::from_str_radix(std::str::from_utf8(&tag[2 * i..2 * i + 2]).ok()?, 16).ok())
-            .collect::<Option<_>>()?;
+        Ok((0..32)
+            .map(|i| {
+                u8::from_str_radix(std::str::from_utf8(&rest[2 * i..2 * i + 2]).ok()?, 16).ok()
+            })
+            .collect())
+    }
+
+    /// The MAC of a cache file's contents, as [`Cache::tag`] makes it.
+    fn mac_of_contents(&self) -> HmacSha256 {
         let mut mac = self.mac();
-        mac.update(sealed);
-        mac.verify_slice(&tag).ok().map(|()| sealed)
+        mac.update(self.key.as_bytes());
+        mac.update(b"\0");
+        mac
     }
 }
 
@@ -243,7 +338,7 @@ impl Cache {
         let text = crate::read_capped::read_regular_capped(&self.breaker_path(), 256).ok()??;
         let text = std::str::from_utf8(&text).ok()?.trim_end();
         let (record, tag) = text.rsplit_once(' ')?;
-        let mut mac = self.mac();
+        let mut mac = self.mac_of_contents();
         mac.update(record.as_bytes());
         let tag: Vec<u8> = (0..tag.len() / 2)
             .map(|i| u8::from_str_radix(tag.get(2 * i..2 * i + 2)?, 16).ok())
@@ -275,11 +370,16 @@ pub fn within_cooldown(
     if !falls_back || cooldown.is_zero() {
         return false;
     }
-    let window = cooldown.mul_f64(1.0 + jitter.clamp(0.0, 0.5));
     match now.duration_since(failed.at) {
-        Ok(elapsed) => elapsed < window,
+        Ok(elapsed) => elapsed < cooldown_window(cooldown, jitter),
         Err(_) => false,
     }
+}
+
+/// The cooldown as one start holds it: stretched by its jitter (0 to 0.5). What the
+/// breaker's message names, so it never says "31s ago, within the cooldown of 30s".
+pub fn cooldown_window(cooldown: Duration, jitter: f64) -> Duration {
+    cooldown.mul_f64(1.0 + jitter.clamp(0.0, 0.5))
 }
 
 /// A fresh jitter in `[0, 0.5)` from the OS generator.
@@ -338,7 +438,7 @@ mod tests {
             crate::keys::Passphrases::Refuse,
         )
         .unwrap();
-        let cache = Cache::new(dir.path(), &identity, "doppler").unwrap();
+        let cache = Cache::new(dir.path(), &identity, b"doppler").unwrap();
         assert_eq!(cache.last_failure(), None);
         let failed = Failed {
             at: SystemTime::UNIX_EPOCH + Duration::from_secs(1_700_000_000),
@@ -347,7 +447,7 @@ mod tests {
         cache.remember_failure(failed).unwrap();
         assert_eq!(cache.last_failure(), Some(failed));
         // Another source in the same directory has files of its own.
-        let other = Cache::new(dir.path(), &identity, "vault:secret/app").unwrap();
+        let other = Cache::new(dir.path(), &identity, b"vault:secret/app").unwrap();
         assert_eq!(other.last_failure(), None);
         // A forged record (no MAC, or the wrong one) is no record.
         let path = cache.breaker_path();
@@ -362,5 +462,49 @@ mod tests {
         cache.remember_failure(failed).unwrap();
         cache.forget_failure();
         assert_eq!(cache.last_failure(), None);
+    }
+
+    #[test]
+    fn a_copy_from_the_future_a_renamed_copy_and_a_huge_file_are_not_used() {
+        let dir = tempfile::tempdir().unwrap();
+        let identities = crate::keys::parse_identities(
+            "AGE-SECRET-KEY-1GSFGZK0MATHUHS0AHA8NGUM43JSQURRR5M2V00DF7WECR6FZ6GJSZJ9PNH",
+            "test",
+            crate::keys::Passphrases::Refuse,
+        )
+        .unwrap();
+        let cache = Cache::new(dir.path(), &identities, b"app one").unwrap();
+        let mut secrets = Secrets::new();
+        secrets.insert_str("KEY", "value");
+        let scope = Scope {
+            provider: "doppler".into(),
+            ..Scope::default()
+        };
+        // Written by a clock an hour ahead: authentic, and still not used.
+        let ahead = SystemTime::now() + Duration::from_secs(3600);
+        cache.write_at(&secrets, &scope, None, ahead).unwrap();
+        assert!(matches!(
+            cache.read(&identities),
+            Err(CacheProblem::Unusable(reason)) if reason.contains("in the future")
+        ));
+        // Written now, it is used; copied under another app's name, it is not authentic.
+        cache.write(&secrets, &scope, None).unwrap();
+        assert!(matches!(cache.read(&identities), Ok(Some(_))));
+        let other = Cache::new(dir.path(), &identities, b"app two").unwrap();
+        std::fs::copy(cache.cache_path(), other.cache_path()).unwrap();
+        assert!(matches!(
+            other.read(&identities),
+            Err(CacheProblem::NotAuthentic)
+        ));
+        // Larger than a cache can be: refused by its size, before a byte is allocated.
+        let file = std::fs::File::options()
+            .write(true)
+            .open(cache.cache_path())
+            .unwrap();
+        file.set_len(MAX_CACHE_BYTES + 1).unwrap();
+        assert!(matches!(
+            cache.read(&identities),
+            Err(CacheProblem::NotAuthentic)
+        ));
     }
 }

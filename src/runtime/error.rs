@@ -21,7 +21,7 @@ pub enum SnapshotProblem {
     /// Past its expiry or `--max-age`.
     Stale(Staleness),
     /// Made for another scope than the one configured.
-    Scope(String),
+    Scope(super::scope_check::Mismatch),
     /// The thread that opened it stopped without an answer.
     ReaderStopped,
     /// It could not be read and opened within the deadline (a hung filesystem, a FIFO).
@@ -49,9 +49,10 @@ impl SnapshotProblem {
             SnapshotProblem::Key(e) => e.hint().map(str::to_string),
             SnapshotProblem::Snapshot(e) => e.hint(),
             SnapshotProblem::Stale(e) => Some(e.hint().into()),
-            SnapshotProblem::Scope(_) => Some(
-                "rebuild the image for the scope run is configured for, or fix the configuration (LIFEBOAT_SOURCE, DOPPLER_PROJECT, DOPPLER_CONFIG)".into(),
-            ),
+            SnapshotProblem::Scope(mismatch) => Some(format!(
+                "rebuild the image for the scope run is configured for, or fix the configuration ({}); or, if this snapshot is meant for this start, give --allow-other-source (LIFEBOAT_ALLOW_OTHER_SOURCE): the app may then start on secrets made for another scope",
+                mismatch.settings
+            )),
             SnapshotProblem::TooSlow(_) => Some(
                 "the snapshot's file (or the key's) did not answer: check the filesystem it is on; a snapshot baked into the image is read from the image's own layers".into(),
             ),
@@ -66,8 +67,8 @@ impl fmt::Display for SnapshotProblem {
             SnapshotProblem::Key(e) => e.fmt(f),
             SnapshotProblem::Snapshot(e) => e.fmt(f),
             SnapshotProblem::Stale(e) => e.fmt(f),
-            SnapshotProblem::Scope(reason) => {
-                write!(f, "the snapshot is for another scope: {reason}")
+            SnapshotProblem::Scope(mismatch) => {
+                write!(f, "the snapshot is for another scope: {}", mismatch.reason)
             }
             SnapshotProblem::ReaderStopped => {
                 f.write_str("the snapshot reader stopped unexpectedly")

@@ -42,6 +42,12 @@ use cache::{Cache, CacheProblem};
 use child_env::build_child_env;
 use scope_check::{check_scope, ScopeCheck};
 
+/// The runtime cache with the identities that open it, loaded once.
+struct CacheUse {
+    cache: Cache,
+    identities: Vec<crate::keys::Identity>,
+}
+
 /// The snapshot, opened on its own thread while the live fetch runs; its answer comes
 /// over a channel, so the start can stop waiting for it at the deadline (a snapshot on a
 /// hung filesystem, a FIFO) instead of joining a thread that may never end.
@@ -77,7 +83,12 @@ fn usable_snapshot(
     if let Some(configured) = configured {
         match check_scope(&opened.metadata.source, configured, plan.other_source_allowed) {
             ScopeCheck::Same => {}
-            ScopeCheck::Mismatch(reason) => return Err(SnapshotProblem::Scope(reason)),
+            ScopeCheck::Mismatch(mismatch) => return Err(SnapshotProblem::Scope(mismatch)),
+            ScopeCheck::Allowed(reason) => log.warn(
+                "snapshot_other_scope",
+                &format!("{reason}; it serves anyway (--allow-other-source)"),
+                json!({"reason": reason}),
+            ),
             ScopeCheck::AddressDiffers { snapshot, configured } => log.info(
                 "snapshot_address_differs",
                 &format!("note: the snapshot was made from {snapshot}; run is configured for {configured}"),
@@ -88,15 +99,20 @@ fn usable_snapshot(
     Ok(opened)
 }
 
-/// The runtime cache's copy held to the same checks as the baked snapshot (expiry,
-/// `--max-age`, scope); the pin is the baked snapshot's alone.
+/// The runtime cache's copy held to the baked snapshot's freshness checks (expiry,
+/// `--max-age`), and to this start's own scope, exactly: a cache serves only the app that
+/// wrote it, `--allow-other-source` or not. The pin is the baked snapshot's alone.
 fn check_copy(
     opened: Opened,
     plan: &SnapshotPlan,
-    scope: Option<&Scope>,
-    log: &Log,
-) -> Result<Opened, SnapshotProblem> {
-    usable_snapshot(Ok(opened), plan, scope, log)
+    configured: Option<&Scope>,
+) -> Result<Opened, String> {
+    check_freshness(&opened.metadata, SystemTime::now(), plan.max_age)
+        .map_err(|stale| stale.to_string())?;
+    if let Some(configured) = configured {
+        scope_check::cache_serves(&opened.metadata.source, configured)?;
+    }
+    Ok(opened)
 }
 
 /// What `run --check` found: everything `run` would have done, short of the exec.
@@ -191,7 +207,7 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
     let cache = plan
         .cache_dir
         .as_deref()
-        .and_then(|dir| open_cache(dir, plan, log));
+        .and_then(|dir| open_cache(dir, plan, deadline, log));
     let (live, backup, started) = match (&plan.source, plan.start) {
         (Some(spec), Start::LiveFirst | Start::LiveOnly) => {
             if let Some(copy) =
@@ -219,6 +235,9 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
                     Live::Fetched(fetched)
                 }
                 Err(error) => match service_class(&error) {
+                    _ if reads_a_service(spec) && answer_unusable(&error) => {
+                        Live::Failed(FailureClass::BadResponse, unusable_answer(error))
+                    }
                     Some(class) => Live::Failed(class, error),
                     // lifeboat's own configuration, or secrets it cannot pass on: never
                     // a fallback.
@@ -242,11 +261,15 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
             };
             // After a failure that falls back, the cache may be fresher than the image.
             let backup = match (&live, &cache) {
-                (Live::Failed(class, _), Some((_, cache)))
+                (Live::Failed(class, _), Some(cache))
                     if plan.start == Start::LiveFirst && plan.policy.falls_back_on(*class) =>
                 {
-                    remember(cache, *class, log);
-                    let cached = read_cache(cache, plan, scope, baked_scope.as_ref(), log);
+                    // `--check` changes nothing on disk, the breaker's record included.
+                    if !plan.check {
+                        remember(&cache.cache, *class, log);
+                    }
+                    let cached =
+                        read_cache(cache, plan, configured.as_ref(), baked_scope.as_ref(), log);
                     freshest(baked, cached, |c: &Copy| c.opened.metadata.created())
                 }
                 _ => baked,
@@ -268,7 +291,7 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
                 &format!("secrets from {} (live, {}, {fetch_ms} ms)", fetched.scope, counted(fetched.secrets.len(), "secret")),
                 json!({"origin": "live", "source": fetched.scope, "secret_count": fetched.secrets.len(), "fetch_ms": fetch_ms}),
             );
-            match backup {
+            match &backup {
                 Backup::Unusable(problem) => log.warn(
                     "snapshot_unusable",
                     &format!(
@@ -280,12 +303,9 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
                 Backup::Usable(copy) => report_drift(log, plan, &fetched.secrets, &copy.opened),
                 Backup::NotOpened => {}
             }
-            if let Some((dir, cache)) = &cache {
-                let _ = dir;
-                match cache.write(&fetched.secrets, &fetched.scope) {
-                    Ok(()) => cache.forget_failure(),
-                    Err(problem) => warn_cache(log, "cache_not_written", &problem),
-                }
+            // `--check` changes nothing on disk.
+            if let Some(cache) = cache.as_ref().filter(|_| !plan.check) {
+                write_cache(&cache.cache, &fetched, &backup, log);
             }
             Ok((fetched.secrets, vec![("LIFEBOAT_ORIGIN", "live".into())]))
         }
@@ -314,23 +334,44 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
     }
 }
 
-/// The cache of `--cache-dir`, keyed by the runtime identity; `None` (with a warning)
-/// when there is no X25519 runtime key to key it.
+/// The cache of `--cache-dir`, keyed by the runtime identity and the source's selector;
+/// `None` (with a warning) when there is no runtime key that can key it. The identity
+/// (and a token the selector needs) is read on a thread of its own and waited for within
+/// the deadline: a key file on a filesystem that hangs must not hold the start.
 fn open_cache(
     dir: &std::path::Path,
     plan: &RunPlan,
+    deadline: Deadline,
     log: &Log,
-) -> Option<(std::path::PathBuf, Cache)> {
-    let made = load_identities(&plan.snapshot.identity_files, Passphrases::Refuse)
-        .map_err(|e| CacheProblem::Unusable(e.to_string()))
-        .and_then(|identities| {
-            // The files are keyed by the configured source too: two apps sharing one
-            // directory and one key keep apart.
-            let source = format!("{:?}", plan.source);
-            Cache::new(dir, &identities, &source)
-        });
+) -> Option<CacheUse> {
+    let identity_files = plan.snapshot.identity_files.clone();
+    let selector = plan
+        .source
+        .as_ref()
+        .map(|spec| (spec.clone(), plan.live.clone()));
+    let dir_owned = dir.to_path_buf();
+    let (answer, job) = std::sync::mpsc::sync_channel(1);
+    std::thread::spawn(move || {
+        let made = load_identities(&identity_files, Passphrases::Refuse)
+            .map_err(|e| CacheProblem::Unusable(e.to_string()))
+            .and_then(|identities| {
+                let selector = match &selector {
+                    Some((spec, settings)) => spec.selector(settings),
+                    None => zeroize::Zeroizing::new(b"offline".to_vec()),
+                };
+                let cache = Cache::new(&dir_owned, &identities, &selector)?;
+                Ok(CacheUse { cache, identities })
+            });
+        let _ = answer.send(made);
+    });
+    let made = match job.recv_timeout(deadline.remaining()) {
+        Ok(made) => made,
+        Err(_) => Err(CacheProblem::Io(
+            "the runtime key could not be read within the deadline; the cache is not used".into(),
+        )),
+    };
     match made {
-        Ok(cache) => Some((dir.to_path_buf(), cache)),
+        Ok(cache) => Some(cache),
         Err(problem) => {
             warn_cache(log, "cache_off", &problem);
             None
@@ -338,39 +379,62 @@ fn open_cache(
     }
 }
 
-/// The cached copy, if it is authentic, fresh enough and for this scope; any problem is a
-/// warning and no copy.
-fn read_cache(
+/// Writes the live secrets into the cache, to expire when the image's snapshot does. A
+/// build that asked for an expiry is never outlived by a copy made at run time, so when
+/// the image's snapshot could not be opened (its expiry unknown) nothing is written.
+fn write_cache(
     cache: &Cache,
+    fetched: &crate::source::Fetched,
+    baked: &Backup<Copy, SnapshotProblem>,
+    log: &Log,
+) {
+    let expires_at = match baked {
+        Backup::Usable(copy) => copy.opened.metadata.expires_at.clone(),
+        _ => {
+            warn_cache(
+                log,
+                "cache_not_written",
+                &CacheProblem::Io(
+                    "not written: the image's snapshot could not be opened, so the expiry its build asked for is unknown"
+                        .into(),
+                ),
+            );
+            return;
+        }
+    };
+    match cache.write(&fetched.secrets, &fetched.scope, expires_at) {
+        Ok(()) => cache.forget_failure(),
+        Err(problem) => warn_cache(log, "cache_not_written", &problem),
+    }
+}
+
+/// The cached copy, if it is authentic, fresh enough and for this start's own scope; any
+/// problem is a warning and no copy.
+fn read_cache(
+    cache: &CacheUse,
     plan: &RunPlan,
-    scope: Option<&Scope>,
+    configured: Option<&Scope>,
     baked: Option<&Scope>,
     log: &Log,
 ) -> Option<Copy> {
-    let identities = load_identities(&plan.snapshot.identity_files, Passphrases::Refuse).ok()?;
-    match cache.read(&identities) {
+    match cache.cache.read(&cache.identities) {
         Ok(None) => None,
         Ok(Some(opened)) => {
-            // Held against the image's own snapshot too: with a vague configuration (a
-            // Doppler service token names no project), another app's cache in a shared
-            // directory would otherwise pass.
+            // Held against the image's own snapshot too, where it opened.
             let checked = match baked.map(|b| check_scope(&opened.metadata.source, b, false)) {
-                Some(ScopeCheck::Mismatch(reason)) => Err(SnapshotProblem::Scope(format!(
-                    "the cache was written for another scope than the image's snapshot: {reason}"
-                ))),
-                _ => check_copy(opened, &plan.snapshot, scope, log),
+                Some(ScopeCheck::Mismatch(mismatch)) => Err(format!(
+                    "the cache was written for another scope than the image's snapshot: {}",
+                    mismatch.reason
+                )),
+                _ => check_copy(opened, &plan.snapshot, configured),
             };
             match checked {
                 Ok(opened) => Some(Copy {
                     opened,
                     from_cache: true,
                 }),
-                Err(problem) => {
-                    warn_cache(
-                        log,
-                        "cache_unusable",
-                        &CacheProblem::Unusable(problem.to_string()),
-                    );
+                Err(reason) => {
+                    warn_cache(log, "cache_unusable", &CacheProblem::Unusable(reason));
                     None
                 }
             }
@@ -388,22 +452,24 @@ fn read_cache(
 /// fail that the service could have served.
 fn breaker_copy(
     plan: &RunPlan,
-    cache: Option<&(std::path::PathBuf, Cache)>,
+    cache: Option<&CacheUse>,
     configured: Option<&Scope>,
     deadline: Deadline,
     log: &Log,
 ) -> Option<Copy> {
-    let (_, cache) = cache?;
+    let cache_use = cache?;
+    let cache = &cache_use.cache;
     if plan.start != Start::LiveFirst {
         return None;
     }
     let failed = cache.last_failure()?;
     let now = SystemTime::now();
+    let jitter = cache::draw_jitter();
     let skip = cache::within_cooldown(
         failed,
         now,
         plan.live_cooldown,
-        cache::draw_jitter(),
+        jitter,
         plan.policy.falls_back_on(failed.class),
     );
     if !skip {
@@ -413,21 +479,25 @@ fn breaker_copy(
     let opened = joined(open_in_background(&plan.snapshot), deadline);
     let baked_scope = opened.as_ref().ok().map(|o| o.metadata.source.clone());
     let baked = baked_copy(usable_snapshot(opened, &plan.snapshot, configured, log));
-    let cached = read_cache(cache, plan, configured, baked_scope.as_ref(), log);
+    let cached = read_cache(cache_use, plan, configured, baked_scope.as_ref(), log);
     let copy = match freshest(baked, cached, |c: &Copy| c.opened.metadata.created()) {
         Backup::Usable(copy) => copy,
         _ => return None,
     };
     let ago = now.duration_since(failed.at).unwrap_or_default();
+    // The window this start held, jitter included: the configured cooldown alone would
+    // read "failed 31s ago … within the cooldown of 30s".
+    let window = cache::cooldown_window(plan.live_cooldown, jitter);
     log.warn(
         "live_skipped",
         &format!(
-            "the live fetch failed {} ago ({}); within the cooldown of {}, not asking again",
+            "the live fetch failed {} ago ({}); within this start's cooldown of {} (--live-cooldown {}, jittered), not asking again",
             describe(ago),
             failed.class,
+            describe(window),
             describe(plan.live_cooldown)
         ),
-        json!({"class": failed.class.name(), "failed_seconds_ago": ago.as_secs(), "cooldown_seconds": plan.live_cooldown.as_secs()}),
+        json!({"class": failed.class.name(), "failed_seconds_ago": ago.as_secs(), "cooldown_seconds": plan.live_cooldown.as_secs(), "window_seconds": window.as_secs()}),
     );
     log_snapshot_use(log, &copy, Why::Breaker);
     Some(copy)
@@ -437,13 +507,10 @@ fn breaker_copy(
 /// and no retries (the breaker is the retry, every cooldown), and a rate limit (429) is
 /// given way to at once, the cache or the image having a copy; otherwise as planned, so
 /// a single transient error never leaves a pod on old secrets.
-fn settings_with_cache(
-    plan: &RunPlan,
-    cache: Option<&(std::path::PathBuf, Cache)>,
-) -> crate::source::LiveSettings {
+fn settings_with_cache(plan: &RunPlan, cache: Option<&CacheUse>) -> crate::source::LiveSettings {
     let mut settings = plan.live.clone();
-    if let Some((_, cache)) = cache {
-        settings.single_attempt = cache.last_failure().is_some();
+    if let Some(cache) = cache {
+        settings.single_attempt = cache.cache.last_failure().is_some();
         settings.no_rate_limit_retry = true;
     }
     settings
@@ -511,6 +578,40 @@ fn baked_copy(usable: Result<Opened, SnapshotProblem>) -> Backup<Copy, SnapshotP
             from_cache: false,
         }),
         Err(problem) => Backup::Unusable(problem),
+    }
+}
+
+/// Whether a live source answered with secrets lifeboat cannot pass on: none at all, a
+/// name that cannot be a variable, a NUL in a value, two that make one name. At run time
+/// that is the service's answer going wrong (one bad key added at the source), so it is a
+/// `bad-response`, which falls back by default; `snapshot` and `diff` refuse it still.
+fn answer_unusable(error: &SourceError) -> bool {
+    matches!(
+        error,
+        SourceError::Empty(_) | SourceError::InvalidSecret { .. } | SourceError::Conflict { .. }
+    )
+}
+
+/// Whether the source asks a service (a `file:` or `env:` source alone is lifeboat's own
+/// input, and its errors stay what they are).
+fn reads_a_service(spec: &crate::source::SourceSpec) -> bool {
+    use crate::source::SourceSpec;
+    match spec {
+        SourceSpec::Env { .. } | SourceSpec::File { .. } => false,
+        SourceSpec::Several(specs) => specs.iter().any(reads_a_service),
+        _ => true,
+    }
+}
+
+/// The same error as a `bad-response` of the live fetch, its words kept (names, never
+/// values).
+fn unusable_answer(error: SourceError) -> SourceError {
+    SourceError::Fetch {
+        origin: "the live answer".into(),
+        error: crate::http::FetchError::service(
+            FailureClass::BadResponse,
+            format!("{error}; lifeboat cannot use this answer"),
+        ),
     }
 }
 

@@ -50,14 +50,59 @@ impl Source for HttpSource {
         let body = self.client.fetch(&request, deadline).map_err(wrap)?;
         Ok(Fetched {
             secrets: parse_https_answer(&body, &origin)?,
-            scope: Scope {
-                provider: "https".into(),
-                address: Some(origin),
-                ..Scope::default()
-            },
+            scope: https_scope(&self.url),
             overridden: Vec::new(),
         })
     }
+}
+
+/// An HTTPS source's scope: its service address (scheme, host and port), only noted as a
+/// Vault or Doppler address is, and what selects the secrets: the path and the query. A
+/// query parameter that carries a credential (a signed URL's signature, a token) keeps its
+/// name, and its value is replaced: the snapshot's metadata is readable without a key.
+pub(crate) fn https_scope(url: &Url) -> Scope {
+    let mut address = url.clone();
+    address.set_path("");
+    let address = recorded_address(&address);
+    let path = url.path().trim_end_matches('/');
+    Scope {
+        provider: "https".into(),
+        address: Some(address),
+        path: Some(if path.is_empty() { "/" } else { path }.to_string()),
+        query: url.query().filter(|q| !q.is_empty()).map(recorded_query),
+        ..Scope::default()
+    }
+}
+
+/// The query as recorded: each `name=value` as written, but a value that carries a
+/// credential, by its parameter's name or by its shape, replaced by `[REDACTED]`.
+fn recorded_query(query: &str) -> String {
+    const CREDENTIAL_NAMES: [&str; 9] = [
+        "sig",
+        "token",
+        "key",
+        "pass",
+        "secret",
+        "auth",
+        "credential",
+        "signature",
+        "code",
+    ];
+    query
+        .split('&')
+        .map(|pair| {
+            let (name, value) = pair.split_once('=').unwrap_or((pair, ""));
+            let lowered = name.to_ascii_lowercase();
+            let carries_credential = CREDENTIAL_NAMES.iter().any(|word| lowered.contains(word))
+                || crate::redact::looks_like_secret(value);
+            if carries_credential && !value.is_empty() {
+                format!("{name}=[REDACTED]")
+            } else {
+                pair.to_string()
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("&")
 }
 
 /// Parses an HTTPS source's answer: a flat JSON object of strings (anything else is a bad

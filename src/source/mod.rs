@@ -14,6 +14,7 @@ mod https;
 mod json;
 mod live;
 mod scope;
+mod selector;
 mod several;
 mod vault;
 
@@ -220,16 +221,21 @@ impl SourceSpec {
             SourceSpec::Vault { mount, path } => Scope {
                 provider: "vault".into(),
                 address: address("VAULT_ADDR", vault::DEFAULT_VAULT_ADDR),
+                namespace: vault::recorded_namespace(
+                    live::env_value("VAULT_NAMESPACE")
+                        .as_deref()
+                        .map(String::as_str),
+                ),
                 mount: Some(mount.clone()),
                 path: Some(path.clone()),
                 ..Scope::default()
             },
-            SourceSpec::Http { url } => Scope {
-                provider: "https".into(),
-                address: live::parse_address(url, "the source URL")
-                    .ok()
-                    .map(|u| live::recorded_address(&u)),
-                ..Scope::default()
+            SourceSpec::Http { url } => match live::parse_address(url, "the source URL") {
+                Ok(url) => https::https_scope(&url),
+                Err(_) => Scope {
+                    provider: "https".into(),
+                    ..Scope::default()
+                },
             },
             // The region as configured (the ARN's, failing that); the address is left to
             // the fetch, which knows the endpoint it used.

@@ -220,6 +220,13 @@ pub struct VaultSource {
     client: HttpClient,
 }
 
+/// The namespace as recorded in a scope: `ns1/` and `/ns1` are Vault's `ns1`; the root
+/// namespace is no namespace.
+pub fn recorded_namespace(namespace: Option<&str>) -> Option<String> {
+    let namespace = namespace?.trim().trim_matches('/');
+    (!namespace.is_empty() && namespace != "root").then(|| namespace.to_string())
+}
+
 /// Splits `MOUNT/PATH` (the first segment is the mount).
 pub fn split_mount_path(spec: &str) -> Option<(String, String)> {
     let spec = spec.trim_matches('/');
@@ -345,6 +352,7 @@ impl Source for VaultSource {
             scope: Scope {
                 provider: "vault".into(),
                 address: Some(recorded_address(&self.address)),
+                namespace: recorded_namespace(self.namespace.as_deref()),
                 mount: Some(self.mount.clone()),
                 path: Some(self.path.clone()),
                 version,

@@ -96,12 +96,19 @@ impl Moto {
     /// Runs moto_setup.py with this server's user; returns what it printed.
     #[track_caller]
     pub fn setup(&self, args: &[&str]) -> String {
+        self.setup_in("us-east-1", args)
+    }
+
+    /// The same in another region.
+    #[track_caller]
+    pub fn setup_in(&self, region: &str, args: &[&str]) -> String {
         let script = concat!(env!("CARGO_MANIFEST_DIR"), "/tests/services/moto_setup.py");
         let output = Command::new("python3")
             .arg(script)
             .args(args)
             .env("PYTHONPATH", tools())
             .env("MOTO_URL", &self.url)
+            .env("MOTO_REGION", region)
             .env("AWS_ACCESS_KEY_ID", &self.access_key_id)
             .env("AWS_SECRET_ACCESS_KEY", &self.secret_access_key)
             .env("AWS_EC2_METADATA_DISABLED", "true")

@@ -18,7 +18,7 @@ import sys
 import boto3
 
 url = os.environ["MOTO_URL"]
-region = "us-east-1"
+region = os.environ.get("MOTO_REGION", "us-east-1")
 
 
 def client(service, keys=None):
