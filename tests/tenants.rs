@@ -535,26 +535,32 @@ fn a_huge_sparse_file_in_the_cache_s_place_costs_no_memory() {
     assert!(sandbox.path("app.env").exists(), "the app never started");
 }
 
-/// Runs, as uid 65534, a loop that for `seconds` keeps turning `.lifeboat-*.tmp` names in
-/// `dir` from regular files into FIFOs: the race of a neighbour against the orphan scan's
-/// listing and its open.
-fn race_fifos(dir: &std::path::Path, seconds: u32) -> std::process::Child {
+/// Runs, as uid 65534, a loop that for `seconds` keeps flipping 2,000 `.lifeboat-*.tmp`
+/// names in `dir` between regular files and FIFOs: a neighbour racing the orphan scan
+/// between its listing (which saw a regular file) and its open (which meets a FIFO).
+/// With that many names the scan's own work opens the window wide.
+fn race_fifos(dir: &std::path::Path, seconds: u32) -> Racer {
     // Debian's own Python, which the other user may run (the test runner's may live in
     // root's home).
     let script = r#"
-import os, sys, time
+import os, stat, sys, time
 d, end = sys.argv[1], time.time() + float(sys.argv[2])
-names = [os.path.join(d, ".lifeboat-race%02d.tmp" % i) for i in range(16)]
+names = [os.path.join(d, ".lifeboat-race%04d.tmp" % i) for i in range(2000)]
+for p in names:
+    open(p, "w").close()
 while time.time() < end:
     for p in names:
         try:
-            os.unlink(p)
+            fifo = stat.S_ISFIFO(os.lstat(p).st_mode)
         except OSError:
-            pass
+            fifo = True
         try:
-            open(p, "w").close()
-            os.mkfifo(p + ".f")
-            os.rename(p + ".f", p)
+            if fifo:
+                open(p + ".r", "w").close()
+                os.rename(p + ".r", p)
+            else:
+                os.mkfifo(p + ".f")
+                os.rename(p + ".f", p)
         except OSError:
             pass
 "#;
@@ -564,7 +570,18 @@ while time.time() < end:
         .arg(dir)
         .arg(seconds.to_string())
         .spawn()
+        .map(Racer)
         .expect("setpriv /usr/bin/python3")
+}
+
+/// The neighbour's process, stopped (by its PID) when the test ends, however it ends.
+struct Racer(std::process::Child);
+
+impl Drop for Racer {
+    fn drop(&mut self) {
+        let _ = self.0.kill();
+        let _ = self.0.wait();
+    }
 }
 
 #[test]
@@ -583,11 +600,17 @@ fn fifos_raced_in_by_another_user_hang_neither_run_nor_recover() {
     for dir in [shared.path(), &cache] {
         std::fs::set_permissions(dir, std::fs::Permissions::from_mode(0o1777)).unwrap();
     }
-    let mut racers = [race_fifos(shared.path(), 30), race_fifos(&cache, 30)];
+    let racers = [race_fifos(shared.path(), 60), race_fifos(&cache, 60)];
+    // The names are there before the first start.
+    wait_until("the neighbour's files", Duration::from_secs(10), || {
+        [shared.path(), cache.as_path()]
+            .iter()
+            .all(|dir| std::fs::read_dir(dir).map(|e| e.count() >= 2000).unwrap_or(false))
+    });
     let cache_dir = cache.to_string_lossy().into_owned();
     let out = shared.path().join("out.env").to_string_lossy().into_owned();
     // Every start and every recovery scans the directory for orphans once.
-    for round in 0..20 {
+    for round in 0..5 {
         let mut args = vec![
             "run",
             "--cache-dir",
@@ -609,10 +632,7 @@ fn fifos_raced_in_by_another_user_hang_neither_run_nor_recover() {
         let run = sandbox.run_with(sandbox.wrapped(&["timeout", "10"], &recover), &recover);
         assert_eq!(run.code, 0, "recover, round {round}: {}", run.stderr);
     }
-    for racer in &mut racers {
-        let _ = racer.kill();
-        let _ = racer.wait();
-    }
+    drop(racers);
     let _ = std::fs::remove_file(&out);
 }
 
