@@ -6,6 +6,7 @@
 //! Everything on the network (STS, the container endpoint, IMDSv2, the service) runs
 //! inside the fetch's one deadline.
 
+mod chain;
 mod credentials;
 mod errors;
 mod parameter_store;
