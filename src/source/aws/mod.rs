@@ -6,6 +6,7 @@
 //! Everything on the network (STS, the container endpoint, IMDSv2, the service) runs
 //! inside the fetch's one deadline.
 
+mod arn;
 mod chain;
 mod credentials;
 mod errors;
@@ -143,7 +144,8 @@ pub struct JsonApi {
 }
 
 impl JsonApi {
-    /// An API client for `url`, with room for `pages` requests beyond the usual budget.
+    /// An API client for `url`; each answer received, up to `pages`, adds one request to
+    /// the usual budget (a source that pages).
     pub fn new(
         url: Url,
         service: &'static str,
