@@ -10,7 +10,7 @@ use std::time::{Duration, Instant};
 
 use crate::services::http_fake::{FakeServer, Reply};
 use crate::services::listeners::Silent;
-use crate::services::moto::Moto;
+use crate::services::moto::{botocore_access_key, Moto};
 use crate::util::{Run, Sandbox, CANARIES};
 
 fn pairs<'a>(env: &'a [(&'static str, String)]) -> Vec<(&'static str, &'a str)> {
@@ -66,11 +66,13 @@ fn secrets_manager_objects_stages_versions_and_plain_strings() {
     assert_eq!(meta["source"]["region"], "us-east-1");
     assert_eq!(meta["source"]["path"], "shop/db");
     assert!(meta["source"]["version_id"].is_string(), "{meta}");
+    // The account, from the secret's ARN in the answer (moto's default account).
+    assert_eq!(meta["source"]["account"], "123456789012", "{meta}");
     sandbox
         .run(&["inspect", "snap.age"])
         .ok()
         .stdout_has("aws-sm shop/db @AWSCURRENT (version ")
-        .stdout_has(" in us-east-1");
+        .stdout_has(" in us-east-1 (account 123456789012)");
 
     snapshot(
         &sandbox,
@@ -185,10 +187,13 @@ fn parameter_store_is_read_recursively_decrypted_and_paged() {
         !secrets.to_string().contains("not-this"),
         "another path's parameter"
     );
-    assert_eq!(
-        sandbox.inspect_json("snap.age")["source"]["path"],
-        "/shop/prod/"
-    );
+    let meta = sandbox.inspect_json("snap.age");
+    assert_eq!(meta["source"]["path"], "/shop/prod/");
+    assert_eq!(meta["source"]["account"], "123456789012", "{meta}");
+    sandbox
+        .run(&["inspect", "snap.age"])
+        .ok()
+        .stdout_has("aws-ssm /shop/prod/ in us-east-1 (account 123456789012)");
     // One parameter, named by its last segment.
     snapshot(
         &sandbox,
@@ -584,8 +589,9 @@ fn run_starts_live_from_aws_then_from_the_snapshot_and_the_keys_stay_behind() {
 }
 
 /// `run` with no AWS credentials but the metadata service at `endpoint`, the service
-/// itself unreachable, a 4 s deadline and `old.age` (sealed to `key.txt`) to fall back on.
-fn start_with_imds_only(sandbox: &Sandbox, endpoint: &str) -> Run {
+/// itself unreachable, a `timeout` deadline and `old.age` (sealed to `key.txt`) to fall
+/// back on.
+fn start_with_imds_only(sandbox: &Sandbox, endpoint: &str, timeout: &str) -> Run {
     sandbox.run_env(
         &[
             "run",
@@ -596,7 +602,7 @@ fn start_with_imds_only(sandbox: &Sandbox, endpoint: &str) -> Run {
             "-i",
             "key.txt",
             "--timeout",
-            "4s",
+            timeout,
             "--allow-other-source",
             "--",
             "sh",
@@ -611,26 +617,68 @@ fn start_with_imds_only(sandbox: &Sandbox, endpoint: &str) -> Run {
     )
 }
 
-/// IMDSv2 is the chain's last step and gets at most a second of the deadline. Nothing
-/// answering there means no credentials were configured (off EC2, or a pod whose identity
-/// was removed): exit 2 at once, never a quiet start from the snapshot.
+/// IMDSv2 is the chain's last step and gets at most a second of the deadline. A metadata
+/// service that accepts and never answers is `unreachable`, as any silent service is,
+/// whatever the deadline: `run` falls back, `snapshot` exits 12. (It used to be "no
+/// credentials", exit 2, with a long deadline and a fallback with a short one.)
 #[test]
-fn a_silent_metadata_service_means_no_credentials_within_a_second() {
+fn a_silent_metadata_service_is_unreachable_whatever_the_deadline() {
     let sandbox = Sandbox::new();
     let recipient = sandbox.keygen("key.txt");
     sandbox.canary_snapshot("old.age", &[&recipient], &[]);
     let silent = Silent::start();
-    let began = Instant::now();
-    let started = start_with_imds_only(&sandbox, &format!("http://127.0.0.1:{}", silent.port));
-    let took = began.elapsed();
-    started
-        .code(2)
-        .no_stdout()
-        .stderr_has("no AWS credentials")
-        .stderr_has("nothing answered at the instance metadata service");
-    assert!(silent.accepted() >= 1);
-    // Correctness, not speed: without the cap this waits the whole 4 s deadline.
-    assert!(took < Duration::from_millis(3000), "{took:?}");
+    let endpoint = format!("http://127.0.0.1:{}", silent.port);
+    for timeout in ["4s", "600ms"] {
+        let began = Instant::now();
+        let started = start_with_imds_only(&sandbox, &endpoint, timeout);
+        let took = began.elapsed();
+        assert_eq!(started.ok().stdout, "snapshot\n", "--timeout {timeout}");
+        started
+            .stderr_has("unreachable")
+            .stderr_has("instance metadata service");
+        // Correctness, not speed: without the cap this waits the whole 4 s deadline.
+        assert!(took < Duration::from_millis(3000), "{timeout}: {took:?}");
+    }
+    assert!(silent.accepted() >= 2);
+    let env = [
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ENDPOINT_URL", "http://127.0.0.1:9".to_string()),
+        ("AWS_EC2_METADATA_SERVICE_ENDPOINT", endpoint),
+    ];
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+        .code(12)
+        .stderr_has("unreachable");
+}
+
+/// Only a metadata service that answers that the instance has no role (404 for the role
+/// list, or an empty list) means there are no credentials: a configuration error, exit 2,
+/// even with a snapshot to fall back on.
+#[test]
+fn an_instance_without_a_role_has_no_credentials() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
+    for roles in [Reply::text(404, "Not Found"), Reply::text(200, "")] {
+        let roles = std::sync::Mutex::new(Some(roles));
+        let imds =
+            FakeServer::start(
+                move |seen| match (seen.method.as_str(), seen.target.as_str()) {
+                    ("PUT", "/latest/api/token") => Reply::text(200, "imds-token"),
+                    ("GET", "/latest/meta-data/iam/security-credentials/") => roles
+                        .lock()
+                        .unwrap()
+                        .take()
+                        .unwrap_or_else(|| Reply::text(500, "asked twice")),
+                    _ => Reply::text(500, "not this"),
+                },
+            );
+        start_with_imds_only(&sandbox, &imds.url(), "4s")
+            .code(2)
+            .no_stdout()
+            .stderr_has("no AWS credentials")
+            .stderr_has("has no IAM role");
+        assert_eq!(imds.seen().len(), 2, "the token, then the role list");
+    }
 }
 
 /// On a real instance the metadata service answers: once it has, a step that then hangs
@@ -647,7 +695,7 @@ fn a_metadata_service_that_answers_then_hangs_is_a_fallback() {
             Reply::text(200, "app-role")
         }
     });
-    let started = start_with_imds_only(&sandbox, &imds.url());
+    let started = start_with_imds_only(&sandbox, &imds.url(), "4s");
     assert_eq!(started.ok().stdout, "snapshot\n");
     started
         .stderr_has("unreachable")
@@ -739,4 +787,382 @@ fn throttling_then_an_error_then_the_real_answer_through_a_proxy() {
     snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &wrong)
         .code(10)
         .stderr_has("SignatureDoesNotMatch");
+}
+
+/// A 503 storm on the second page of a Parameter Store path: the retries are paid from
+/// the ten requests every fetch has, and only the one page received adds one more. (The
+/// page allowance was given up front, so a storm on one page could send up to 110.)
+#[test]
+fn a_503_storm_on_a_page_spends_the_ten_requests_not_the_pages() {
+    let moto = Moto::start();
+    for i in 0..11 {
+        moto.setup(&[
+            "param",
+            &format!("/shop/prod/KEY_{i:02}"),
+            &format!("value-{i}"),
+            "String",
+        ]);
+    }
+    let upstream = moto.url.trim_start_matches("http://").to_string();
+    let count = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let seen = count.clone();
+    let front = FakeServer::start(move |request| {
+        match seen.fetch_add(1, std::sync::atomic::Ordering::SeqCst) {
+            0 => crate::services::http_fake::forward(request, &upstream),
+            _ => Reply::json(
+                503,
+                &serde_json::json!({"__type": "ServiceUnavailable", "message": "try again"}),
+            ),
+        }
+    });
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let mut env = moto.env();
+    env.retain(|(n, _)| *n != "AWS_ENDPOINT_URL");
+    env.push(("AWS_ENDPOINT_URL", front.url()));
+    // A deadline long enough for many more than eleven tries: the budget must stop it.
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-ssm:/shop/prod/",
+        &["--timeout", "30s"],
+        &env,
+    )
+    .code(12)
+    .stderr_has("server-error")
+    .stderr_has("gave up after 11 requests");
+    assert_eq!(
+        count.load(std::sync::atomic::Ordering::SeqCst),
+        11,
+        "one page received, then the ten requests of a fetch"
+    );
+}
+
+/// Two parameters whose paths make one name, and a path of more than 100 pages: answers
+/// lifeboat cannot use, so `run` falls back (`bad-response`) with a warning that names
+/// the problem, and `snapshot` refuses them (exit 12), keeping the old snapshot.
+#[test]
+fn parameters_that_make_one_name_are_a_bad_response() {
+    let moto = Moto::start();
+    moto.setup(&["param", "/app/a/B", CANARIES[0], "SecureString"]);
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    let env = moto.env();
+    snapshot(&sandbox, &recipient, "aws-ssm:/app/", &[], &env).ok();
+    let good = sandbox.read("snap.age");
+    moto.setup(&["param", "/app/a_B", CANARIES[1], "SecureString"]);
+    let started = sandbox.run_env(
+        &[
+            "run",
+            "--source",
+            "aws-ssm:/app/",
+            "--snapshot",
+            "snap.age",
+            "-i",
+            "key.txt",
+            "--",
+            "sh",
+            "-c",
+            "echo $LIFEBOAT_ORIGIN $a_B",
+        ],
+        &pairs(&env),
+    );
+    assert_eq!(started.ok().stdout, format!("snapshot {}\n", CANARIES[0]));
+    started
+        .stderr_has("bad-response")
+        .stderr_has("two parameters under /app/ make the one name a_B");
+    snapshot(&sandbox, &recipient, "aws-ssm:/app/", &[], &env)
+        .code(12)
+        .stderr_has("bad-response")
+        .stderr_has("make the one name a_B");
+    assert_eq!(sandbox.read("snap.age"), good, "the old snapshot is kept");
+}
+
+#[test]
+fn more_than_a_hundred_pages_are_a_bad_response() {
+    let pages = std::sync::Arc::new(std::sync::atomic::AtomicUsize::new(0));
+    let counted = pages.clone();
+    let ssm = FakeServer::start(move |_| {
+        let page = counted.fetch_add(1, std::sync::atomic::Ordering::SeqCst);
+        Reply::json(
+            200,
+            &serde_json::json!({
+                "Parameters": [{"Name": format!("/big/KEY_{page}"), "Value": "v", "Type": "String",
+                    "ARN": format!("arn:aws:ssm:us-east-1:123456789012:parameter/big/KEY_{page}")}],
+                "NextToken": format!("token-{page}"),
+            }),
+        )
+    });
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.canary_snapshot("old.age", &[&recipient], &[]);
+    let env = vec![
+        ("AWS_ENDPOINT_URL", ssm.url()),
+        ("AWS_REGION", "us-east-1".to_string()),
+        ("AWS_ACCESS_KEY_ID", "AKIAEXAMPLE".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "example-secret".to_string()),
+        ("AWS_EC2_METADATA_DISABLED", "true".to_string()),
+    ];
+    let started = sandbox.run_env(
+        &[
+            "run",
+            "--source",
+            "aws-ssm:/big/",
+            "--snapshot",
+            "old.age",
+            "-i",
+            "key.txt",
+            "--allow-other-source",
+            "--timeout",
+            "20s",
+            "--",
+            "sh",
+            "-c",
+            "echo $LIFEBOAT_ORIGIN",
+        ],
+        &pairs(&env),
+    );
+    assert_eq!(started.ok().stdout, "snapshot\n");
+    started
+        .stderr_has("bad-response")
+        .stderr_has("more than 100 pages under /big/");
+    assert_eq!(pages.load(std::sync::atomic::Ordering::SeqCst), 100);
+    snapshot(
+        &sandbox,
+        &recipient,
+        "aws-ssm:/big/",
+        &["--timeout", "20s"],
+        &env,
+    )
+    .code(12)
+    .stderr_has("more than 100 pages");
+}
+
+/// The access key id a request to this fake was signed with (`Credential=AKID/…`).
+fn signed_with(seen: &crate::services::http_fake::Seen) -> String {
+    let authorization = seen
+        .headers
+        .get("authorization")
+        .cloned()
+        .unwrap_or_default();
+    authorization
+        .split("Credential=")
+        .nth(1)
+        .and_then(|rest| rest.split('/').next())
+        .unwrap_or("unsigned")
+        .to_string()
+}
+
+/// Fakes of everything the chain may ask: STS (a web identity), the container agent, and
+/// Secrets Manager, which records the key each request was signed with. Each identity has
+/// its own access key id, so the key says which step of the chain signed.
+struct Identities {
+    sts: FakeServer,
+    agent: FakeServer,
+    secrets_manager: FakeServer,
+}
+
+const WEB_IDENTITY_KEY: &str = "ASIAWEBIDENTITY00001";
+const CONTAINER_KEY: &str = "ASIACONTAINER0000001";
+
+impl Identities {
+    fn start() -> Self {
+        let sts = FakeServer::start(|seen| {
+            let form = String::from_utf8_lossy(&seen.body).into_owned();
+            if !form
+                .split('&')
+                .any(|p| p == "Action=AssumeRoleWithWebIdentity")
+            {
+                return Reply::text(
+                    400,
+                    "<ErrorResponse><Error><Code>MissingParameter</Code></Error></ErrorResponse>",
+                );
+            }
+            Reply::text(
+                200,
+                &format!(
+                    "<AssumeRoleWithWebIdentityResponse xmlns=\"https://sts.amazonaws.com/doc/2011-06-15/\"><AssumeRoleWithWebIdentityResult><Credentials><AccessKeyId>{WEB_IDENTITY_KEY}</AccessKeyId><SecretAccessKey>web-identity-secret</SecretAccessKey><SessionToken>web-identity-session</SessionToken><Expiration>2099-01-01T00:00:00Z</Expiration></Credentials></AssumeRoleWithWebIdentityResult></AssumeRoleWithWebIdentityResponse>"
+                ),
+            )
+            .with_header("content-type", "text/xml")
+        });
+        let agent = FakeServer::start(|_| {
+            Reply::json(
+                200,
+                &serde_json::json!({"AccessKeyId": CONTAINER_KEY, "SecretAccessKey": "container-secret",
+                    "Token": "container-session", "Expiration": "2099-01-01T00:00:00Z"}),
+            )
+        });
+        let secrets_manager = FakeServer::start(|_| {
+            Reply::json(
+                200,
+                &serde_json::json!({"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:shop/db-AbCdEf",
+                    "Name": "shop/db", "VersionId": "v1", "SecretString": "{\"password\":\"pw\"}"}),
+            )
+        });
+        Identities {
+            sts,
+            agent,
+            secrets_manager,
+        }
+    }
+
+    /// What every set-up shares: the endpoints, the region, no IMDS.
+    fn env(&self) -> Vec<(&'static str, String)> {
+        vec![
+            (
+                "AWS_ENDPOINT_URL_SECRETS_MANAGER",
+                self.secrets_manager.url(),
+            ),
+            ("AWS_ENDPOINT_URL_STS", self.sts.url()),
+            ("AWS_REGION", "us-east-1".into()),
+            ("AWS_EC2_METADATA_DISABLED", "true".into()),
+        ]
+    }
+
+    fn container(&self) -> (&'static str, String) {
+        (
+            "AWS_CONTAINER_CREDENTIALS_FULL_URI",
+            format!("{}/v1/credentials", self.agent.url()),
+        )
+    }
+}
+
+/// The shared files every set-up below has: the default profile and `ci` with keys in the
+/// credentials file, `cfg` with keys in the config file only, `web` with a web identity,
+/// `regional` with a region only.
+fn write_profiles(sandbox: &Sandbox) {
+    std::fs::create_dir(sandbox.path(".aws")).unwrap();
+    sandbox.write(
+        ".aws/credentials",
+        "[default]\naws_access_key_id = AKIADEFAULTPROFILE01\naws_secret_access_key = default-secret\n\n[ci]\naws_access_key_id = AKIACIPROFILE0000001\naws_secret_access_key = ci-secret\n",
+    );
+    sandbox.write(
+        ".aws/config",
+        "[profile cfg]\naws_access_key_id = AKIACONFIGFILE000001\naws_secret_access_key = cfg-secret\n\n[profile web]\nweb_identity_token_file = web-token\nrole_arn = arn:aws:iam::123456789012:role/app\n\n[profile regional]\nregion = us-east-1\n",
+    );
+    sandbox.write("web-token", "eyJhbGciOiJSUzI1NiJ9.eyJzdWIiOiJhcHAifQ.c2ln");
+}
+
+/// Environment variables for lifeboat and botocore.
+type Env = Vec<(&'static str, String)>;
+
+/// For several set-ups, botocore (the AWS SDK for Python, the reference for the chain's
+/// order) is asked which access key it resolves, and lifeboat must sign with the same one.
+/// The profile comes before the container endpoint: with `AWS_PROFILE=ci` and a container
+/// endpoint, lifeboat used to sign as the container's identity.
+#[test]
+fn the_credential_chain_signs_as_botocore_does() {
+    let fakes = Identities::start();
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    write_profiles(&sandbox);
+    let container = fakes.container();
+    let env_keys = [
+        ("AWS_ACCESS_KEY_ID", "AKIAENVIRONMENT00001".to_string()),
+        ("AWS_SECRET_ACCESS_KEY", "env-secret".to_string()),
+    ];
+    let web_identity = [
+        ("AWS_WEB_IDENTITY_TOKEN_FILE", "web-token".to_string()),
+        (
+            "AWS_ROLE_ARN",
+            "arn:aws:iam::123456789012:role/app".to_string(),
+        ),
+    ];
+    let profile = |name: &str| ("AWS_PROFILE", name.to_string());
+    let setups: Vec<(&str, Env, &str)> = vec![
+        (
+            "environment keys, a profile and a container endpoint",
+            [&env_keys[..], &[profile("ci"), container.clone()]].concat(),
+            "AKIAENVIRONMENT00001",
+        ),
+        (
+            "AWS_PROFILE with static keys and a container endpoint",
+            vec![profile("ci"), container.clone()],
+            "AKIACIPROFILE0000001",
+        ),
+        (
+            "a web identity and AWS_PROFILE with static keys",
+            [&web_identity[..], &[profile("ci")]].concat(),
+            WEB_IDENTITY_KEY,
+        ),
+        (
+            "a profile only (keys in the config file) and a container endpoint",
+            vec![profile("cfg"), container.clone()],
+            "AKIACONFIGFILE000001",
+        ),
+        (
+            "a profile's own web identity and a container endpoint",
+            vec![profile("web"), container.clone()],
+            WEB_IDENTITY_KEY,
+        ),
+        (
+            "the default profile and a container endpoint",
+            vec![container.clone()],
+            "AKIADEFAULTPROFILE01",
+        ),
+        (
+            "a profile with a region only and a container endpoint",
+            vec![profile("regional"), container.clone()],
+            CONTAINER_KEY,
+        ),
+    ];
+    for (setup, extra, expected) in setups {
+        let env = [fakes.env(), extra].concat();
+        let botocore = botocore_access_key(sandbox.root(), &pairs(&env));
+        assert_eq!(botocore, expected, "botocore, {setup}");
+        snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env).ok();
+        let signed = signed_with(fakes.secrets_manager.seen().last().unwrap());
+        assert_eq!(signed, botocore, "lifeboat signs as botocore does: {setup}");
+    }
+    // The account the answer's ARN names is in the scope.
+    assert_eq!(
+        sandbox.inspect_json("snap.age")["source"]["account"],
+        "123456789012"
+    );
+}
+
+/// A profile that gets its credentials a way lifeboat cannot (a role to assume, SSO, a
+/// login session, a process) is refused by name, exit 2, before anything is asked: never
+/// a silent fall through to the container's or the instance's identity. So is an
+/// AWS_PROFILE that names no profile.
+#[test]
+fn a_profile_lifeboat_cannot_use_is_refused_not_skipped() {
+    let fakes = Identities::start();
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    std::fs::create_dir(sandbox.path(".aws")).unwrap();
+    sandbox.write(
+        ".aws/config",
+        "[profile login]\nlogin_session = arn:aws:iam::123456789012:user/me\n\n[profile sso]\nsso_session = corp\nsso_account_id = 123456789012\nsso_role_name = app\n\n[sso-session corp]\nsso_start_url = https://corp.awsapps.com/start\nsso_region = us-east-1\n\n[profile process]\ncredential_process = /bin/false\n\n[profile assume]\nrole_arn = arn:aws:iam::123456789012:role/app\nsource_profile = base\n\n[profile base]\nregion = us-east-1\n",
+    );
+    for (name, key) in [
+        ("login", "login_session"),
+        ("sso", "sso_account_id"),
+        ("process", "credential_process"),
+        ("assume", "role_arn"),
+    ] {
+        let env = [
+            fakes.env(),
+            vec![("AWS_PROFILE", name.to_string()), fakes.container()],
+        ]
+        .concat();
+        snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+            .code(2)
+            .stderr_has(&format!("the AWS profile {name} gets its credentials from"))
+            .stderr_has(&format!("({key})"));
+    }
+    let env = [
+        fakes.env(),
+        vec![("AWS_PROFILE", "missing".to_string()), fakes.container()],
+    ]
+    .concat();
+    snapshot(&sandbox, &recipient, "aws-sm:shop/db", &[], &env)
+        .code(2)
+        .stderr_has("AWS_PROFILE names the profile missing");
+    assert!(
+        fakes.agent.seen().is_empty(),
+        "the container was never asked"
+    );
+    assert!(fakes.secrets_manager.seen().is_empty());
 }

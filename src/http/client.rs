@@ -5,7 +5,6 @@
 //! dropped, because a DNS lookup runs on a blocking thread that no timeout can stop (a
 //! resolver that never answers would otherwise hold the start for its own 10 to 30 s).
 
-use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 use reqwest::header::{HeaderMap, HeaderName, HeaderValue, RETRY_AFTER};
@@ -13,7 +12,7 @@ use reqwest::{StatusCode, Url};
 use zeroize::Zeroizing;
 
 use super::proxy::{proxy_from_environment, ProxyChoice};
-use super::retry::{parse_retry_after, Retry, MAX_REQUESTS};
+use super::retry::{parse_retry_after, RequestBudget, Retry};
 use super::{Deadline, FailureClass, FetchError, RetryPolicy, Trust};
 
 /// The most a response body may hold. 100,000 secrets fit in a few MiB.
@@ -134,13 +133,10 @@ pub struct HttpClient {
     /// Secret strings to scrub from any server text quoted in a reason (a login adds the
     /// token it got, hence the lock).
     scrub: std::sync::Mutex<Vec<Zeroizing<String>>>,
-    /// Requests sent so far, against [`MAX_REQUESTS`].
-    sent: AtomicU32,
+    /// Requests sent so far, against the ten of a fetch and the pages received.
+    budget: RequestBudget,
     /// The proxy variable in use, for messages.
     proxy: Option<&'static str>,
-    /// The most requests this client sends in all ([`MAX_REQUESTS`] unless a source
-    /// that pages raises it).
-    budget: u32,
     /// How to read this service's error bodies, if its statuses are not enough.
     error_reader: Option<ErrorReader>,
 }
@@ -205,17 +201,17 @@ impl HttpClient {
             runtime: Some(runtime),
             policy: RetryPolicy::default(),
             scrub: std::sync::Mutex::new(Vec::new()),
-            sent: AtomicU32::new(0),
+            budget: RequestBudget::new(0),
             proxy: proxy.map(|p| p.variable),
-            budget: MAX_REQUESTS,
             error_reader: None,
         })
     }
 
-    /// Allows `extra` requests beyond [`MAX_REQUESTS`], for a source that pages through
-    /// its answer (one request a page).
-    pub fn with_pages(mut self, extra: u32) -> Self {
-        self.budget = MAX_REQUESTS + extra;
+    /// Allows one request beyond the ten of a fetch for each answer received, up to
+    /// `pages`, for a source that pages through its answer (one request a page): retries
+    /// are paid from the ten, never from pages not yet received.
+    pub fn with_pages(mut self, pages: u32) -> Self {
+        self.budget = RequestBudget::new(pages);
         self
     }
 
@@ -273,14 +269,14 @@ impl HttpClient {
         let mut hops = 0u32;
         loop {
             attempt += 1;
-            if self.sent.fetch_add(1, Ordering::Relaxed) >= self.budget {
+            if !self.budget.take() {
                 let (class, reason) =
                     previous.unwrap_or((FailureClass::BadResponse, format!("{hops} redirects")));
                 return Err(FetchError::service(
                     class,
                     format!(
                         "{reason}; gave up after {} requests, the most one fetch sends",
-                        self.budget
+                        self.budget.limit()
                     ),
                 ));
             }
@@ -296,7 +292,10 @@ impl HttpClient {
             )
             .await;
             let failure = match outcome {
-                Ok(Ok(Answer::Body(body))) => return Ok(body),
+                Ok(Ok(Answer::Body(body))) => {
+                    self.budget.received();
+                    return Ok(body);
+                }
                 Ok(Ok(Answer::Redirect { to, status })) => {
                     hops += 1;
                     attempt -= 1;
@@ -371,12 +370,12 @@ impl HttpClient {
                     hint: failure.hint,
                 })
             };
-            let spent = self.sent.load(Ordering::Relaxed) >= self.budget;
+            let spent = self.budget.spent();
             match wait {
                 Some(_) if spent => {
                     return give_up(format!(
                         "{reason}; gave up after {} requests, the most one fetch sends",
-                        self.budget
+                        self.budget.limit()
                     ))
                 }
                 Some(wait) if wait < deadline.remaining() => {

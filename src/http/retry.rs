@@ -7,13 +7,60 @@
 //! can live with: a server's `Retry-After` can lengthen a wait but never shorten it below
 //! the backoff (a load balancer answering `Retry-After: 0` to everything must not turn
 //! each start into a storm), and one fetch sends at most [`MAX_REQUESTS`] requests, all
-//! its retries and chained requests (a Vault login, then the read) together.
+//! its retries and chained requests (a Vault login, then the read) together. A source that
+//! pages earns one more request for each page it actually received, never in advance: a
+//! storm of 503s on one page spends the ten, not the pages' allowance.
 
+use std::sync::atomic::{AtomicU32, Ordering};
 use std::time::Duration;
 
 /// The most requests one fetch sends, whatever the deadline: `run` (5 s by default) and
 /// `snapshot` (30 s) alike. Within 3 s the backoff alone allows at most 7.
 pub const MAX_REQUESTS: u32 = 10;
+
+/// How many requests one client may still send: [`MAX_REQUESTS`], plus one for each
+/// page received, up to the pages the source may read.
+#[derive(Debug)]
+pub struct RequestBudget {
+    /// Requests sent (or about to be), including the one refused for want of budget.
+    sent: AtomicU32,
+    /// Successful answers so far.
+    received: AtomicU32,
+    /// The most pages whose receipt raises the limit (0: a source that does not page).
+    pages: u32,
+}
+
+impl RequestBudget {
+    /// [`MAX_REQUESTS`], with room for one more request per page received, up to `pages`.
+    pub fn new(pages: u32) -> Self {
+        RequestBudget {
+            sent: AtomicU32::new(0),
+            received: AtomicU32::new(0),
+            pages,
+        }
+    }
+
+    /// The most requests allowed now.
+    pub fn limit(&self) -> u32 {
+        let earned = self.received.load(Ordering::Relaxed).min(self.pages);
+        MAX_REQUESTS.saturating_add(earned)
+    }
+
+    /// Counts a request about to be sent; `false` if the budget does not allow it.
+    pub fn take(&self) -> bool {
+        self.sent.fetch_add(1, Ordering::Relaxed) < self.limit()
+    }
+
+    /// Whether the next request would be refused.
+    pub fn spent(&self) -> bool {
+        self.sent.load(Ordering::Relaxed) >= self.limit()
+    }
+
+    /// Counts an answer received (a page, for a source that pages).
+    pub fn received(&self) {
+        self.received.fetch_add(1, Ordering::Relaxed);
+    }
+}
 
 /// Backoff settings.
 #[derive(Clone, Copy, Debug)]
@@ -112,6 +159,30 @@ pub fn parse_retry_after(value: &str) -> Option<Duration> {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    /// Retries are paid from the ten; only pages received add to them.
+    #[test]
+    fn pages_earn_requests_only_once_received() {
+        let budget = RequestBudget::new(100);
+        let sent = std::iter::from_fn(|| budget.take().then_some(())).count();
+        assert_eq!(sent, MAX_REQUESTS as usize, "a storm on the first page");
+        assert!(budget.spent());
+        let budget = RequestBudget::new(100);
+        for _ in 0..3 {
+            assert!(budget.take());
+            budget.received();
+        }
+        let more = std::iter::from_fn(|| budget.take().then_some(())).count();
+        assert_eq!(3 + more, MAX_REQUESTS as usize + 3);
+        // A source that does not page earns nothing from its answers.
+        let budget = RequestBudget::new(0);
+        budget.received();
+        assert_eq!(budget.limit(), MAX_REQUESTS);
+        // Never past the pages it may read.
+        let budget = RequestBudget::new(2);
+        (0..5).for_each(|_| budget.received());
+        assert_eq!(budget.limit(), MAX_REQUESTS + 2);
+    }
 
     #[test]
     fn backoff_grows_within_bounds() {

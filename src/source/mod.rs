@@ -245,6 +245,7 @@ impl SourceSpec {
                 region: var("AWS_REGION")
                     .or_else(|| var("AWS_DEFAULT_REGION"))
                     .or_else(|| aws::arn_region(secret).map(str::to_string)),
+                account: aws::arn_account(secret, "secretsmanager").map(str::to_string),
                 path: Some(secret.clone()),
                 ..Scope::default()
             },

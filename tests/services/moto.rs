@@ -5,7 +5,7 @@
 //! signing bug. The setup is boto3, the real AWS SDK for Python (`moto_setup.py`).
 
 use std::net::{TcpListener, TcpStream};
-use std::path::PathBuf;
+use std::path::{Path, PathBuf};
 use std::process::{Child, Command, Stdio};
 use std::time::{Duration, Instant};
 
@@ -133,6 +133,33 @@ impl Moto {
             ("AWS_EC2_METADATA_DISABLED", "true".into()),
         ]
     }
+}
+
+/// The access key id botocore (the AWS SDK for Python) signs with when it runs in `dir`
+/// (its HOME and working directory) with only `env` and PATH set: the chain's answer that
+/// lifeboat's must match. "none" when the chain finds nothing.
+#[track_caller]
+pub fn botocore_access_key(dir: &Path, env: &[(&str, &str)]) -> String {
+    let script = concat!(
+        env!("CARGO_MANIFEST_DIR"),
+        "/tests/services/moto_credentials.py"
+    );
+    let output = Command::new("python3")
+        .arg(script)
+        .current_dir(dir)
+        .env_clear()
+        .env("PATH", std::env::var_os("PATH").unwrap_or_default())
+        .env("HOME", dir)
+        .env("PYTHONPATH", tools())
+        .envs(env.iter().copied())
+        .output()
+        .unwrap();
+    assert!(
+        output.status.success(),
+        "moto_credentials.py: {}",
+        String::from_utf8_lossy(&output.stderr)
+    );
+    String::from_utf8(output.stdout).unwrap().trim().to_string()
 }
 
 impl Drop for Moto {

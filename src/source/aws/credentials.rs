@@ -1,11 +1,14 @@
-//! AWS credentials, found in the AWS SDKs' order: the environment
-//! (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); web identity
-//! (`AWS_WEB_IDENTITY_TOKEN_FILE` and `AWS_ROLE_ARN`: EKS IRSA, through STS
-//! `AssumeRoleWithWebIdentity`, which needs no signature); the container credentials
+//! AWS credentials, from the step of the chain `chain.rs` chooses (the AWS SDKs' order):
+//! the environment (`AWS_ACCESS_KEY_ID`, `AWS_SECRET_ACCESS_KEY`, `AWS_SESSION_TOKEN`); a
+//! web identity (EKS IRSA, through STS `AssumeRoleWithWebIdentity`, which needs no
+//! signature); the shared files' profile's static keys; the container credentials
 //! endpoint (`AWS_CONTAINER_CREDENTIALS_FULL_URI` or `_RELATIVE_URI`, with
-//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` or `_FILE`: ECS and EKS Pod Identity); the shared
-//! files' profile; and last IMDSv2 (EC2), with a short timeout. Every request is inside the
-//! fetch's deadline. Nothing found is a configuration error naming what was looked for.
+//! `AWS_CONTAINER_AUTHORIZATION_TOKEN` or `_FILE`: ECS and EKS Pod Identity); and last
+//! IMDSv2 (EC2), with a short timeout. Every request is inside the fetch's deadline.
+//!
+//! A metadata service that does not answer is `unreachable`, as any service is, whatever
+//! the deadline; only one that answers that the instance has no role means there are no
+//! credentials (a configuration error).
 
 use std::fmt;
 use std::time::Duration;
@@ -13,7 +16,9 @@ use std::time::Duration;
 use reqwest::Url;
 use zeroize::Zeroizing;
 
+use super::chain::{SharedFile, Step};
 use super::errors::{read_aws_error, xml_field};
+use super::profile::setting;
 use super::{env, AwsConfig};
 use crate::http::{Deadline, FailureClass, FetchError, HttpClient, Method, Request, RetryPolicy};
 use crate::source::live::{
@@ -65,28 +70,36 @@ impl Credentials {
 /// and the start must not wait the whole deadline to learn it.
 const IMDS_TIMEOUT: Duration = Duration::from_secs(1);
 
-/// The first credentials the chain finds.
+/// The credentials of the first step of the chain that has any.
 pub fn resolve(
     config: &AwsConfig,
     settings: &LiveSettings,
     deadline: Deadline,
 ) -> Result<Credentials, FetchError> {
-    if let Some(credentials) = from_environment()? {
-        return Ok(credentials);
+    let step = super::chain::choose(env, config.profile.as_ref(), &config.profile_name)?;
+    match step {
+        Step::Environment => from_environment(),
+        Step::WebIdentity {
+            token_file,
+            role_arn,
+            session_name,
+        } => web_identity(
+            config,
+            settings,
+            deadline,
+            WebIdentity {
+                token_file: &token_file,
+                role_arn: &role_arn,
+                session_name: session_name.as_deref(),
+            },
+        ),
+        Step::ProfileKeys(file) => from_profile(config, file),
+        Step::Container => container(settings, deadline),
+        Step::InstanceMetadata => imds(settings, deadline),
     }
-    if let Some(credentials) = web_identity(config, settings, deadline)? {
-        return Ok(credentials);
-    }
-    if let Some(credentials) = container(settings, deadline)? {
-        return Ok(credentials);
-    }
-    if let Some(credentials) = from_profile(config)? {
-        return Ok(credentials);
-    }
-    imds(settings, deadline)
 }
 
-fn from_environment() -> Result<Option<Credentials>, FetchError> {
+fn from_environment() -> Result<Credentials, FetchError> {
     match (env("AWS_ACCESS_KEY_ID"), env("AWS_SECRET_ACCESS_KEY")) {
         (Some(access_key_id), Some(secret_access_key)) => Credentials {
             access_key_id,
@@ -98,9 +111,7 @@ fn from_environment() -> Result<Option<Credentials>, FetchError> {
             FetchError::Config(
                 "AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY or AWS_SESSION_TOKEN holds a space, a control character or non-ASCII text; check how it was set".into(),
             )
-        })
-        .map(Some),
-        (None, None) => Ok(None),
+        }),
         _ => Err(FetchError::Config(
             "AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY go together: one of them is not set"
                 .into(),
@@ -121,27 +132,29 @@ fn form_encode(text: &str) -> String {
     out
 }
 
+/// What a web identity login needs, from the environment or the profile.
+struct WebIdentity<'a> {
+    token_file: &'a str,
+    role_arn: &'a str,
+    session_name: Option<&'a str>,
+}
+
 fn web_identity(
     config: &AwsConfig,
     settings: &LiveSettings,
     deadline: Deadline,
-) -> Result<Option<Credentials>, FetchError> {
-    let (token_file, role_arn) = match (env("AWS_WEB_IDENTITY_TOKEN_FILE"), env("AWS_ROLE_ARN")) {
-        (Some(token_file), Some(role_arn)) => (token_file, role_arn),
-        (None, None) => return Ok(None),
-        _ => {
-            return Err(FetchError::Config(
-                "AWS_WEB_IDENTITY_TOKEN_FILE and AWS_ROLE_ARN go together (EKS IRSA sets both): one of them is not set".into(),
-            ))
-        }
-    };
+    login: WebIdentity<'_>,
+) -> Result<Credentials, FetchError> {
+    let WebIdentity {
+        token_file,
+        role_arn,
+        session_name,
+    } = login;
     let token = read_secret_file_shown(
-        std::path::Path::new(token_file.as_str()),
-        "the web identity token (AWS_WEB_IDENTITY_TOKEN_FILE)",
+        std::path::Path::new(token_file),
+        "the web identity token (AWS_WEB_IDENTITY_TOKEN_FILE or the profile's web_identity_token_file)",
     )?;
-    let session = env("AWS_ROLE_SESSION_NAME")
-        .map(|s| s.to_string())
-        .unwrap_or_else(|| "lifeboat".into());
+    let session = session_name.unwrap_or("lifeboat");
     // STS is global, with regional endpoints; the SDKs use the region's when there is one.
     let region = config.region.clone().unwrap_or_else(|| "us-east-1".into());
     let (url, _) = config.endpoint("AWS_ENDPOINT_URL_STS", "sts", &region)?;
@@ -150,8 +163,8 @@ fn web_identity(
     let body = Zeroizing::new(
         format!(
             "Action=AssumeRoleWithWebIdentity&Version=2011-06-15&RoleArn={}&RoleSessionName={}&WebIdentityToken={}",
-            form_encode(&role_arn),
-            form_encode(&session),
+            form_encode(role_arn),
+            form_encode(session),
             form_encode(&token)
         )
         .into_bytes(),
@@ -182,13 +195,12 @@ fn web_identity(
             )
         })
     };
-    let credentials = Credentials {
+    Credentials {
         access_key_id: field("AccessKeyId")?,
         secret_access_key: field("SecretAccessKey")?,
         session_token: Some(field("SessionToken")?),
     }
-    .checked("STS")?;
-    Ok(Some(credentials))
+    .checked("STS")
 }
 
 /// Names the step a failure came from, keeping its class.
@@ -231,10 +243,7 @@ fn allowed_plain_host(url: &Url) -> bool {
     }
 }
 
-fn container(
-    settings: &LiveSettings,
-    deadline: Deadline,
-) -> Result<Option<Credentials>, FetchError> {
+fn container(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, FetchError> {
     let url = match (
         env("AWS_CONTAINER_CREDENTIALS_RELATIVE_URI"),
         env("AWS_CONTAINER_CREDENTIALS_FULL_URI"),
@@ -261,7 +270,11 @@ fn container(
             }
             url
         }
-        (None, None) => return Ok(None),
+        (None, None) => {
+            return Err(FetchError::Config(
+                "the container credentials endpoint is not set (AWS_CONTAINER_CREDENTIALS_FULL_URI or _RELATIVE_URI)".into(),
+            ))
+        }
     };
     let authorization = match env("AWS_CONTAINER_AUTHORIZATION_TOKEN_FILE") {
         Some(file) => Some(read_secret_file(
@@ -284,10 +297,7 @@ fn container(
     let answer = client
         .fetch(&request, deadline)
         .map_err(|error| in_step(error, "the container credentials endpoint"))?;
-    Ok(Some(json_credentials(
-        &answer,
-        "the container credentials endpoint",
-    )?))
+    json_credentials(&answer, "the container credentials endpoint")
 }
 
 /// `{AccessKeyId, SecretAccessKey, Token}`: the container endpoint's and IMDS's answer.
@@ -320,50 +330,33 @@ fn json_credentials(body: &[u8], from: &str) -> Result<Credentials, FetchError> 
     .checked(from)
 }
 
-fn from_profile(config: &AwsConfig) -> Result<Option<Credentials>, FetchError> {
-    let Some(profile) = &config.profile else {
-        return Ok(None);
-    };
+/// The profile's static keys from `file` (the chain has seen that they are there).
+fn from_profile(config: &AwsConfig, file: SharedFile) -> Result<Credentials, FetchError> {
     let name = crate::redact::shown(&config.profile_name);
-    // The SDKs assume a profile's role even when it also has keys; lifeboat cannot, so
-    // it says so rather than sign with the keys.
-    let other = [
-        "role_arn",
-        "sso_start_url",
-        "sso_session",
-        "credential_process",
-        "web_identity_token_file",
-    ]
-    .into_iter()
-    .find(|key| profile.get(key).is_some());
-    if let Some(key) = other {
+    let settings = match (&config.profile, file) {
+        (Some(profile), SharedFile::Credentials) => &profile.credentials_file,
+        (Some(profile), SharedFile::Config) => &profile.config_file,
+        (None, _) => return Err(FetchError::Config(format!("no AWS profile {name}"))),
+    };
+    let key = |key: &str| setting(settings, key).map(|v| Zeroizing::new(v.to_string()));
+    let (Some(access_key_id), Some(secret_access_key)) =
+        (key("aws_access_key_id"), key("aws_secret_access_key"))
+    else {
         return Err(FetchError::Config(format!(
-            "the profile {name} gets its keys with {key}, which lifeboat does not do: give the keys in the environment (AWS_ACCESS_KEY_ID …), a web identity (AWS_ROLE_ARN and AWS_WEB_IDENTITY_TOKEN_FILE) or the container endpoint"
+            "the AWS profile {name} has only one of aws_access_key_id and aws_secret_access_key"
         )));
+    };
+    Credentials {
+        access_key_id,
+        secret_access_key,
+        session_token: key("aws_session_token"),
     }
-    match (
-        profile.get("aws_access_key_id"),
-        profile.get("aws_secret_access_key"),
-    ) {
-        (Some(id), Some(secret)) => Credentials {
-            access_key_id: Zeroizing::new(id.to_string()),
-            secret_access_key: Zeroizing::new(secret.to_string()),
-            session_token: profile
-                .get("aws_session_token")
-                .map(|t| Zeroizing::new(t.to_string())),
-        }
-        .checked(&format!("the profile {name}"))
-        .map(Some)
-        .map_err(|_| {
-            FetchError::Config(format!(
-                "the profile {name}'s keys hold a space, a control character or non-ASCII text"
-            ))
-        }),
-        (None, None) => Ok(None),
-        _ => Err(FetchError::Config(format!(
-            "the profile {name} has only one of aws_access_key_id and aws_secret_access_key"
-        ))),
-    }
+    .checked(&format!("the profile {name}"))
+    .map_err(|_| {
+        FetchError::Config(format!(
+            "the profile {name}'s keys hold a space, a control character or non-ASCII text"
+        ))
+    })
 }
 
 fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, FetchError> {
@@ -380,10 +373,9 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         .map(|e| e.to_string())
         .unwrap_or_else(|| "http://169.254.169.254".into());
     let base = parse_address(&endpoint, "AWS_EC2_METADATA_SERVICE_ENDPOINT")?;
-    // One try a step, each at most a second of what is left: off EC2 nothing is there.
+    // One try a step, each at most a second of what is left: a start that can fall back
+    // should not wait its whole deadline on a metadata service that does not answer.
     let step = || Deadline::after(deadline.remaining().min(IMDS_TIMEOUT));
-    // The token request had its whole second (not cut short by the fetch's own deadline).
-    let full_try = deadline.remaining() >= IMDS_TIMEOUT;
     let client = direct_client_for(&base, settings, &[])?.with_policy(RetryPolicy {
         retries: false,
         refused_retry: None,
@@ -394,8 +386,9 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         base.join(path)
             .map_err(|e| FetchError::Config(format!("AWS_EC2_METADATA_SERVICE_ENDPOINT: {e}")))
     };
-    // A metadata service that answers with an error, or a later step that fails, is the
-    // service's own trouble (a slow or throttled IMDS on a real instance): its class.
+    // Whatever goes wrong on the way (no answer, a refused connection, an error status)
+    // keeps its class, as for any other service: silence says nothing about whether the
+    // instance has a role, and how long the deadline is must not change the verdict.
     let unreached = |error: FetchError| match error {
         FetchError::Service {
             class,
@@ -403,25 +396,16 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
             hint,
         } => FetchError::Service {
             class,
-            reason: format!(
-                "{none}; the instance metadata service (IMDSv2) did not give any: {reason}"
-            ),
+            reason: format!("the instance metadata service (IMDSv2) gave no credentials: {reason}"),
             hint,
         },
         other => other,
     };
-    // The token request getting no answer in its whole second means no credentials were
-    // configured (off EC2, or a pod whose identity was removed): lifeboat's
-    // configuration, never a quiet fallback.
-    let unanswered = |error: FetchError| match error {
-        FetchError::Service {
-            class: FailureClass::Unreachable,
-            reason,
-            ..
-        } if full_try => FetchError::Config(format!(
-            "{none}; nothing answered at the instance metadata service (IMDSv2: {reason})"
-        )),
-        other => unreached(other),
+    // Only an answer saying the instance has no role means no credentials were given.
+    let no_role = |said: &str| {
+        FetchError::Config(format!(
+            "{none}; the instance metadata service says the instance has no IAM role ({said}): attach an instance profile, or give credentials another way"
+        ))
     };
     let mut token_request = Request::get(url("/latest/api/token")?).header(
         "x-aws-ec2-metadata-token-ttl-seconds",
@@ -429,7 +413,7 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
         false,
     );
     token_request.method = Method::Put;
-    let token = client.fetch(&token_request, step()).map_err(unanswered)?;
+    let token = client.fetch(&token_request, step()).map_err(unreached)?;
     let token = Zeroizing::new(String::from_utf8_lossy(&token).trim().to_string());
     client.scrub(&token);
     crate::source::live::check_header_text(&token, "the IMDSv2 token").map_err(|_| {
@@ -446,17 +430,22 @@ fn imds(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials, Fetc
             &with_token("/latest/meta-data/iam/security-credentials/")?,
             step(),
         )
-        .map_err(unreached)?;
+        .map_err(|error| match error.class() {
+            Some(FailureClass::NotFound) => no_role("HTTP 404 for its role list"),
+            _ => unreached(error),
+        })?;
     let roles = String::from_utf8_lossy(&roles).into_owned();
     let role = roles.lines().next().map(str::trim).unwrap_or_default();
-    if role.is_empty()
-        || !role
-            .bytes()
-            .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
+    if role.is_empty() {
+        return Err(no_role("an empty role list"));
+    }
+    if !role
+        .bytes()
+        .all(|b| b.is_ascii_alphanumeric() || b"+=,.@_-".contains(&b))
     {
         return Err(FetchError::service(
-            FailureClass::NotFound,
-            "the instance has no IAM role (IMDSv2 lists none): attach an instance profile",
+            FailureClass::BadResponse,
+            "IMDSv2 listed a role name that is not an IAM role name",
         ));
     }
     let answer = client

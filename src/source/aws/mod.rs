@@ -6,6 +6,8 @@
 //! Everything on the network (STS, the container endpoint, IMDSv2, the service) runs
 //! inside the fetch's one deadline.
 
+mod arn;
+mod chain;
 mod credentials;
 mod errors;
 mod parameter_store;
@@ -13,6 +15,7 @@ mod profile;
 mod secrets_manager;
 mod sigv4;
 
+pub use arn::account as arn_account;
 pub use errors::AWS_ERRORS;
 pub use parameter_store::ParameterStoreSource;
 pub use secrets_manager::{
@@ -142,7 +145,8 @@ pub struct JsonApi {
 }
 
 impl JsonApi {
-    /// An API client for `url`, with room for `pages` requests beyond the usual budget.
+    /// An API client for `url`; each answer received, up to `pages`, adds one request to
+    /// the usual budget (a source that pages).
     pub fn new(
         url: Url,
         service: &'static str,

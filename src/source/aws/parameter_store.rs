@@ -6,7 +6,11 @@
 //! A variable's name is the parameter's path below the prefix with `/` turned into `_`:
 //! under `/shop/prod/`, `/shop/prod/db/password` is `db_password`. A name that rule
 //! cannot make into a variable (a `-` first, say) is refused by name; so are two paths
-//! that make one name.
+//! that make one name (`/shop/prod/db/url` and `/shop/prod/db_url`) and a path of more
+//! than [`MAX_PAGES`] pages. Both are answers lifeboat cannot use, not its configuration:
+//! `run` falls back on them (`bad-response`), `snapshot` refuses them.
+//!
+//! Every parameter's `ARN` names its account; the scope records it.
 
 use serde_json::Value;
 
@@ -52,9 +56,11 @@ impl ParameterStoreSource {
         })
     }
 
-    fn read(&self, deadline: Deadline) -> Result<Secrets, FetchError> {
+    /// The secrets, and the account their ARNs name.
+    fn read(&self, deadline: Deadline) -> Result<(Secrets, Option<String>), FetchError> {
         let credentials = super::credentials(&self.config, &self.settings, deadline)?;
         let mut secrets = Secrets::new();
+        let mut account = Account::default();
         if !self.path.ends_with('/') {
             let body = serde_json::json!({"Name": self.path, "WithDecryption": true});
             let answer = self
@@ -65,10 +71,11 @@ impl ParameterStoreSource {
                 .get_mut("Parameter")
                 .map(Value::take)
                 .unwrap_or_default();
+            account.add(&parameter)?;
             let (_, text) = parameter_value(parameter)?;
             let name = self.path.rsplit('/').next().unwrap_or_default().to_string();
             secrets.insert(name, SecretValue::new(text));
-            return Ok(secrets);
+            return Ok((secrets, account.0));
         }
         let mut next: Option<String> = None;
         let mut seen_tokens: std::collections::HashSet<String> = Default::default();
@@ -76,7 +83,7 @@ impl ParameterStoreSource {
         loop {
             pages += 1;
             if pages > MAX_PAGES {
-                return Err(FetchError::Config(format!(
+                return Err(bad(&format!(
                     "more than {MAX_PAGES} pages under {} ({} parameters so far): name a narrower path",
                     crate::redact::shown(&self.path),
                     secrets.len()
@@ -97,11 +104,12 @@ impl ParameterStoreSource {
                 return Err(bad("the answer has no Parameters list"));
             };
             for parameter in parameters {
+                account.add(&parameter)?;
                 let (path, text) = parameter_value(parameter)?;
                 let name = parameter_name(&self.path, &path)
                     .ok_or_else(|| bad("a parameter outside the path asked for came back"))?;
                 if secrets.get(&name).is_some() {
-                    return Err(FetchError::Config(format!(
+                    return Err(bad(&format!(
                         "two parameters under {} make the one name {}; rename one of them",
                         crate::redact::shown(&self.path),
                         crate::redact::shown(&name)
@@ -123,7 +131,34 @@ impl ParameterStoreSource {
             }
             next = token;
             if next.is_none() {
-                return Ok(secrets);
+                return Ok((secrets, account.0));
+            }
+        }
+    }
+}
+
+/// The one account the parameters' ARNs name, once one has.
+#[derive(Default)]
+struct Account(Option<String>);
+
+impl Account {
+    /// Takes the account of `parameter`'s ARN; parameters of two accounts in one answer
+    /// are not a path of one account's.
+    fn add(&mut self, parameter: &Value) -> Result<(), FetchError> {
+        let Some(found) = parameter["ARN"]
+            .as_str()
+            .and_then(|arn| super::arn::account(arn, "ssm"))
+        else {
+            return Ok(());
+        };
+        match &self.0 {
+            Some(known) if known != found => Err(bad(&format!(
+                "the answer holds parameters of two accounts, {known} and {found}"
+            ))),
+            Some(_) => Ok(()),
+            None => {
+                self.0 = Some(found.to_string());
+                Ok(())
             }
         }
     }
@@ -157,7 +192,7 @@ impl Source for ParameterStoreSource {
             crate::redact::shown(&self.path),
             self.region
         );
-        let secrets = self.read(deadline).map_err(|error| SourceError::Fetch {
+        let (secrets, account) = self.read(deadline).map_err(|error| SourceError::Fetch {
             origin: origin.clone(),
             error,
         })?;
@@ -168,6 +203,7 @@ impl Source for ParameterStoreSource {
                 address: Some(self.api.address()),
                 region: Some(self.region.clone()),
                 path: Some(self.path.clone()),
+                account,
                 ..Scope::default()
             },
             overridden: Vec::new(),

@@ -2,9 +2,9 @@
 //! `AWS_SHARED_CREDENTIALS_FILE` and `AWS_CONFIG_FILE`), read as the AWS SDKs read them:
 //! INI sections, `[NAME]` in the credentials file and `[profile NAME]` (or `[default]`) in
 //! the config file, `key = value` lines (an indented line, a setting's sub-setting, is
-//! skipped), `#` and `;` comments. Only static keys and the
-//! region are used; a profile that gets its keys another way (a role to assume, SSO, a
-//! process) is named as such instead of being silently skipped.
+//! skipped), `#` and `;` comments. Each file's settings are kept apart, because the SDKs'
+//! chain asks them at different steps: the credentials file's keys come before a
+//! `credential_process`, the config file's after it (see `credentials.rs`).
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
@@ -13,20 +13,31 @@ use zeroize::Zeroizing;
 
 use crate::http::FetchError;
 
-/// One profile's settings, from both files (the credentials file wins).
+/// A profile's settings in one file: keys lower case.
+pub type Settings = BTreeMap<String, Zeroizing<String>>;
+
+/// One profile's settings, from both files.
 #[derive(Default)]
 pub struct Profile {
-    /// Its keys, lower case, and values.
-    pub settings: BTreeMap<String, Zeroizing<String>>,
+    /// The credentials file's `[NAME]`.
+    pub credentials_file: Settings,
+    /// The config file's `[profile NAME]` (`[default]`).
+    pub config_file: Settings,
+}
+
+/// A setting, if present and not empty.
+pub fn setting<'a>(settings: &'a Settings, key: &str) -> Option<&'a str> {
+    settings
+        .get(key)
+        .map(|v| v.as_str())
+        .filter(|v| !v.is_empty())
 }
 
 impl Profile {
-    /// A setting, if present and not empty.
+    /// A setting from either file, the credentials file's first, as the SDKs merge them
+    /// for everything but static keys (a role, SSO, a process, the region).
     pub fn get(&self, key: &str) -> Option<&str> {
-        self.settings
-            .get(key)
-            .map(|v| v.as_str())
-            .filter(|v| !v.is_empty())
+        setting(&self.credentials_file, key).or_else(|| setting(&self.config_file, key))
     }
 }
 
@@ -92,7 +103,7 @@ pub fn load(name: &str) -> Result<Option<Profile>, FetchError> {
                     || (name == "default" && section == "default");
                 if this {
                     found = true;
-                    profile.settings.insert(key, value);
+                    profile.config_file.insert(key, value);
                 }
             }
         }
@@ -102,7 +113,7 @@ pub fn load(name: &str) -> Result<Option<Profile>, FetchError> {
             for (section, key, value) in sections(&text) {
                 if section == name {
                     found = true;
-                    profile.settings.insert(key, value);
+                    profile.credentials_file.insert(key, value);
                 }
             }
         }

@@ -113,7 +113,7 @@ impl SecretsManagerSource {
         })
     }
 
-    fn read(&self, deadline: Deadline) -> Result<(Secrets, Option<String>), FetchError> {
+    fn read(&self, deadline: Deadline) -> Result<SecretAnswer, FetchError> {
         let credentials = super::credentials(&self.config, &self.settings, deadline)?;
         let mut body = serde_json::json!({ "SecretId": self.secret });
         match &self.pick {
@@ -124,18 +124,44 @@ impl SecretsManagerSource {
         let answer = self
             .api
             .call("GetSecretValue", &body, &credentials, deadline)?;
-        parse_secret_answer(&answer, self.name.as_deref())
+        let read = parse_secret_answer(&answer, self.name.as_deref())?;
+        // An ARN given as the source names its account; the answer's must be the same.
+        let asked = super::arn::account(&self.secret, "secretsmanager");
+        if let (Some(asked), Some(got)) = (asked, read.account.as_deref()) {
+            if asked != got {
+                return Err(FetchError::service(
+                    FailureClass::BadResponse,
+                    format!("the answer is a secret of the account {got}, but the source's ARN names {asked}"),
+                ));
+            }
+        }
+        Ok(SecretAnswer {
+            account: read.account.or_else(|| asked.map(str::to_string)),
+            ..read
+        })
     }
 }
 
-/// Parses a `GetSecretValue` answer: the secrets, and the version id read.
-pub fn parse_secret_answer(
-    body: &[u8],
-    name: Option<&str>,
-) -> Result<(Secrets, Option<String>), FetchError> {
+/// What a `GetSecretValue` answer gives (its `Debug` shows no value: see [`Secrets`]).
+#[derive(Debug)]
+pub struct SecretAnswer {
+    /// The secrets.
+    pub secrets: Secrets,
+    /// The version id read.
+    pub version_id: Option<String>,
+    /// The account the secret lives in, from the answer's `ARN`.
+    pub account: Option<String>,
+}
+
+/// Parses a `GetSecretValue` answer.
+pub fn parse_secret_answer(body: &[u8], name: Option<&str>) -> Result<SecretAnswer, FetchError> {
     let bad = |reason: String| FetchError::service(FailureClass::BadResponse, reason);
     let mut value = super::super::json::parse_json_quietly(body).map_err(bad)?;
-    let version = value["VersionId"].as_str().map(str::to_string);
+    let version_id = value["VersionId"].as_str().map(str::to_string);
+    let account = value["ARN"]
+        .as_str()
+        .and_then(|arn| super::arn::account(arn, "secretsmanager"))
+        .map(str::to_string);
     if value.get("SecretBinary").is_some_and(|b| !b.is_null()) {
         return Err(FetchError::Config(
             "the secret is binary (SecretBinary): lifeboat takes only SecretString secrets, a JSON object or a string".into(),
@@ -168,7 +194,11 @@ pub fn parse_secret_answer(
             secrets
         }
     };
-    Ok((secrets, version))
+    Ok(SecretAnswer {
+        secrets,
+        version_id,
+        account,
+    })
 }
 
 impl Source for SecretsManagerSource {
@@ -178,19 +208,20 @@ impl Source for SecretsManagerSource {
             crate::redact::shown(&self.secret),
             self.region
         );
-        let (secrets, version) = self.read(deadline).map_err(|error| SourceError::Fetch {
+        let read = self.read(deadline).map_err(|error| SourceError::Fetch {
             origin: origin.clone(),
             error,
         })?;
         Ok(Fetched {
-            secrets: validate(secrets, &origin)?,
+            secrets: validate(read.secrets, &origin)?,
             scope: Scope {
                 provider: "aws-sm".into(),
                 address: Some(self.api.address()),
                 region: Some(self.region.clone()),
                 path: Some(self.secret.clone()),
-                version_id: version,
+                version_id: read.version_id,
                 stage: self.pick.stage(),
+                account: read.account,
                 ..Scope::default()
             },
             overridden: Vec::new(),
@@ -232,11 +263,13 @@ mod tests {
     #[test]
     fn answers_objects_strings_and_binaries() {
         let answer = |secret: &str| {
-            serde_json::json!({"Name": "db", "VersionId": "v1", "SecretString": secret}).to_string()
+            serde_json::json!({"ARN": "arn:aws:secretsmanager:us-east-1:123456789012:secret:db-AbCdEf", "Name": "db", "VersionId": "v1", "SecretString": secret}).to_string()
         };
         let rds = answer(r#"{"username":"app","password":"pw","port":5432,"ssl":true,"x":null}"#);
-        let (secrets, version) = parse_secret_answer(rds.as_bytes(), None).unwrap();
-        assert_eq!(version.as_deref(), Some("v1"));
+        let read = parse_secret_answer(rds.as_bytes(), None).unwrap();
+        assert_eq!(read.version_id.as_deref(), Some("v1"));
+        assert_eq!(read.account.as_deref(), Some("123456789012"));
+        let secrets = read.secrets;
         let get = |s: &Secrets, n: &str| s.get(n).map(|v| v.expose().to_string());
         assert_eq!(get(&secrets, "port").as_deref(), Some("5432"));
         assert_eq!(get(&secrets, "ssl").as_deref(), Some("true"));
@@ -256,7 +289,9 @@ mod tests {
             .unwrap_err()
             .to_string()
             .contains("--name"));
-        let (secrets, _) = parse_secret_answer(plain.as_bytes(), Some("DB_PASSWORD")).unwrap();
+        let secrets = parse_secret_answer(plain.as_bytes(), Some("DB_PASSWORD"))
+            .unwrap()
+            .secrets;
         assert_eq!(get(&secrets, "DB_PASSWORD").as_deref(), Some("hunter2"));
         let binary = serde_json::json!({"SecretBinary": "AAEC"}).to_string();
         assert!(parse_secret_answer(binary.as_bytes(), None)
