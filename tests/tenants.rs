@@ -603,9 +603,11 @@ fn fifos_raced_in_by_another_user_hang_neither_run_nor_recover() {
     let racers = [race_fifos(shared.path(), 60), race_fifos(&cache, 60)];
     // The names are there before the first start.
     wait_until("the neighbour's files", Duration::from_secs(10), || {
-        [shared.path(), cache.as_path()]
-            .iter()
-            .all(|dir| std::fs::read_dir(dir).map(|e| e.count() >= 2000).unwrap_or(false))
+        [shared.path(), cache.as_path()].iter().all(|dir| {
+            std::fs::read_dir(dir)
+                .map(|e| e.count() >= 2000)
+                .unwrap_or(false)
+        })
     });
     let cache_dir = cache.to_string_lossy().into_owned();
     let out = shared.path().join("out.env").to_string_lossy().into_owned();
