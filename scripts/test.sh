@@ -82,10 +82,13 @@ echo "== cargo test"
 log=$(mktemp)
 # Every sandbox appends what its final leak scan covered (tests/util.rs).
 rm -f target/tmp/leak-scan.log
-cargo test --locked 2>&1 | tee "$log"
+# The summary and the leak scan's line are printed whatever happened, then a failure fails.
+status=0
+cargo test --locked 2>&1 | tee "$log" || status=$?
 if [ -f target/tmp/leak-scan.log ]; then
     awk '{ sandboxes++; files += $1; bytes += $2 } END { printf "leak scan: %d sandboxes, %d files (%d bytes) left behind by the tests, no canary in any\n", sandboxes, files, bytes }' target/tmp/leak-scan.log
 fi
 # One closing line for the whole suite (unit and integration tests together).
 awk '/^test result:/ { passed += $4; failed += $6 } END { printf "%d passed, %d failed\n", passed, failed }' "$log"
 rm -f "$log"
+exit "$status"

@@ -459,7 +459,13 @@ fn signal_during_fetch(setup: &Setup, wrapper: &[&str], signal: &str, code: i32)
     let api_host = format!("http://127.0.0.1:{}", silent.port);
     let (args, env) = setup.invocation(&api_host, &["--timeout", "30s"], &[]);
     let _ = std::fs::remove_file(setup.sandbox.path("app.env"));
-    let mut command = setup.sandbox.wrapped(wrapper, &args);
+    // The test sets up what it relies on: the signals at their default action. Started in
+    // the background or under `nohup`, the test runner inherits SIGINT or SIGHUP ignored,
+    // and lifeboat rightly keeps an ignored signal ignored (coreutils' `env` resets them;
+    // it execs, so the PID is the same).
+    let mut reset = vec!["env", "--default-signal=INT,HUP,TERM"];
+    reset.extend(wrapper);
+    let mut command = setup.sandbox.wrapped(&reset, &args);
     command
         .envs(env.iter().copied())
         .stdout(Stdio::piped())
