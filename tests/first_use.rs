@@ -436,3 +436,86 @@ fn messages_a_person_can_read() {
         .code(1)
         .stderr_has("--force replaces it");
 }
+
+/// An empty service address (an image's `ENV VAULT_ADDR=` from a build argument nobody
+/// gave) is a configuration error before any request, never Vault's default and a quiet
+/// fallback; one without a scheme says what to write. Unset, the default is used and named.
+#[test]
+fn an_empty_or_schemeless_service_address_is_a_configuration_error() {
+    let setup = setup();
+    let sandbox = &setup.sandbox;
+    for (variable, source, value, said) in [
+        (
+            "VAULT_ADDR",
+            "vault:secret/app",
+            "",
+            "VAULT_ADDR is set but empty",
+        ),
+        (
+            "VAULT_ADDR",
+            "vault:secret/app",
+            "  ",
+            "VAULT_ADDR is set but empty",
+        ),
+        (
+            "VAULT_ADDR",
+            "vault:secret/app",
+            "vault.internal:8200",
+            "VAULT_ADDR has no scheme: write it as https://HOST:PORT",
+        ),
+        (
+            "DOPPLER_API_HOST",
+            "doppler",
+            "",
+            "DOPPLER_API_HOST is set but empty",
+        ),
+    ] {
+        let run = sandbox.run_env(
+            &[
+                "run",
+                "--snapshot",
+                "snap.age",
+                "--source",
+                source,
+                "--allow-other-source",
+                "--",
+                "sh",
+                "-c",
+                "env -0 > app.env",
+            ],
+            &[
+                (variable, value),
+                ("VAULT_TOKEN", TOKENS[1]),
+                ("DOPPLER_TOKEN", TOKENS[0]),
+                ("LIFEBOAT_IDENTITY_FILE", "key.txt"),
+            ],
+        );
+        run.code(2).stderr_has(said);
+        assert!(
+            setup.app_env().is_none(),
+            "{variable}={value:?}: the app started"
+        );
+    }
+    // Unset: Vault's default, named in the message (nothing listens there on this host).
+    let run = sandbox.run_env(
+        &[
+            "run",
+            "--snapshot",
+            "snap.age",
+            "--source",
+            "vault:secret/app",
+            "--allow-other-source",
+            "--timeout",
+            "1s",
+            "--",
+            "sh",
+            "-c",
+            "env -0 > app.env",
+        ],
+        &[
+            ("VAULT_TOKEN", TOKENS[1]),
+            ("LIFEBOAT_IDENTITY_FILE", "key.txt"),
+        ],
+    );
+    run.ok().stderr_has("at https://127.0.0.1:8200");
+}

@@ -7,7 +7,7 @@ use reqwest::Url;
 use zeroize::Zeroizing;
 
 use super::live::{
-    client_for, credential, env_value, parse_address, recorded_address, secrets_from_body,
+    address_setting, client_for, credential, env_value, recorded_address, secrets_from_body,
     LiveSettings,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
@@ -29,10 +29,7 @@ pub struct DopplerSource {
 impl DopplerSource {
     /// Reads the settings from flags and Doppler's environment variables.
     pub fn from_env(settings: &LiveSettings) -> Result<Self, FetchError> {
-        let api_host = env_value("DOPPLER_API_HOST")
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| DEFAULT_API_HOST.into());
-        let api_host = parse_address(&api_host, "DOPPLER_API_HOST")?;
+        let api_host = address_setting("DOPPLER_API_HOST", DEFAULT_API_HOST)?;
         let token = credential(
             settings.token_file.as_deref(),
             "--token-file",

@@ -133,10 +133,34 @@ pub fn env_value(name: &str) -> Option<Zeroizing<String>> {
     (!trimmed.is_empty()).then(|| Zeroizing::new(trimmed.to_string()))
 }
 
+/// The service address in `variable`, or `default` when it is not set at all. Set and
+/// empty is a mistake (an image's `ENV VAULT_ADDR=` from a build argument nobody gave),
+/// never a quiet default.
+pub fn address_setting(variable: &str, default: &str) -> Result<Url, FetchError> {
+    match std::env::var_os(variable) {
+        None => parse_address(default, variable),
+        Some(value) if value.to_string_lossy().trim().is_empty() => {
+            Err(FetchError::Config(format!(
+                "{variable} is set but empty: set it to the service's address, or unset it to use {default}"
+            )))
+        }
+        Some(_) => {
+            let text = env_value(variable).unwrap_or_default();
+            parse_address(&text, variable)
+        }
+    }
+}
+
 /// Parses a service address, which must be http or https. Errors never quote the
 /// address: it may carry credentials (`user:password@`, a signed query).
 pub fn parse_address(text: &str, what: &str) -> Result<Url, FetchError> {
-    let url = Url::parse(text.trim())
+    let text = text.trim();
+    if !text.contains("://") {
+        return Err(FetchError::Config(format!(
+            "{what} has no scheme: write it as https://HOST:PORT (or http:// for a service on this host or network)"
+        )));
+    }
+    let url = Url::parse(text)
         .map_err(|e| FetchError::Config(format!("{what} is not a valid URL ({e})")))?;
     if !matches!(url.scheme(), "http" | "https") || url.host_str().is_none() {
         return Err(FetchError::Config(format!(

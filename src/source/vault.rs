@@ -13,7 +13,7 @@ use zeroize::Zeroizing;
 
 use super::json::parse_json_quietly;
 use super::live::{
-    check_header_text, client_for, credential, env_value, parse_address, read_secret_file,
+    address_setting, check_header_text, client_for, credential, env_value, read_secret_file,
     read_secret_file_shown, recorded_address, LiveSettings, VaultLogin,
 };
 use super::{validate, Fetched, Scope, Source, SourceError};
@@ -242,10 +242,7 @@ impl VaultSource {
         path: String,
         settings: &LiveSettings,
     ) -> Result<Self, FetchError> {
-        let address = env_value("VAULT_ADDR")
-            .map(|v| v.to_string())
-            .unwrap_or_else(|| DEFAULT_VAULT_ADDR.into());
-        let address = parse_address(&address, "VAULT_ADDR")?;
+        let address = address_setting("VAULT_ADDR", DEFAULT_VAULT_ADDR)?;
         let (auth, credentials) = auth_from(settings)?;
         let namespace = env_value("VAULT_NAMESPACE").map(|v| v.to_string());
         if let Some(namespace) = &namespace {
