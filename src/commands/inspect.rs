@@ -72,7 +72,7 @@ pub fn inspect_text(file: &SnapshotFile, header: &Header) -> String {
         None => "(not published)".to_string(),
     };
     let mut lines = vec![
-        format!("file:        {}", file.path.display()),
+        format!("file:        {}", crate::redact::path(&file.path)),
         format!("sha256:      {}", file.sha256()),
         format!(
             "format:      lifeboat snapshot v{} (an age file)",

@@ -65,7 +65,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
     };
     Ok(format!(
         "ok: {} is snapshot {} (format v{}), {} from {}, created {} ({} old), {expiry}; opened with {} {} from {}\n",
-        file.path.display(),
+        crate::redact::path(&file.path),
         metadata.id,
         metadata.format,
         counted(opened.secrets.len(), "secret"),
