@@ -206,3 +206,54 @@ fn a_token_echoed_with_an_invisible_character_inside_is_still_scrubbed() {
             .stderr_has("HTTP 401 Unauthorized: \"invalid token [REDACTED]\"");
     }
 }
+
+/// The flags that choose what to read in an image archive: `--path`, `--image-ref` and
+/// `--platform`, each given a value the archive does not have.
+#[test]
+fn image_flags_never_echo_a_token() {
+    let sandbox = Sandbox::new();
+    // A docker save layout (as a directory) of one tagged image with one empty layer.
+    std::fs::create_dir(sandbox.path("saved")).unwrap();
+    sandbox.write(
+        "saved/manifest.json",
+        r#"[{"Config": "config.json", "RepoTags": ["app:1"], "Layers": ["layer.tar"]}]"#,
+    );
+    sandbox.write("saved/layer.tar", [0u8; 1024]);
+    never_echoed(
+        &sandbox,
+        &["inspect", "--image", "saved", "--path", "{}"],
+        &[],
+        20,
+        "the image has no file at [a value that looks like key text or a token, not shown]",
+    );
+    never_echoed(
+        &sandbox,
+        &["inspect", "--image", "saved", "--image-ref", "{}"],
+        &[],
+        2,
+        "no image in the archive is tagged [a value that looks like key text or a token, not shown]; it holds: app:1",
+    );
+    // An OCI layout whose index has an image for two platforms.
+    std::fs::create_dir(sandbox.path("oci")).unwrap();
+    let manifest = |arch: &str| {
+        serde_json::json!({
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "digest": format!("sha256:{}", "a".repeat(64)),
+            "size": 1,
+            "platform": {"os": "linux", "architecture": arch},
+        })
+    };
+    sandbox.write(
+        "oci/index.json",
+        serde_json::json!({"schemaVersion": 2, "manifests": [manifest("amd64"), manifest("arm64")]})
+            .to_string(),
+    );
+    sandbox.write("oci/oci-layout", r#"{"imageLayoutVersion": "1.0.0"}"#);
+    never_echoed(
+        &sandbox,
+        &["inspect", "--image", "oci", "--platform", "{}"],
+        &[],
+        2,
+        "the image has no [a value that looks like key text or a token, not shown] manifest; it holds: linux/amd64, linux/arm64",
+    );
+}
