@@ -44,7 +44,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
     if args.json {
         let value = json!({
             "ok": true,
-            "snapshot": file.path.to_string_lossy(),
+            "snapshot": crate::redact::path(&file.path),
             "snapshot_id": metadata.id,
             "file": file.path.to_string_lossy(),
             "sha256": file.sha256(),
