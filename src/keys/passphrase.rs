@@ -81,13 +81,18 @@ impl EchoOff {
         quiet.local_modes.insert(LocalModes::ECHONL);
         watch_signals();
         let for_watcher = tty.try_clone().map_err(AskError::Terminal)?;
-        *lock_echo_off() = Some((for_watcher, saved.clone()));
         let echo_off = EchoOff {
             tty: tty.try_clone().map_err(AskError::Terminal)?,
-            saved,
+            saved: saved.clone(),
             restored: false,
         };
+        // Echo goes off with the lock held: a signal's watcher waits for it, so it
+        // cannot put the terminal back a moment before echo goes off. (Declared after
+        // `echo_off`, the lock is released before `echo_off`'s drop takes it again.)
+        let mut watched = lock_echo_off();
+        *watched = Some((for_watcher, saved));
         termios::tcsetattr(tty, OptionalActions::Now, &quiet).map_err(terminal)?;
+        drop(watched);
         Ok(echo_off)
     }
 
