@@ -43,15 +43,28 @@ pub enum WriteError {
 impl fmt::Display for WriteError {
     fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
         match self {
-            WriteError::Exists(path) => write!(f, "{} already exists", path.display()),
+            WriteError::Exists(path) => {
+                write!(f, "{} already exists", crate::redact::path(path))
+            }
             WriteError::Io { path, step, source } => {
                 write!(
                     f,
                     "cannot write {}: {step} failed: {source}",
-                    path.display()
+                    crate::redact::path(path)
                 )
             }
         }
+    }
+}
+
+/// tempfile's error with the temporary file's path it appends (" at path …") cut off:
+/// the message names the target already, through `redact::path`, and the directory in
+/// that path may be the very value that must not be shown (a token given to `-o`).
+fn without_path(error: io::Error) -> io::Error {
+    let text = error.to_string();
+    match text.split_once(" at path ") {
+        Some((said, _)) => io::Error::new(error.kind(), said.to_string()),
+        None => error,
     }
 }
 
@@ -147,6 +160,7 @@ fn write_in(
         .suffix(TEMP_SUFFIX)
         .permissions(Permissions::from_mode(mode))
         .tempfile_in(directory)
+        .map_err(without_path)
         .map_err(io_error("creating a temporary file"))?;
     // Held until the file is renamed or removed: it tells other writers it is alive. A
     // filesystem without locks fails this, and then also every other writer's attempt to

@@ -20,11 +20,24 @@ struct AtTerminal {
     answered: u64,
     stdout: String,
     stderr: String,
+    /// Whether the terminal echoes typing once the command is gone.
+    echo: bool,
 }
 
 /// Runs `program args` with a pseudo-terminal as its terminal, typing `answers` at its
 /// passphrase prompts.
 fn at_terminal(sandbox: &Sandbox, program: &str, args: &[&str], answers: &[&str]) -> AtTerminal {
+    at_terminal_doing(sandbox, program, args, serde_json::json!(answers))
+}
+
+/// The same with what the person does at each prompt in pty_answer.py's terms: a string
+/// typed, `{"key": "VINTR"}`, `{"signal": "SIGTERM"}`.
+fn at_terminal_doing(
+    sandbox: &Sandbox,
+    program: &str,
+    args: &[&str],
+    answers: Value,
+) -> AtTerminal {
     let helper = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("tests/services/pty_answer.py");
     let out = sandbox.path("pty.out");
     let err = sandbox.path("pty.err");
@@ -32,7 +45,7 @@ fn at_terminal(sandbox: &Sandbox, program: &str, args: &[&str], answers: &[&str]
         .arg(helper)
         .arg(&out)
         .arg(&err)
-        .arg(serde_json::to_string(answers).unwrap())
+        .arg(answers.to_string())
         .arg("--")
         .arg(program)
         .args(args)
@@ -51,6 +64,7 @@ fn at_terminal(sandbox: &Sandbox, program: &str, args: &[&str], answers: &[&str]
         answered: report["answered"].as_u64().unwrap(),
         stdout: String::from_utf8_lossy(&std::fs::read(&out).unwrap()).into_owned(),
         stderr: String::from_utf8_lossy(&std::fs::read(&err).unwrap()).into_owned(),
+        echo: report["echo"].as_bool().unwrap(),
     };
     std::fs::remove_file(&out).unwrap();
     std::fs::remove_file(&err).unwrap();
@@ -367,4 +381,44 @@ fn a_passphrase_protected_ssh_key_opens_at_a_terminal() {
         .stderr
         .contains("the passphrase does not open the key in id_ed25519"));
     assert_passphrase_nowhere(&sandbox);
+}
+
+/// Ctrl-C at the prompt (the terminal's own interrupt character, so the kernel sends
+/// SIGINT), Ctrl-\, a closed terminal's SIGHUP and a kill's SIGTERM: each ends the
+/// command by its signal, as before, and leaves the terminal echoing again.
+#[test]
+fn a_signal_at_the_prompt_leaves_the_terminal_echoing() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("plain.key");
+    let made = at_terminal(
+        &sandbox,
+        "age",
+        &["-p", "-a", "-o", "break-glass.key", "plain.key"],
+        &[PASSPHRASE, PASSPHRASE],
+    );
+    assert_eq!(made.code, 0, "age -p: {}", made.stderr);
+    sandbox.canary_snapshot("s.age", &[&recipient], &[]);
+    let cases = [
+        (serde_json::json!({"key": "VINTR"}), 2),
+        (serde_json::json!({"key": "VQUIT"}), 3),
+        (serde_json::json!({"signal": "SIGHUP"}), 1),
+        (serde_json::json!({"signal": "SIGTERM"}), 15),
+    ];
+    for (doing, signal) in cases {
+        for args in [
+            &["recover", "s.age", "-i", "break-glass.key"][..],
+            &["keygen", "--passphrase", "-o", "new.key"][..],
+        ] {
+            let ended = at_terminal_doing(&sandbox, lifeboat(), args, serde_json::json!([doing]));
+            assert_eq!(ended.answered, 1, "{args:?} {doing}: {}", ended.transcript);
+            // Python reports a death by signal n as -n; a shell shows 128+n.
+            assert_eq!(ended.code, -signal, "{args:?} {doing}: {}", ended.stderr);
+            assert!(
+                ended.echo,
+                "{args:?} {doing}: the terminal was left with echo off"
+            );
+            assert!(ended.stdout.is_empty(), "{}", ended.stdout);
+            assert!(!sandbox.path("new.key").exists());
+        }
+    }
 }

@@ -333,3 +333,76 @@ fn kubernetes_secret_env_file_and_only() {
         .code(2)
         .stderr_has("--only NOPE: the snapshot holds no secret of that name");
 }
+
+/// The audit line says what happened, after it happened: a write that failed is not
+/// recorded as a recovery to that file, and a recovery to stdout is recorded after the
+/// secrets went out.
+#[test]
+fn the_audit_line_comes_after_the_write_and_says_what_happened() {
+    let (sandbox, id) = setup();
+    let recover = |extra: &[&str]| {
+        let mut args = vec!["recover", "--snapshot", "s.age", "-i", "key.txt"];
+        args.extend(extra);
+        sandbox.run(&args)
+    };
+
+    // A directory that does not exist: the key was used, nothing was written.
+    let run = recover(&["-o", "missing/out.env"]);
+    run.code(1);
+    assert!(!run.stderr.contains("audit: recovered"), "{}", run.stderr);
+    run.stderr_has(&format!("audit: opened snapshot {id}"))
+        .stderr_has("; nothing was written to missing/out.env");
+    assert!(!sandbox.path("missing").exists());
+    let run = recover(&["-o", "missing/out.env", "--log-format", "json"]);
+    let audit: Value = run
+        .stderr
+        .lines()
+        .map(|line| serde_json::from_str::<Value>(line).unwrap())
+        .find(|event| event["event"].as_str().unwrap().starts_with("audit"))
+        .expect("an audit event");
+    assert_eq!(audit["event"], "audit_recover_failed");
+    assert_eq!(audit["written"], false);
+
+    // An existing file without --force: refused before the key is even loaded.
+    sandbox.write("taken.env", "KEEP=1\n");
+    let run = recover(&["-o", "taken.env"]);
+    run.code(1).stderr_has("taken.env already exists");
+    assert!(!run.stderr.contains("audit:"), "{}", run.stderr);
+    assert_eq!(sandbox.read("taken.env"), b"KEEP=1\n");
+
+    // Written: the line names the file, which is there.
+    recover(&["-o", "out.env"])
+        .ok()
+        .stderr_has(&format!("audit: recovered snapshot {id}"))
+        .stderr_has(" to out.env");
+    assert!(String::from_utf8(sandbox.read("out.env"))
+        .unwrap()
+        .contains(CANARIES[0]));
+
+    // To stdout, with stdout and stderr on one pipe: the secrets, then the line.
+    let both = sandbox.path("both.out");
+    sandbox.holds_secrets(&both);
+    let file = std::fs::File::create(&both).unwrap();
+    let status = sandbox
+        .command(&["recover", "--snapshot", "s.age", "-i", "key.txt"])
+        .stdout(file.try_clone().unwrap())
+        .stderr(file)
+        .status()
+        .unwrap();
+    assert!(status.success());
+    let out = String::from_utf8(std::fs::read(&both).unwrap()).unwrap();
+    let (secret, audit) = (
+        out.find(CANARIES[0]).expect("the secrets"),
+        out.find("audit: recovered").expect("the audit line"),
+    );
+    assert!(secret < audit, "{out}");
+}
+
+/// Counts read as words: "1 secret", never "1 secrets".
+#[test]
+fn the_audit_line_counts_in_words() {
+    let (sandbox, _) = setup();
+    let run = sandbox.run(&["recover", "s.age", "-i", "key.txt", "--only", "API_KEY"]);
+    run.ok().stderr_has(", 1 secret) from s.age");
+    assert!(!run.stderr.contains("1 secrets"), "{}", run.stderr);
+}

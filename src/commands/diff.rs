@@ -29,7 +29,7 @@ pub fn execute(args: DiffArgs) -> Result<(), CommandError> {
     let id = &opened.metadata.id;
     let report = if args.json {
         json!({
-            "snapshot": file.path.to_string_lossy(),
+            "snapshot": crate::redact::path(&file.path),
             "snapshot_id": id,
             "source": fetched.scope,
             "same": drift.is_empty(),

@@ -28,7 +28,7 @@ pub fn inspect_json(file: &SnapshotFile, header: &Header) -> serde_json::Value {
     let metadata = &header.metadata;
     let now = SystemTime::now();
     json!({
-        "snapshot": file.path.to_string_lossy(),
+        "snapshot": crate::redact::path(&file.path),
         "snapshot_id": metadata.id,
         "file": file.path.to_string_lossy(),
         "sha256": file.sha256(),
@@ -72,7 +72,7 @@ pub fn inspect_text(file: &SnapshotFile, header: &Header) -> String {
         None => "(not published)".to_string(),
     };
     let mut lines = vec![
-        format!("file:        {}", file.path.display()),
+        format!("file:        {}", crate::redact::path(&file.path)),
         format!("sha256:      {}", file.sha256()),
         format!(
             "format:      lifeboat snapshot v{} (an age file)",

@@ -39,9 +39,9 @@ pub fn execute(args: KeygenArgs, log: &Log) -> Result<(), CommandError> {
                     } else {
                         ""
                     },
-                    path.display()
+                    crate::redact::path(&path)
                 ),
-                json!({"path": path.to_string_lossy(), "fingerprint": fingerprint,
+                json!({"path": crate::redact::path(&path), "fingerprint": fingerprint,
                        "postquantum": args.pq, "passphrase": args.passphrase}),
             );
             stdout::print(&format!("{recipient}\n"))

@@ -15,7 +15,7 @@ use crate::cli::RecoverFormat;
 use crate::duration::format_timestamp;
 use crate::export::{is_kubernetes_label, is_kubernetes_name, render, Format};
 use crate::keys::{load_identities, Passphrases};
-use crate::log::Log;
+use crate::log::{counted, Log};
 use crate::secret::Secrets;
 use crate::snapshot::{check_freshness, check_pin, open_file};
 
@@ -54,49 +54,69 @@ pub fn execute(args: RecoverArgs, log: &Log) -> Result<(), CommandError> {
         None => "stdout".to_string(),
     };
     let source = crate::redact::path(&file.path).into_owned();
-    log.info(
-        "audit_recover",
-        &format!(
-            "audit: recovered snapshot {} (sha256 {}, created {}, {} secrets) from {} with key {} {} ({}) by user {} at {} to {}",
-            metadata.id,
-            file.sha256(),
-            metadata.created_at,
-            secrets.len(),
-            source,
-            key.kind,
-            key.fingerprint(),
-            key.origin,
-            user,
-            format_timestamp(now),
-            destination
-        ),
-        json!({
-            "snapshot_id": metadata.id,
-            "sha256": file.sha256(),
-            "created_at": metadata.created_at,
-            "secret_count": secrets.len(),
-            "snapshot": file.path.to_string_lossy(),
-            "key_type": key.kind,
-            "key_fingerprint": key.fingerprint(),
-            "key_origin": key.origin,
-            "user": user,
-            "recovered_at": format_timestamp(now),
-            "destination": destination,
-        }),
-    );
 
-    match &args.output {
+    let written = match &args.output {
         Some(path) => {
             let existing = if args.force {
                 Existing::Replace
             } else {
                 Existing::Refuse
             };
-            atomic_file::write(path, rendered.as_bytes(), 0o600, existing)?;
-            Ok(())
+            atomic_file::write(path, rendered.as_bytes(), 0o600, existing).map_err(Into::into)
         }
         None => stdout::print(&rendered),
+    };
+
+    // The audit line says what happened, so it comes after it: a line naming a file that
+    // was never written would mislead whoever reads the incident notes. A failed write
+    // is still a use of the key, and is recorded as such.
+    let at = format_timestamp(SystemTime::now());
+    let facts = format!(
+        "snapshot {} (sha256 {}, created {}, {}) from {} with key {} {} ({}) by user {} at {}",
+        metadata.id,
+        file.sha256(),
+        metadata.created_at,
+        counted(secrets.len(), "secret"),
+        source,
+        key.kind,
+        key.fingerprint(),
+        key.origin,
+        user,
+        at,
+    );
+    let mut fields = json!({
+        "snapshot_id": metadata.id,
+        "sha256": file.sha256(),
+        "created_at": metadata.created_at,
+        "secret_count": secrets.len(),
+        "snapshot": source,
+        "key_type": key.kind,
+        "key_fingerprint": key.fingerprint(),
+        "key_origin": key.origin,
+        "user": user,
+        "recovered_at": at,
+        "destination": destination,
+    });
+    match (&written, &args.output) {
+        (Ok(()), _) => log.info(
+            "audit_recover",
+            &format!("audit: recovered {facts} to {destination}"),
+            fields,
+        ),
+        (Err(_), output) => {
+            fields["written"] = json!(false);
+            let outcome = match output {
+                Some(_) => format!("nothing was written to {destination}"),
+                None => "writing to stdout failed; part of it may have been written".into(),
+            };
+            log.info(
+                "audit_recover_failed",
+                &format!("audit: opened {facts}; {outcome}"),
+                fields,
+            );
+        }
     }
+    written
 }
 
 /// The output format, with the manifest's name and namespace checked.
@@ -139,7 +159,7 @@ fn only(secrets: Secrets, names: &[String]) -> Result<Secrets, CommandError> {
     if let Some(missing) = names.iter().find(|n| !secrets.contains(n)) {
         return Err(CommandError::Usage(format!(
             "--only {}: the snapshot holds no secret of that name",
-            crate::redact::shown(missing)
+            crate::redact::value(missing)
         )));
     }
     Ok(secrets.retain_names(names))

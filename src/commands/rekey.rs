@@ -93,7 +93,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         ),
         json!({
             "snapshot_id": metadata.id,
-            "snapshot": output.to_string_lossy(),
+            "snapshot": crate::redact::path(&output),
             "rekeyed_from": metadata.rekeyed_from,
             "sha256": sha256,
             "recipients": metadata.recipients,
@@ -101,7 +101,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
     );
     if args.json {
         let summary = json!({
-            "snapshot": output.to_string_lossy(),
+            "snapshot": crate::redact::path(&output),
             "snapshot_id": metadata.id,
             "secret_count": metadata.secret_count,
             "source": metadata.source,
@@ -121,7 +121,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         .collect();
     stdout::print(&format!(
         "{}: snapshot {}, {} from {}, sha256 {}, rekeyed from {}, sealed to {}\n",
-        output.display(),
+        crate::redact::path(&output),
         metadata.id,
         counted(metadata.secret_count, "secret"),
         metadata.source,

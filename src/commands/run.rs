@@ -73,9 +73,27 @@ fn note_flags_after_the_separator(args: &RunArgs, log: &Log) {
     }
 }
 
+/// `--fallback-on`'s policy, or an error that names the flag. A word that looks like a
+/// token (a variable pasted into the wrong flag) is refused here, unshown, before the
+/// policy's parser could quote it.
+fn fallback_policy(text: &str) -> Result<FallbackPolicy, CommandError> {
+    let refused = |reason: &str| {
+        CommandError::Usage(format!("--fallback-on (or LIFEBOAT_FALLBACK_ON): {reason}"))
+    };
+    if crate::redact::looks_like_secret(text)
+        || text.split(',').any(crate::redact::looks_like_secret)
+    {
+        return Err(refused(&format!(
+            "{} is not a failure class; the classes are unreachable, server-error, bad-response, denied, not-found (or all, none)",
+            crate::redact::NOT_SHOWN
+        )));
+    }
+    FallbackPolicy::parse(text).map_err(|reason| refused(&reason))
+}
+
 /// The plan: every flag checked and given its meaning, nothing done yet.
 pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
-    let policy = FallbackPolicy::parse(&args.fallback_on).map_err(CommandError::Usage)?;
+    let policy = fallback_policy(&args.fallback_on)?;
     let source = (!args.source.is_empty())
         .then(|| SourceSpec::parse_all(&args.source))
         .transpose()?;

@@ -102,7 +102,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         ),
         json!({
             "snapshot_id": metadata.id,
-            "snapshot": args.output.to_string_lossy(),
+            "snapshot": crate::redact::path(&args.output),
             "secret_count": metadata.secret_count,
             "sha256": sha256,
             "source": metadata.source,
@@ -112,23 +112,23 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     );
     if args.json {
         let summary = json!({
-            "snapshot": args.output.to_string_lossy(),
+            "snapshot": crate::redact::path(&args.output),
             "snapshot_id": metadata.id,
-            "path": args.output.to_string_lossy(),
+            "path": crate::redact::path(&args.output),
             "id": metadata.id,
             "secret_count": metadata.secret_count,
             "source": metadata.source,
             "sha256": sha256,
-            "build_id": build_id,
+            "build_id": build_id.map(crate::redact::value),
         });
         return stdout::print(&format!("{summary}\n"));
     }
     let build = build_id
-        .map(|id| format!(", build {id}"))
+        .map(|id| format!(", build {}", crate::redact::value(id)))
         .unwrap_or_default();
     stdout::print(&format!(
         "{}: snapshot {}, {} from {}, sha256 {}{build}\n",
-        args.output.display(),
+        crate::redact::path(&args.output),
         metadata.id,
         counted(metadata.secret_count, "secret"),
         metadata.source,

@@ -44,7 +44,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
     if args.json {
         let value = json!({
             "ok": true,
-            "snapshot": file.path.to_string_lossy(),
+            "snapshot": crate::redact::path(&file.path),
             "snapshot_id": metadata.id,
             "file": file.path.to_string_lossy(),
             "sha256": file.sha256(),
@@ -65,7 +65,7 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
     };
     Ok(format!(
         "ok: {} is snapshot {} (format v{}), {} from {}, created {} ({} old), {expiry}; opened with {} {} from {}\n",
-        file.path.display(),
+        crate::redact::path(&file.path),
         metadata.id,
         metadata.format,
         counted(opened.secrets.len(), "secret"),

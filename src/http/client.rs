@@ -534,22 +534,15 @@ impl HttpClient {
         self.quoted(messages.join("; "))
     }
 
-    /// Server text as quoted in a reason: scrubbed of every secret this client sends,
-    /// then cut to 200 characters, with nothing unsafe to show.
+    /// Server text as quoted in a reason: with nothing unsafe to show or invisible, then
+    /// scrubbed of every secret this client sends, then cut to 200 characters
+    /// (`redact::server_text` says why in that order).
     fn quoted(&self, text: String) -> String {
         if text.is_empty() {
             return String::new();
         }
-        // Scrub, then cut: a token echoed across the cut must not leave its first half.
-        let mut text = text;
-        for secret in self.scrub.lock().unwrap_or_else(|e| e.into_inner()).iter() {
-            text = text.replace(secret.as_str(), "[REDACTED]");
-        }
-        let text: String = text
-            .chars()
-            .filter(|c| !crate::redact::is_unsafe_to_show(*c))
-            .take(200)
-            .collect();
+        let secrets = self.scrub.lock().unwrap_or_else(|e| e.into_inner());
+        let text = crate::redact::server_text(&text, secrets.iter().map(|s| s.as_str()), 200);
         format!(": \"{text}\"")
     }
 }

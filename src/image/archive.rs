@@ -167,7 +167,7 @@ impl ImageArchive {
                     .ok_or_else(|| {
                         ImageError::Choose(format!(
                             "no image in the archive is tagged {}; it holds: {}",
-                            shown(wanted),
+                            given(wanted),
                             images
                                 .iter()
                                 .map(|i| tags(i).join(" "))
@@ -246,7 +246,7 @@ impl ImageArchive {
                             .collect();
                         return Err(ImageError::Choose(format!(
                             "no image in the archive is named {}; it holds: {}",
-                            shown(wanted_ref),
+                            given(wanted_ref),
                             if names.is_empty() {
                                 "images with no name".into()
                             } else {
@@ -276,6 +276,16 @@ impl ImageArchive {
 fn shown(text: &str) -> String {
     let cut: String = text.chars().take(128).collect();
     cut.escape_debug().to_string()
+}
+
+/// A flag's value (`--image-ref`, `--platform`) as a message may show it: like text from
+/// the archive, unless it looks like a token, which is never shown.
+fn given(text: &str) -> String {
+    if crate::redact::looks_like_secret(text) {
+        crate::redact::NOT_SHOWN.to_string()
+    } else {
+        shown(text)
+    }
 }
 
 /// The platform of an index entry: `os/arch[/variant]`, or `None` where it says none.
@@ -323,7 +333,7 @@ fn choose_platform<'a>(
             .collect();
         ImageError::Choose(format!(
             "the image has no {} manifest; it holds: {}",
-            shown(wanted),
+            given(wanted),
             listed.join(", ")
         ))
     })

@@ -81,7 +81,9 @@ impl fmt::Display for ImageError {
                 )
             }
             ImageError::Format(reason) => write!(f, "not a readable image archive: {reason}"),
-            ImageError::NotInImage(path) => write!(f, "the image has no file at {path}"),
+            ImageError::NotInImage(path) => {
+                write!(f, "the image has no file at {}", crate::redact::value(path))
+            }
             ImageError::Choose(reason) => f.write_str(reason),
         }
     }

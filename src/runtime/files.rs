@@ -67,7 +67,7 @@ pub fn deliver(
                     Exit::Usage,
                     format!(
                         "--file {}: there is no secret of that name",
-                        crate::redact::shown(missing)
+                        crate::redact::value(missing)
                     ),
                 ));
             }

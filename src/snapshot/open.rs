@@ -245,8 +245,8 @@ pub fn check_payload(plaintext: &[u8], header: &Header) -> Result<Secrets, Snaps
     }
     if payload.secrets.len() != header.metadata.secret_count {
         return Err(SnapshotError::Damaged(format!(
-            "the metadata counts {} secrets but the payload holds {}",
-            header.metadata.secret_count,
+            "the metadata counts {} but the payload holds {}",
+            crate::log::counted(header.metadata.secret_count, "secret"),
             payload.secrets.len()
         )));
     }
@@ -258,4 +258,43 @@ pub fn check_payload(plaintext: &[u8], header: &Header) -> Result<Secrets, Snaps
         )));
     }
     Ok(payload.secrets)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use crate::keys::{generate_x25519, parse_identities, parse_recipient, Passphrases};
+    use crate::secret::Secrets;
+    use crate::snapshot::{seal, Metadata, RecipientInfo, FORMAT_VERSION};
+
+    /// A payload that holds more secrets than its metadata counts is damaged, and the
+    /// message counts in words ("1 secret", not "1 secrets").
+    #[test]
+    fn a_count_that_disagrees_is_damage_counted_in_words() {
+        let (identity_file, recipient) = generate_x25519();
+        let recipient = parse_recipient(&recipient, "test").unwrap();
+        let identities = parse_identities(&identity_file, "test", Passphrases::Refuse).unwrap();
+        let mut secrets = Secrets::new();
+        secrets.insert_str("A", "1");
+        secrets.insert_str("B", "2");
+        let metadata = Metadata {
+            format: FORMAT_VERSION,
+            id: "20260101T000000Z-000000000000".into(),
+            created_at: "2026-01-01T00:00:00Z".into(),
+            expires_at: None,
+            source: Default::default(),
+            secret_count: 1,
+            recipients: vec![RecipientInfo::of(&recipient)],
+            names: None,
+            created_by: "test".into(),
+            rekeyed_from: None,
+        };
+        let sealed = seal(&secrets, &metadata, &[recipient.as_age()]).unwrap();
+        let error = open(&sealed, &identities).map(drop).unwrap_err();
+        assert_eq!(
+            error.to_string(),
+            SnapshotError::Damaged("the metadata counts 1 secret but the payload holds 2".into())
+                .to_string()
+        );
+    }
 }

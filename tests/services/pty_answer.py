@@ -3,12 +3,17 @@ answers each passphrase prompt that appears there with the next answer given.
 
     python3 pty_answer.py STDOUT_FILE STDERR_FILE ANSWERS_JSON -- COMMAND...
 
+An answer is a string (typed, then Enter), {"key": "VINTR"} (the terminal's own
+interrupt character, Ctrl-C as the person's terminal has it, so the kernel sends the
+signal; also VQUIT), or {"signal": "SIGTERM"} (sent to the command, as a kill would).
+
 The command's stdin is /dev/null and its stdout and stderr go to the files, so what it
 writes to the terminal (prompts) stays apart. Prints a JSON object on stdout: the exit
-code, the terminal's transcript and how many prompts were answered. A test fake of a
-person at a keyboard, driving the real binary; used by tests/passphrase.rs.
+code (-n for a death by signal n), the terminal's transcript, how many prompts were
+answered, and whether the terminal echoes what is typed once the command is gone. A test
+fake of a person at a keyboard, driving the real binary; used by tests/passphrase.rs.
 """
-import fcntl, json, os, select, subprocess, sys, termios, time
+import fcntl, json, os, select, signal, subprocess, sys, termios, time
 
 out_path, err_path, answers = sys.argv[1], sys.argv[2], json.loads(sys.argv[3])
 command = sys.argv[sys.argv.index("--") + 1:]
@@ -48,12 +53,21 @@ while time.monotonic() < deadline:
             # A person takes a moment; some programs (the stock age) turn echo off only
             # after they print the prompt.
             time.sleep(0.2)
-            os.write(master, answers[answered].encode() + b"\n")
+            answer = answers[answered]
+            if isinstance(answer, str):
+                os.write(master, answer.encode() + b"\n")
+            elif "key" in answer:
+                special = termios.tcgetattr(master)[6][getattr(termios, answer["key"])]
+                os.write(master, special)
+            else:
+                child.send_signal(getattr(signal, answer["signal"]))
             answered += 1
     elif child.poll() is not None:
         break
 else:
     child.kill()
 code = child.wait()
+# The master end reads and sets the terminal's settings (the slave's, on Linux).
+echo = bool(termios.tcgetattr(master)[3] & termios.ECHO)
 print(json.dumps({"code": code, "transcript": transcript.decode("utf-8", "replace"),
-                  "answered": answered}))
+                  "answered": answered, "echo": echo}))
