@@ -486,3 +486,217 @@ fn the_static_binary_runs_from_scratch() {
         "{stderr}"
     );
 }
+
+// Crafted archives: what no tar writer makes on purpose, written header by header, and
+// read by the real binary (no buildah needed).
+
+pub mod crafted {
+    use std::io::Write;
+    use std::path::Path;
+
+    use flate2::write::GzEncoder;
+    use sha2::{Digest, Sha256};
+
+    use crate::util::{Run, Sandbox};
+
+    /// One ustar header block for `name`, of type `kind`, whose size field says `size`.
+    pub fn header(name: &str, kind: u8, size: u64) -> Vec<u8> {
+        let mut block = vec![0u8; 512];
+        block[..name.len()].copy_from_slice(name.as_bytes());
+        block[100..107].copy_from_slice(b"0000644");
+        block[108..115].copy_from_slice(b"0000000");
+        block[116..123].copy_from_slice(b"0000000");
+        block[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+        block[136..147].copy_from_slice(b"00000000000");
+        block[156] = kind;
+        block[257..263].copy_from_slice(b"ustar\0");
+        block[263..265].copy_from_slice(b"00");
+        checksum(&mut block);
+        block
+    }
+
+    /// Sets a header block's checksum field from its bytes.
+    pub fn checksum(block: &mut [u8]) {
+        block[148..156].copy_from_slice(b"        ");
+        let sum: u32 = block.iter().map(|b| u32::from(*b)).sum();
+        block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    }
+
+    /// `data` padded to whole blocks.
+    pub fn padded(data: &[u8]) -> Vec<u8> {
+        let mut bytes = data.to_vec();
+        bytes.resize(data.len().div_ceil(512) * 512, 0);
+        bytes
+    }
+
+    /// A pax header entry holding `records` exactly as given (`LEN key=value\n` each).
+    pub fn pax(records: &[u8]) -> Vec<u8> {
+        let mut bytes = header("PaxHeaders/x", b'x', records.len() as u64);
+        bytes.extend(padded(records));
+        bytes
+    }
+
+    /// One well-formed pax record.
+    pub fn record(key: &str, value: &str) -> Vec<u8> {
+        let body = format!(" {key}={value}\n");
+        let mut length = body.len() + 1;
+        while format!("{length}").len() + body.len() != length {
+            length += 1;
+        }
+        format!("{length}{body}").into_bytes()
+    }
+
+    /// A regular file entry.
+    pub fn file(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut bytes = header(name, b'0', data.len() as u64);
+        bytes.extend(padded(data));
+        bytes
+    }
+
+    /// The end-of-archive blocks.
+    pub fn end() -> Vec<u8> {
+        vec![0u8; 1024]
+    }
+
+    pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    pub fn sha256(bytes: &[u8]) -> String {
+        format!("{:x}", Sha256::digest(bytes))
+    }
+
+    /// The members of an OCI archive of one image with these layers (each as stored,
+    /// gzip or not), with true digests: (name, contents).
+    pub fn oci_members(layers: &[Vec<u8>]) -> Vec<(String, Vec<u8>)> {
+        let mut members = Vec::new();
+        let mut descriptors = Vec::new();
+        for layer in layers {
+            let digest = sha256(layer);
+            descriptors.push(serde_json::json!({
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": format!("sha256:{digest}"),
+                "size": layer.len(),
+            }));
+            members.push((format!("blobs/sha256/{digest}"), layer.clone()));
+        }
+        let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
+        let config_digest = sha256(&config);
+        members.push((format!("blobs/sha256/{config_digest}"), config.clone()));
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_digest}"), "size": config.len()},
+            "layers": descriptors,
+        })
+        .to_string()
+        .into_bytes();
+        let manifest_digest = sha256(&manifest);
+        members.push((format!("blobs/sha256/{manifest_digest}"), manifest.clone()));
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_digest}"), "size": manifest.len()}],
+        });
+        members.push(("index.json".into(), index.to_string().into_bytes()));
+        members.push(("oci-layout".into(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+        members
+    }
+
+    /// A tar of `members`, written block by block.
+    pub fn tar_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for (name, data) in members {
+            bytes.extend(file(name, data));
+        }
+        bytes.extend(end());
+        bytes
+    }
+
+    /// `inspect --image ARCHIVE` under GNU time: the run and the child's peak resident
+    /// memory in KiB.
+    pub fn inspect_measured(sandbox: &Sandbox, archive: &Path) -> (Run, u64) {
+        let report = sandbox.path("time.txt");
+        let report_arg = report.display().to_string();
+        let archive_arg = archive.display().to_string();
+        let args = ["inspect", "--image", archive_arg.as_str()];
+        let command = sandbox.wrapped(&["/usr/bin/time", "-f", "%M", "-o", &report_arg], &args);
+        let run = sandbox.run_with(command, &args);
+        let text = std::fs::read_to_string(&report)
+            .expect("GNU time (/usr/bin/time) is required; scripts/test.sh installs it");
+        let kib = text
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("GNU time said {text:?}"));
+        (run, kib)
+    }
+}
+
+/// Most `inspect --image` may use on any archive (KiB): tens of megabytes, never the
+/// hundreds a header could ask for.
+const MEMORY_BOUND_KIB: u64 = 64 << 10;
+
+/// A tar whose pax header holds two `size` records, hiding a 256 MiB GNU long name from
+/// a reader that takes the other record, behind which a reader that buffers long names
+/// reads all of it: the bytes up to the long name's data, and that data's size.
+fn two_sizes_then_a_huge_long_name(records: &[u8]) -> (Vec<u8>, u64) {
+    use crafted::*;
+    let mut head = pax(records);
+    head.extend(header("etc/filler", b'0', 0));
+    head.extend(header("././@LongLink", b'L', 256 << 20));
+    (head, 256 << 20)
+}
+
+/// The pax records that made parsers disagree, each refused outright now.
+fn disagreeing_pax_records() -> Vec<(&'static str, Vec<u8>)> {
+    use crafted::record;
+    vec![
+        ("two size records", [record("size", "0"), record("size", "1024")].concat()),
+        (
+            "a malformed record before the size",
+            [b"99 junk=1\n".to_vec(), record("size", "1024")].concat(),
+        ),
+        ("a size with a trailing space", record("size", "1024 ")),
+        ("a record without a key", [record("", "1"), record("size", "1024")].concat()),
+        ("an empty line", [b"\n".to_vec(), record("size", "1024")].concat()),
+    ]
+}
+
+#[test]
+fn a_pax_header_the_parsers_read_differently_is_refused_in_a_layer_within_bounded_memory() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    for (what, records) in disagreeing_pax_records() {
+        let (head, zeros) = two_sizes_then_a_huge_long_name(&records);
+        // gzip members of 1 MiB of zeros, one after another: 256 MiB from about 256 KB.
+        let mut layer = gzip(&head);
+        let mebibyte = gzip(&vec![0u8; 1 << 20]);
+        for _ in 0..zeros >> 20 {
+            layer.extend(&mebibyte);
+        }
+        let archive = sandbox.write("layer-attack.tar", tar_of(&oci_members(&[layer])));
+        let (run, kib) = inspect_measured(&sandbox, &archive);
+        assert!(kib < MEMORY_BOUND_KIB, "{what}: {kib} KiB\n{}", run.stderr);
+        run.code(3).stderr_has("pax");
+    }
+}
+
+#[test]
+fn a_pax_header_the_parsers_read_differently_is_refused_in_the_outer_archive_within_bounded_memory(
+) {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    for (what, records) in disagreeing_pax_records() {
+        let (head, zeros) = two_sizes_then_a_huge_long_name(&records);
+        let path = sandbox.path("outer-attack.tar");
+        std::fs::write(&path, &head).unwrap();
+        // The long name's data is a hole: 256 MiB of zeros that take no disk.
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(head.len() as u64 + zeros + 1024).unwrap();
+        let (run, kib) = inspect_measured(&sandbox, &path);
+        assert!(kib < MEMORY_BOUND_KIB, "{what}: {kib} KiB\n{}", run.stderr);
+        run.code(3).stderr_has("pax");
+    }
+}
