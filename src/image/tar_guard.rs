@@ -112,11 +112,6 @@ impl<R> TarGuard<R> {
         Rc::clone(&self.view)
     }
 
-    /// The reader guarded.
-    pub fn into_inner(self) -> R {
-        self.inner
-    }
-
     /// A whole header has passed: check it, and learn how much data follows.
     fn header_done(&mut self) -> io::Result<()> {
         let header = self.header;
@@ -236,17 +231,12 @@ impl<R> TarGuard<R> {
                 pax_records(&data)?;
             }
             Some((Collecting::LongName, data)) => {
-                // Go's reader cuts at the first NUL, the crate drops one at the end.
-                let name = data.strip_suffix(b"\0").unwrap_or(&data);
-                if name.contains(&0) || name.is_empty() {
-                    return Err(refused(
-                        "an empty GNU long name, or one with a NUL in it, which tar readers cut differently"
-                            .into(),
-                    ));
-                }
-                self.pending.long_name = Some(name.to_vec());
+                self.pending.long_name = Some(long_name(&data)?.to_vec());
             }
-            Some((Collecting::LongLink, _)) => self.pending.long_link = true,
+            Some((Collecting::LongLink, data)) => {
+                long_name(&data)?;
+                self.pending.long_link = true;
+            }
         }
         Ok(())
     }
@@ -386,6 +376,18 @@ impl Format {
             Format::Gnu | Format::V7 => name.to_vec(),
         }
     }
+}
+
+/// A GNU long name or link: Go's reader cuts it at the first NUL, the crate drops one
+/// NUL at its end, so any other NUL is refused.
+fn long_name(data: &[u8]) -> io::Result<&[u8]> {
+    let name = data.strip_suffix(b"\0").unwrap_or(data);
+    if name.contains(&0) || name.is_empty() {
+        return Err(refused(
+            "an empty GNU long name or link, or one with a NUL in it, which tar readers cut differently".into(),
+        ));
+    }
+    Ok(name)
 }
 
 fn until_nul(field: &[u8]) -> &[u8] {
