@@ -582,7 +582,9 @@ pub mod crafted {
             }));
             members.push((format!("blobs/sha256/{digest}"), layer.clone()));
         }
-        let config = br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#.to_vec();
+        let config =
+            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
+                .to_vec();
         let config_digest = sha256(&config);
         members.push((format!("blobs/sha256/{config_digest}"), config.clone()));
         let manifest = serde_json::json!({
@@ -600,8 +602,52 @@ pub mod crafted {
             "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_digest}"), "size": manifest.len()}],
         });
         members.push(("index.json".into(), index.to_string().into_bytes()));
-        members.push(("oci-layout".into(), br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec()));
+        members.push((
+            "oci-layout".into(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ));
         members
+    }
+
+    /// The members of a `docker save` (named as Docker before 25 names them) of images
+    /// given as (tags, architecture, layers as (member name, tar)).
+    pub fn docker_members(
+        images: &[(&[&str], &str, Vec<(String, Vec<u8>)>)],
+    ) -> Vec<(String, Vec<u8>)> {
+        let mut members = Vec::new();
+        let mut manifest = Vec::new();
+        for (tags, arch, layers) in images {
+            let diff_ids: Vec<String> = layers
+                .iter()
+                .map(|(_, tar)| format!("sha256:{}", sha256(tar)))
+                .collect();
+            let config = serde_json::json!({"architecture": arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}})
+                .to_string()
+                .into_bytes();
+            let config_name = format!("{}.json", sha256(&config));
+            for (name, tar) in layers {
+                if !members.iter().any(|(n, _)| n == name) {
+                    members.push((name.clone(), tar.clone()));
+                }
+            }
+            if !members.iter().any(|(n, _)| *n == config_name) {
+                members.push((config_name.clone(), config));
+            }
+            let paths: Vec<&String> = layers.iter().map(|(name, _)| name).collect();
+            manifest.push(
+                serde_json::json!({"Config": config_name, "RepoTags": tags, "Layers": paths}),
+            );
+        }
+        members.push((
+            "manifest.json".into(),
+            serde_json::json!(manifest).to_string().into_bytes(),
+        ));
+        members
+    }
+
+    /// A layer tar holding one file.
+    pub fn layer_with(name: &str, data: &[u8]) -> Vec<u8> {
+        [file(name, data), end()].concat()
     }
 
     /// A tar of `members`, written block by block.
@@ -653,14 +699,23 @@ fn two_sizes_then_a_huge_long_name(records: &[u8]) -> (Vec<u8>, u64) {
 fn disagreeing_pax_records() -> Vec<(&'static str, Vec<u8>)> {
     use crafted::record;
     vec![
-        ("two size records", [record("size", "0"), record("size", "1024")].concat()),
+        (
+            "two size records",
+            [record("size", "0"), record("size", "1024")].concat(),
+        ),
         (
             "a malformed record before the size",
             [b"99 junk=1\n".to_vec(), record("size", "1024")].concat(),
         ),
         ("a size with a trailing space", record("size", "1024 ")),
-        ("a record without a key", [record("", "1"), record("size", "1024")].concat()),
-        ("an empty line", [b"\n".to_vec(), record("size", "1024")].concat()),
+        (
+            "a record without a key",
+            [record("", "1"), record("size", "1024")].concat(),
+        ),
+        (
+            "an empty line",
+            [b"\n".to_vec(), record("size", "1024")].concat(),
+        ),
     ]
 }
 
@@ -684,8 +739,8 @@ fn a_pax_header_the_parsers_read_differently_is_refused_in_a_layer_within_bounde
 }
 
 #[test]
-fn a_pax_header_the_parsers_read_differently_is_refused_in_the_outer_archive_within_bounded_memory(
-) {
+fn a_pax_header_the_parsers_read_differently_is_refused_in_the_outer_archive_within_bounded_memory()
+{
     use crafted::*;
     let sandbox = Sandbox::new();
     for (what, records) in disagreeing_pax_records() {
@@ -698,5 +753,408 @@ fn a_pax_header_the_parsers_read_differently_is_refused_in_the_outer_archive_wit
         let (run, kib) = inspect_measured(&sandbox, &path);
         assert!(kib < MEMORY_BOUND_KIB, "{what}: {kib} KiB\n{}", run.stderr);
         run.code(3).stderr_has("pax");
+    }
+}
+
+/// Two snapshots, A and B, as (bytes, id).
+fn snapshots_a_and_b(sandbox: &Sandbox) -> [(Vec<u8>, String); 2] {
+    let recipient = sandbox.keygen("key.txt");
+    ["a.age", "b.age"].map(|name| {
+        let id = sandbox
+            .canary_snapshot(name, &[&recipient], &[])
+            .snapshot_id();
+        (sandbox.read(name), id)
+    })
+}
+
+/// `inspect --image ARCHIVE --json` with `args`: the id of the snapshot found, or the
+/// failed run.
+fn id_in_image(
+    sandbox: &Sandbox,
+    archive: &std::path::Path,
+    args: &[&str],
+) -> Result<String, crate::util::Run> {
+    let archive = archive.display().to_string();
+    let mut all = vec!["inspect", "--image", archive.as_str(), "--json"];
+    all.extend(args);
+    let run = sandbox.run(&all);
+    if run.code != 0 {
+        return Err(run);
+    }
+    let meta: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    Ok(meta["id"].as_str().unwrap().to_string())
+}
+
+const SNAPSHOT_MEMBER: &str = "etc/lifeboat/snapshot.age";
+
+#[test]
+fn a_blob_that_does_not_hash_to_its_digest_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let layer_a = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    let layer_b = gzip(&layer_with(SNAPSHOT_MEMBER, &b));
+    let honest = sandbox.write("honest.tar", tar_of(&oci_members(&[layer_b.clone()])));
+    assert_eq!(id_in_image(&sandbox, &honest, &[]).unwrap(), b_id);
+    // B's layer stored under A's digest.
+    let mut members = oci_members(&[layer_a.clone()]);
+    let named_a = format!("blobs/sha256/{}", sha256(&layer_a));
+    for (name, bytes) in &mut members {
+        if *name == named_a {
+            *bytes = layer_b.clone();
+        }
+    }
+    let swapped = sandbox.write("swapped.tar", tar_of(&members));
+    id_in_image(&sandbox, &swapped, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("does not hash to its digest sha256:");
+    // A docker save whose layer holds B where the config's diff_id is A's.
+    let docker = docker_members(&[(
+        &["app:1"],
+        "amd64",
+        vec![("l1/layer.tar".into(), layer_with(SNAPSHOT_MEMBER, &a))],
+    )]);
+    let docker: Vec<_> = docker
+        .into_iter()
+        .map(|(name, bytes)| {
+            let bytes = if name == "l1/layer.tar" {
+                layer_with(SNAPSHOT_MEMBER, &b)
+            } else {
+                bytes
+            };
+            (name, bytes)
+        })
+        .collect();
+    let archive = sandbox.write("docker-swapped.tar", tar_of(&docker));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("does not hash to its digest sha256:");
+}
+
+#[test]
+fn a_member_twice_in_the_archive_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let docker = docker_members(&[(
+        &["app:1"],
+        "amd64",
+        vec![("l1/layer.tar".into(), layer_with(SNAPSHOT_MEMBER, &a))],
+    )]);
+    for again in ["l1/layer.tar", "./l1/x/../layer.tar"] {
+        let mut members = docker.clone();
+        members.push((again.into(), layer_with(SNAPSHOT_MEMBER, &b)));
+        let archive = sandbox.write("twice.tar", tar_of(&members));
+        id_in_image(&sandbox, &archive, &[])
+            .unwrap_err()
+            .code(3)
+            .stderr_has("the archive holds l1/layer.tar twice");
+    }
+}
+
+#[test]
+fn layer_entry_names_are_cleaned_as_runtimes_clean_them() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let lower = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    for name in [
+        "etc/x/../lifeboat/snapshot.age",
+        "../etc/lifeboat/snapshot.age",
+        "/./etc//lifeboat/snapshot.age",
+    ] {
+        let upper = layer_with(name, &b);
+        let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower.clone(), upper])));
+        assert_eq!(
+            id_in_image(&sandbox, &archive, &[]).unwrap(),
+            b_id,
+            "{name}"
+        );
+    }
+    for whiteout in [
+        "etc/lifeboat/sub/../.wh.snapshot.age",
+        "../../etc/lifeboat/.wh.snapshot.age",
+    ] {
+        let upper = layer_with(whiteout, b"");
+        let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower.clone(), upper])));
+        id_in_image(&sandbox, &archive, &[])
+            .unwrap_err()
+            .code(20)
+            .stderr_has("the image has no file at /etc/lifeboat/snapshot.age");
+    }
+}
+
+#[test]
+fn an_old_style_file_named_like_a_directory_is_a_directory() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let lower = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    let mut upper = header("etc/lifeboat/snapshot.age/", 0, b.len() as u64);
+    upper.extend(padded(&b));
+    upper.extend(end());
+    let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower, upper])));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("/etc/lifeboat/snapshot.age in the image is not a regular file");
+}
+
+#[test]
+fn a_symlinked_docker_save_layer_is_the_layer_it_links_to() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let lower = layer_with(SNAPSHOT_MEMBER, &a);
+    let upper = layer_with(SNAPSHOT_MEMBER, &b);
+    // Image one has both layers; image two shares the upper one, which docker save
+    // stores once and links to.
+    let mut members = docker_members(&[
+        (
+            &["one:1"],
+            "amd64",
+            vec![
+                ("base/layer.tar".into(), lower.clone()),
+                ("top/layer.tar".into(), upper.clone()),
+            ],
+        ),
+        (
+            &["two:1"],
+            "amd64",
+            vec![
+                ("base/layer.tar".into(), lower),
+                ("shared/layer.tar".into(), upper),
+            ],
+        ),
+    ]);
+    members.retain(|(name, _)| name != "shared/layer.tar");
+    let mut bytes = Vec::new();
+    let mut link = header("shared/layer.tar", b'2', 0);
+    link[157..157 + 16].copy_from_slice(b"../top/layer.tar");
+    checksum(&mut link);
+    bytes.extend(link);
+    bytes.extend(tar_of(&members));
+    let archive = sandbox.write("linked.tar", bytes);
+    assert_eq!(
+        id_in_image(&sandbox, &archive, &["--image-ref", "two:1"]).unwrap(),
+        b_id
+    );
+}
+
+#[test]
+fn a_layout_directory_is_never_left_through_a_symlinked_blob() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), _] = snapshots_a_and_b(&sandbox);
+    let layer = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    let layout = sandbox.path("layout");
+    for (name, bytes) in oci_members(&[layer.clone()]) {
+        let path = layout.join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    assert!(id_in_image(&sandbox, &layout, &[]).is_ok());
+    // The same bytes, outside the directory, linked in.
+    let outside = sandbox.write("outside.bin", &layer);
+    let blob = layout.join(format!("blobs/sha256/{}", sha256(&layer)));
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&outside, &blob).unwrap();
+    id_in_image(&sandbox, &layout, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("is a symbolic link, which could lead outside it");
+}
+
+#[test]
+fn docker_save_images_are_chosen_by_platform() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, a_id), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let layer = |n: &str, snapshot: &[u8]| {
+        (
+            format!("{n}/layer.tar"),
+            layer_with(SNAPSHOT_MEMBER, snapshot),
+        )
+    };
+    // --platform is not ignored.
+    let arm = sandbox.write(
+        "arm.tar",
+        tar_of(&docker_members(&[(
+            &["app:1"],
+            "arm64",
+            vec![layer("l1", &a)],
+        )])),
+    );
+    id_in_image(&sandbox, &arm, &["--platform", "linux/amd64"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has("the image has no linux/amd64 manifest; it holds: linux/arm64");
+    let two = sandbox.write(
+        "two.tar",
+        tar_of(&docker_members(&[
+            (&["app:1"], "amd64", vec![layer("l1", &a)]),
+            (&["app:1-arm"], "arm64", vec![layer("l2", &b)]),
+        ])),
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &two, &["--platform", "linux/arm64"]).unwrap(),
+        b_id
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &two, &["--platform", "linux/amd64"]).unwrap(),
+        a_id
+    );
+}
+
+#[test]
+fn docker_save_images_are_chosen_by_exact_tag_or_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, a_id), (b, _)] = snapshots_a_and_b(&sandbox);
+    let layer = |n: &str, snapshot: &[u8]| {
+        (
+            format!("{n}/layer.tar"),
+            layer_with(SNAPSHOT_MEMBER, snapshot),
+        )
+    };
+    // An exact tag wins over another registry's image of that name, wherever it stands.
+    let exact = sandbox.write(
+        "exact.tar",
+        tar_of(&docker_members(&[
+            (&["attacker.example/app:1"], "amd64", vec![layer("l1", &b)]),
+            (&["app:1"], "amd64", vec![layer("l2", &a)]),
+        ])),
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &exact, &["--image-ref", "app:1"]).unwrap(),
+        a_id
+    );
+    assert_eq!(
+        id_in_image(
+            &sandbox,
+            &exact,
+            &["--image-ref", "docker.io/library/app:1"]
+        )
+        .unwrap(),
+        a_id
+    );
+}
+
+#[test]
+fn a_tag_two_registries_end_in_is_ambiguous() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let layer = |n: &str, snapshot: &[u8]| {
+        (
+            format!("{n}/layer.tar"),
+            layer_with(SNAPSHOT_MEMBER, snapshot),
+        )
+    };
+    // Two registries' app:1 are two images.
+    let ambiguous = sandbox.write(
+        "ambiguous.tar",
+        tar_of(&docker_members(&[
+            (&["one.example/app:1"], "amd64", vec![layer("l1", &a)]),
+            (&["two.example/app:1"], "amd64", vec![layer("l2", &b)]),
+        ])),
+    );
+    id_in_image(&sandbox, &ambiguous, &["--image-ref", "app:1"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has(
+            "app:1 names more than one image in the archive: one.example/app:1, two.example/app:1",
+        );
+}
+
+#[test]
+fn an_oci_platform_that_matches_two_manifests_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let mut members = Vec::new();
+    let mut entries = Vec::new();
+    for (arch, snapshot) in [("amd64", &a), ("arm64", &b)] {
+        let image = oci_members(&[gzip(&layer_with(SNAPSHOT_MEMBER, snapshot))]);
+        for (name, bytes) in image {
+            if name == "index.json" {
+                let index: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                let mut entry = index["manifests"][0].clone();
+                entry["platform"] = serde_json::json!({"os": "linux", "architecture": arch});
+                entries.push(entry);
+            } else if name.starts_with("blobs/") && !members.iter().any(|(n, _)| *n == name) {
+                members.push((name, bytes));
+            }
+        }
+    }
+    members.push((
+        "index.json".into(),
+        serde_json::json!({"schemaVersion": 2, "manifests": entries})
+            .to_string()
+            .into_bytes(),
+    ));
+    let archive = sandbox.write("multi.tar", tar_of(&members));
+    assert_eq!(
+        id_in_image(&sandbox, &archive, &["--platform", "linux/arm64"]).unwrap(),
+        b_id
+    );
+    id_in_image(&sandbox, &archive, &["--platform", "linux"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has("linux matches more than one manifest: linux/amd64, linux/arm64");
+}
+
+#[test]
+fn an_archive_whose_docker_and_oci_manifests_disagree_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let docker = docker_members(&[(
+        &["app:1"],
+        "amd64",
+        vec![("l1/layer.tar".into(), layer_with(SNAPSHOT_MEMBER, &a))],
+    )]);
+    let oci = oci_members(&[gzip(&layer_with(SNAPSHOT_MEMBER, &b))]);
+    let archive = sandbox.write("both.tar", tar_of(&[docker, oci].concat()));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("manifest.json (docker save) and index.json (OCI) name different layers");
+}
+
+#[test]
+fn tags_from_an_archive_are_shown_escaped() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), _] = snapshots_a_and_b(&sandbox);
+    let layer = ("l1/layer.tar".to_string(), layer_with(SNAPSHOT_MEMBER, &a));
+    let tags: [&[&str]; 2] = [
+        &["red\u{1b}[31m:1", "rtl\u{202e}1:ppa"],
+        &["x:1\nlifeboat: ok: all fine"],
+    ];
+    let archive = sandbox.write(
+        "tags.tar",
+        tar_of(&docker_members(&[
+            (tags[0], "amd64", vec![layer.clone()]),
+            (tags[1], "amd64", vec![layer]),
+        ])),
+    );
+    for args in [&[][..], &["--image-ref", "nothing:1"][..]] {
+        let run = id_in_image(&sandbox, &archive, args).unwrap_err();
+        run.code(2)
+            .stderr_has("red\\u{1b}[31m:1")
+            .stderr_has("rtl\\u{202e}1:ppa");
+        assert!(
+            !run.stderr.contains(['\u{1b}', '\u{202e}']),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.lines().any(|l| l.starts_with("lifeboat: ok:")),
+            "{}",
+            run.stderr
+        );
     }
 }

@@ -440,11 +440,14 @@ impl ImageArchive {
             // The top index of an OCI layout may hold several images, named by ref.
             if top {
                 let names = |m: &Value| -> Vec<String> {
-                    ["org.opencontainers.image.ref.name", "io.containerd.image.name"]
-                        .iter()
-                        .filter_map(|key| m.get("annotations")?.get(key)?.as_str())
-                        .map(str::to_string)
-                        .collect()
+                    [
+                        "org.opencontainers.image.ref.name",
+                        "io.containerd.image.name",
+                    ]
+                    .iter()
+                    .filter_map(|key| m.get("annotations")?.get(key)?.as_str())
+                    .map(str::to_string)
+                    .collect()
                 };
                 if let Some(wanted_ref) = &selection.reference {
                     let found = by_reference(&manifests, |m| names(m), wanted_ref)?;
@@ -468,9 +471,9 @@ impl ImageArchive {
                 }
                 top = false;
             }
-            let platforms: Vec<Option<String>> =
-                manifests.iter().map(|m| platform_of(m)).collect();
-            let chosen = manifests[choose_platform(&platforms, &wanted, selection.platform.is_some())?];
+            let platforms: Vec<Option<String>> = manifests.iter().map(|m| platform_of(m)).collect();
+            let chosen =
+                manifests[choose_platform(&platforms, &wanted, selection.platform.is_some())?];
             let digest = Digest::parse(
                 chosen
                     .get("digest")
@@ -667,9 +670,13 @@ mod tests {
         let both = p(&["linux/arm64/v8", "linux/arm64", "linux/amd64"]);
         assert_eq!(choose_platform(&both, "linux/arm64", true).unwrap(), 1);
         assert_eq!(choose_platform(&both, "linux/arm64/v8", true).unwrap(), 0);
-        let error = choose_platform(&both, "linux", true).unwrap_err().to_string();
+        let error = choose_platform(&both, "linux", true)
+            .unwrap_err()
+            .to_string();
         assert!(
-            error.contains("linux matches more than one manifest: linux/arm64/v8, linux/arm64, linux/amd64"),
+            error.contains(
+                "linux matches more than one manifest: linux/arm64/v8, linux/arm64, linux/amd64"
+            ),
             "{error}"
         );
         let twice = p(&["linux/amd64", "linux/amd64"]);

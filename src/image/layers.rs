@@ -423,7 +423,10 @@ mod tests {
             members.push((config_name.clone(), config.into_bytes()));
             manifest.push(json!({"Config": config_name, "RepoTags": image.tags, "Layers": paths}));
         }
-        members.push(("manifest.json".into(), json!(manifest).to_string().into_bytes()));
+        members.push((
+            "manifest.json".into(),
+            json!(manifest).to_string().into_bytes(),
+        ));
         members
     }
 

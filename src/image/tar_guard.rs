@@ -302,7 +302,8 @@ impl<R: Read> Read for TarGuard<R> {
 /// read through the guard, so no header is ever passed unchecked.
 impl<R: Read + Seek> Seek for TarGuard<R> {
     fn seek(&mut self, pos: SeekFrom) -> io::Result<u64> {
-        let in_order = || io::Error::new(io::ErrorKind::Unsupported, "a guarded tar is read in order");
+        let in_order =
+            || io::Error::new(io::ErrorKind::Unsupported, "a guarded tar is read in order");
         let SeekFrom::Current(amount) = pos else {
             return Err(in_order());
         };
@@ -319,9 +320,7 @@ impl<R: Read + Seek> Seek for TarGuard<R> {
             amount.min(self.data_left + self.padding_left)
         };
         self.pass(skippable)?;
-        let mut position = self
-            .inner
-            .seek(SeekFrom::Current(skippable as i64))?;
+        let mut position = self.inner.seek(SeekFrom::Current(skippable as i64))?;
         let rest = amount - skippable;
         if rest > 0 {
             io::copy(&mut self.by_ref().take(rest), &mut io::sink())?;
@@ -398,7 +397,8 @@ fn until_nul(field: &[u8]) -> &[u8] {
 /// refused where they could differ: octal digits between spaces and NULs, or GNU's
 /// base-256 form (the high bit of the first byte set) of a size that fits 63 bits.
 fn header_size(field: &[u8]) -> io::Result<u64> {
-    let unreadable = || refused("a tar header's size field that tar readers read differently".into());
+    let unreadable =
+        || refused("a tar header's size field that tar readers read differently".into());
     if field[0] & 0x80 != 0 {
         if field[0] != 0x80 || field[1..4].iter().any(|b| *b != 0) {
             return Err(unreadable());
@@ -420,7 +420,10 @@ fn header_size(field: &[u8]) -> io::Result<u64> {
         .position(|b| !matches!(b, b' ' | 0))
         .map(|start| &field[start..])
         .unwrap_or_default();
-    let go = &go[..go.iter().rposition(|b| !matches!(b, b' ' | 0)).map_or(0, |end| end + 1)];
+    let go = &go[..go
+        .iter()
+        .rposition(|b| !matches!(b, b' ' | 0))
+        .map_or(0, |end| end + 1)];
     if digits != go || !digits.iter().all(|b| (b'0'..=b'7').contains(b)) {
         return Err(unreadable());
     }
@@ -543,7 +546,11 @@ mod tests {
     }
 
     fn pax(records: &[u8]) -> Vec<u8> {
-        [header("PaxHeaders/x", b'x', records.len() as u64), padded(records)].concat()
+        [
+            header("PaxHeaders/x", b'x', records.len() as u64),
+            padded(records),
+        ]
+        .concat()
     }
 
     #[test]
@@ -562,7 +569,9 @@ mod tests {
         builder
             .append_pax_extensions([("path", &b"etc/from-pax"[..]), ("mtime", b"1.5")])
             .unwrap();
-        builder.append_data(&mut header, "short", &b"abc"[..]).unwrap();
+        builder
+            .append_data(&mut header, "short", &b"abc"[..])
+            .unwrap();
         let bytes = builder.into_inner().unwrap();
         assert_eq!(
             guarded(&bytes).unwrap(),
@@ -665,7 +674,10 @@ mod tests {
         let long = [header("././@LongLink", b'L', 6), padded(b"a/long")].concat();
         let both = [pax(b"11 path=ab\n"), long.clone(), header("short", b'0', 0)].concat();
         let error = guarded(&both).unwrap_err().to_string();
-        assert!(error.contains("both by a pax path and a GNU long name"), "{error}");
+        assert!(
+            error.contains("both by a pax path and a GNU long name"),
+            "{error}"
+        );
         let nul = [header("././@LongLink", b'L', 10), padded(b"a/long\0bcd")].concat();
         let nul = [nul, header("short", b'0', 0)].concat();
         let error = guarded(&nul).unwrap_err().to_string();
@@ -682,7 +694,12 @@ mod tests {
         let sparse = header("etc/file", b'S', 0);
         let error = guarded(&sparse).unwrap_err().to_string();
         assert!(error.contains("sparse"), "{error}");
-        let pending = [pax(b"11 path=ab\n"), header("g", b'g', 0), header("f", b'0', 0)].concat();
+        let pending = [
+            pax(b"11 path=ab\n"),
+            header("g", b'g', 0),
+            header("f", b'0', 0),
+        ]
+        .concat();
         assert!(guarded(&pending).is_err());
     }
 
