@@ -29,15 +29,18 @@ def write(path, members):
 lower = tar_of([("etc/lifeboat/snapshot.age", SNAPSHOT), ("etc/lifeboat/old.age", b"x")])
 upper = tar_of([("etc/lifeboat/.wh.old.age", b""), ("app/run", b"#!/bin/sh\n")])
 
+def blob(data):
+    return "sha256:" + hashlib.sha256(data).hexdigest(), data
+
+# The config lists each layer's digest (diff_ids), which lifeboat checks, as docker load does.
+docker_config = json.dumps({"architecture": "amd64", "os": "linux", "rootfs": {
+    "type": "layers", "diff_ids": [blob(lower)[0], blob(upper)[0]]}}).encode()
 write("seeds/image_archive/docker-save.tar", [
     ("manifest.json", json.dumps([{"Config": "config.json", "Layers": ["l1/layer.tar", "l2/layer.tar"]}]).encode()),
-    ("config.json", b'{"architecture":"amd64","os":"linux"}'),
+    ("config.json", docker_config),
     ("l1/layer.tar", lower),
     ("l2/layer.tar", upper),
 ])
-
-def blob(data):
-    return "sha256:" + hashlib.sha256(data).hexdigest(), data
 
 gz_lower = gzip.compress(lower, mtime=0)
 l1, l1data = blob(gz_lower)
