@@ -609,11 +609,12 @@ pub mod crafted {
         members
     }
 
+    /// An image of a `docker save`: tags, architecture, layers as (member name, tar).
+    pub type SavedImage<'a> = (&'a [&'a str], &'a str, Vec<(String, Vec<u8>)>);
+
     /// The members of a `docker save` (named as Docker before 25 names them) of images
     /// given as (tags, architecture, layers as (member name, tar)).
-    pub fn docker_members(
-        images: &[(&[&str], &str, Vec<(String, Vec<u8>)>)],
-    ) -> Vec<(String, Vec<u8>)> {
+    pub fn docker_members(images: &[SavedImage]) -> Vec<(String, Vec<u8>)> {
         let mut members = Vec::new();
         let mut manifest = Vec::new();
         for (tags, arch, layers) in images {
@@ -794,10 +795,13 @@ fn a_blob_that_does_not_hash_to_its_digest_is_refused() {
     let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
     let layer_a = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
     let layer_b = gzip(&layer_with(SNAPSHOT_MEMBER, &b));
-    let honest = sandbox.write("honest.tar", tar_of(&oci_members(&[layer_b.clone()])));
+    let honest = sandbox.write(
+        "honest.tar",
+        tar_of(&oci_members(std::slice::from_ref(&layer_b))),
+    );
     assert_eq!(id_in_image(&sandbox, &honest, &[]).unwrap(), b_id);
     // B's layer stored under A's digest.
-    let mut members = oci_members(&[layer_a.clone()]);
+    let mut members = oci_members(std::slice::from_ref(&layer_a));
     let named_a = format!("blobs/sha256/{}", sha256(&layer_a));
     for (name, bytes) in &mut members {
         if *name == named_a {
@@ -950,7 +954,7 @@ fn a_layout_directory_is_never_left_through_a_symlinked_blob() {
     let [(a, _), _] = snapshots_a_and_b(&sandbox);
     let layer = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
     let layout = sandbox.path("layout");
-    for (name, bytes) in oci_members(&[layer.clone()]) {
+    for (name, bytes) in oci_members(std::slice::from_ref(&layer)) {
         let path = layout.join(&name);
         std::fs::create_dir_all(path.parent().unwrap()).unwrap();
         std::fs::write(path, bytes).unwrap();
