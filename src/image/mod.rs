@@ -141,3 +141,36 @@ pub fn read_file_from_image(
     let layers = image.layers(selection)?;
     find_in_layers(&image, &layers, file)?.ok_or_else(|| ImageError::NotInImage(file.to_string()))
 }
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+
+    #[test]
+    fn paths_are_cleaned_as_go_cleans_them_from_the_root() {
+        for (name, clean) in [
+            ("etc/lifeboat/snapshot.age", "etc/lifeboat/snapshot.age"),
+            (
+                "./etc//lifeboat/./snapshot.age",
+                "etc/lifeboat/snapshot.age",
+            ),
+            (
+                "etc/x/../lifeboat/snapshot.age",
+                "etc/lifeboat/snapshot.age",
+            ),
+            (
+                "../../etc/lifeboat/snapshot.age",
+                "etc/lifeboat/snapshot.age",
+            ),
+            (
+                "/etc/lifeboat/sub/../.wh.snapshot.age",
+                "etc/lifeboat/.wh.snapshot.age",
+            ),
+            ("etc/lifeboat/", "etc/lifeboat"),
+            ("./", ""),
+            ("..", ""),
+        ] {
+            assert_eq!(clean_path(name), clean, "{name}");
+        }
+    }
+}
