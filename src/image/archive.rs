@@ -513,8 +513,8 @@ fn familiar(reference: &str) -> String {
 }
 
 /// The images `wanted` names: those with a name equal to it (in Docker's familiar
-/// form), else those with a name ending in `/wanted` (any registry). Refused when the
-/// images matched carry different names: two registries' `app:1` are two images.
+/// form), else those with a name ending in `/wanted` (any registry). Refused when
+/// several images match under different names: two registries' `app:1` are two images.
 fn by_reference<'a>(
     images: &[&'a Value],
     names: impl Fn(&Value) -> Vec<String>,
@@ -543,7 +543,9 @@ fn by_reference<'a>(
                 }
             }
         }
-        if matched.len() > 1 {
+        // One image under two names is one image; two images under two names are a
+        // choice.
+        if found.len() > 1 && matched.len() > 1 {
             return Err(ImageError::Choose(format!(
                 "{} names more than one image in the archive: {}",
                 crate::redact::shown(&wanted),

@@ -207,6 +207,13 @@ impl<R> TarGuard<R> {
         } else {
             kind
         };
+        if (b'1'..=b'6').contains(&kind) && size != 0 {
+            // Go's reader gives links, devices, directories and FIFOs no data whatever
+            // the size says, and reads the next header where the crate reads data.
+            return Err(refused(format!(
+                "a tar link, directory or device entry with {size} bytes of data, which tar readers skip differently"
+            )));
+        }
         *self.view.borrow_mut() = Some(EntryView {
             name,
             kind,
@@ -723,6 +730,25 @@ mod tests {
         assert_eq!(header_size(&binary).unwrap(), 256);
         binary[2] = 1; // more than 64 bits: the crate drops these bytes
         assert!(header_size(&binary).is_err());
+    }
+
+    #[test]
+    fn a_directory_or_link_that_claims_data_is_refused() {
+        // Go's reader would read a header hidden in the "data"; the crate would not.
+        for (name, kind) in [("etc/lifeboat/", b'5'), ("etc/link", b'2'), ("etc/old/", 0)] {
+            let hidden = [header("etc/lifeboat/snapshot.age", b'0', 1), padded(b"B")].concat();
+            let bytes = [
+                header(name, kind, hidden.len() as u64),
+                hidden,
+                vec![0u8; 1024],
+            ]
+            .concat();
+            let error = guarded(&bytes).unwrap_err().to_string();
+            assert!(
+                error.contains("which tar readers skip differently"),
+                "{error}"
+            );
+        }
     }
 
     #[test]
