@@ -724,11 +724,11 @@ fn disagreeing_pax_records() -> Vec<(&'static str, Vec<u8>)> {
 fn a_pax_header_the_parsers_read_differently_is_refused_in_a_layer_within_bounded_memory() {
     use crafted::*;
     let sandbox = Sandbox::new();
+    let mebibyte = gzip(&vec![0u8; 1 << 20]);
     for (what, records) in disagreeing_pax_records() {
         let (head, zeros) = two_sizes_then_a_huge_long_name(&records);
         // gzip members of 1 MiB of zeros, one after another: 256 MiB from about 256 KB.
         let mut layer = gzip(&head);
-        let mebibyte = gzip(&vec![0u8; 1 << 20]);
         for _ in 0..zeros >> 20 {
             layer.extend(&mebibyte);
         }
@@ -1174,4 +1174,24 @@ fn tags_from_an_archive_are_shown_escaped() {
             run.stderr
         );
     }
+}
+
+#[test]
+fn an_oci_index_entry_without_a_platform_is_checked_against_its_config() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, a_id), _] = snapshots_a_and_b(&sandbox);
+    // As buildah writes it: one index entry, no platform; the config says amd64.
+    let archive = sandbox.write(
+        "amd64.tar",
+        tar_of(&oci_members(&[gzip(&layer_with(SNAPSHOT_MEMBER, &a))])),
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &archive, &["--platform", "linux/amd64"]).unwrap(),
+        a_id
+    );
+    id_in_image(&sandbox, &archive, &["--platform", "linux/arm64"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has("the image has no linux/arm64 manifest; it holds: linux/amd64");
 }

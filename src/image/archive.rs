@@ -403,8 +403,15 @@ impl ImageArchive {
         let mut node = index;
         let wanted = selection.platform.clone().unwrap_or_else(host_platform);
         let mut top = true;
+        // Whether an index entry gave the platform of the manifest reached.
+        let mut platform_known = false;
         for _ in 0..4 {
             if let Some(layers) = node.get("layers").and_then(Value::as_array) {
+                if selection.platform.is_some() && !platform_known {
+                    // An index entry without a platform (buildah writes them): the
+                    // config says which it is.
+                    self.check_config_platform(&node, &wanted)?;
+                }
                 let mut found = Vec::new();
                 for layer in layers {
                     let media = layer
@@ -472,8 +479,9 @@ impl ImageArchive {
                 top = false;
             }
             let platforms: Vec<Option<String>> = manifests.iter().map(|m| platform_of(m)).collect();
-            let chosen =
-                manifests[choose_platform(&platforms, &wanted, selection.platform.is_some())?];
+            let chosen = choose_platform(&platforms, &wanted, selection.platform.is_some())?;
+            platform_known = platforms[chosen].is_some();
+            let chosen = manifests[chosen];
             let digest = Digest::parse(
                 chosen
                     .get("digest")
@@ -483,6 +491,18 @@ impl ImageArchive {
             node = self.blob(&digest)?;
         }
         Err(ImageError::Format("the index nests too deeply".into()))
+    }
+}
+
+impl ImageArchive {
+    /// Refuses an OCI manifest whose config names another platform than `wanted`.
+    fn check_config_platform(&self, manifest: &Value, wanted: &str) -> Result<(), ImageError> {
+        let digest = manifest
+            .pointer("/config/digest")
+            .and_then(Value::as_str)
+            .ok_or_else(|| ImageError::Format("a manifest names no config".into()))?;
+        let config = self.blob(&Digest::parse(digest)?)?;
+        choose_platform(&[platform_of_config(&config)], wanted, true).map(|_| ())
     }
 }
 
