@@ -23,8 +23,8 @@ pub struct ImageArchive {
 enum Member {
     /// A file: where its data starts in the tar, and its size.
     File { offset: u64, size: u64 },
-    /// A symbolic link to a member (old `docker save` archives link a layer to another
-    /// image's identical one), its target resolved to a member name.
+    /// A symbolic or hard link to a member (old `docker save` archives link a layer to
+    /// another image's identical one), its target resolved to a member name.
     Link(String),
     /// A directory, a device, anything else: no blob.
     Other,
