@@ -486,3 +486,712 @@ fn the_static_binary_runs_from_scratch() {
         "{stderr}"
     );
 }
+
+// Crafted archives: what no tar writer makes on purpose, written header by header, and
+// read by the real binary (no buildah needed).
+
+pub mod crafted {
+    use std::io::Write;
+    use std::path::Path;
+
+    use flate2::write::GzEncoder;
+    use sha2::{Digest, Sha256};
+
+    use crate::util::{Run, Sandbox};
+
+    /// One ustar header block for `name`, of type `kind`, whose size field says `size`.
+    pub fn header(name: &str, kind: u8, size: u64) -> Vec<u8> {
+        let mut block = vec![0u8; 512];
+        block[..name.len()].copy_from_slice(name.as_bytes());
+        block[100..107].copy_from_slice(b"0000644");
+        block[108..115].copy_from_slice(b"0000000");
+        block[116..123].copy_from_slice(b"0000000");
+        block[124..135].copy_from_slice(format!("{size:011o}").as_bytes());
+        block[136..147].copy_from_slice(b"00000000000");
+        block[156] = kind;
+        block[257..263].copy_from_slice(b"ustar\0");
+        block[263..265].copy_from_slice(b"00");
+        checksum(&mut block);
+        block
+    }
+
+    /// Sets a header block's checksum field from its bytes.
+    pub fn checksum(block: &mut [u8]) {
+        block[148..156].copy_from_slice(b"        ");
+        let sum: u32 = block.iter().map(|b| u32::from(*b)).sum();
+        block[148..156].copy_from_slice(format!("{sum:06o}\0 ").as_bytes());
+    }
+
+    /// `data` padded to whole blocks.
+    pub fn padded(data: &[u8]) -> Vec<u8> {
+        let mut bytes = data.to_vec();
+        bytes.resize(data.len().div_ceil(512) * 512, 0);
+        bytes
+    }
+
+    /// A pax header entry holding `records` exactly as given (`LEN key=value\n` each).
+    pub fn pax(records: &[u8]) -> Vec<u8> {
+        let mut bytes = header("PaxHeaders/x", b'x', records.len() as u64);
+        bytes.extend(padded(records));
+        bytes
+    }
+
+    /// One well-formed pax record.
+    pub fn record(key: &str, value: &str) -> Vec<u8> {
+        let body = format!(" {key}={value}\n");
+        let mut length = body.len() + 1;
+        while format!("{length}").len() + body.len() != length {
+            length += 1;
+        }
+        format!("{length}{body}").into_bytes()
+    }
+
+    /// A regular file entry.
+    pub fn file(name: &str, data: &[u8]) -> Vec<u8> {
+        let mut bytes = header(name, b'0', data.len() as u64);
+        bytes.extend(padded(data));
+        bytes
+    }
+
+    /// The end-of-archive blocks.
+    pub fn end() -> Vec<u8> {
+        vec![0u8; 1024]
+    }
+
+    pub fn gzip(bytes: &[u8]) -> Vec<u8> {
+        let mut encoder = GzEncoder::new(Vec::new(), flate2::Compression::best());
+        encoder.write_all(bytes).unwrap();
+        encoder.finish().unwrap()
+    }
+
+    pub fn sha256(bytes: &[u8]) -> String {
+        format!("{:x}", Sha256::digest(bytes))
+    }
+
+    /// The members of an OCI archive of one image with these layers (each as stored,
+    /// gzip or not), with true digests: (name, contents).
+    pub fn oci_members(layers: &[Vec<u8>]) -> Vec<(String, Vec<u8>)> {
+        let mut members = Vec::new();
+        let mut descriptors = Vec::new();
+        for layer in layers {
+            let digest = sha256(layer);
+            descriptors.push(serde_json::json!({
+                "mediaType": "application/vnd.oci.image.layer.v1.tar+gzip",
+                "digest": format!("sha256:{digest}"),
+                "size": layer.len(),
+            }));
+            members.push((format!("blobs/sha256/{digest}"), layer.clone()));
+        }
+        let config =
+            br#"{"architecture":"amd64","os":"linux","rootfs":{"type":"layers","diff_ids":[]}}"#
+                .to_vec();
+        let config_digest = sha256(&config);
+        members.push((format!("blobs/sha256/{config_digest}"), config.clone()));
+        let manifest = serde_json::json!({
+            "schemaVersion": 2,
+            "mediaType": "application/vnd.oci.image.manifest.v1+json",
+            "config": {"mediaType": "application/vnd.oci.image.config.v1+json", "digest": format!("sha256:{config_digest}"), "size": config.len()},
+            "layers": descriptors,
+        })
+        .to_string()
+        .into_bytes();
+        let manifest_digest = sha256(&manifest);
+        members.push((format!("blobs/sha256/{manifest_digest}"), manifest.clone()));
+        let index = serde_json::json!({
+            "schemaVersion": 2,
+            "manifests": [{"mediaType": "application/vnd.oci.image.manifest.v1+json", "digest": format!("sha256:{manifest_digest}"), "size": manifest.len()}],
+        });
+        members.push(("index.json".into(), index.to_string().into_bytes()));
+        members.push((
+            "oci-layout".into(),
+            br#"{"imageLayoutVersion":"1.0.0"}"#.to_vec(),
+        ));
+        members
+    }
+
+    /// An image of a `docker save`: tags, architecture, layers as (member name, tar).
+    pub type SavedImage<'a> = (&'a [&'a str], &'a str, Vec<(String, Vec<u8>)>);
+
+    /// The members of a `docker save` (named as Docker before 25 names them) of images
+    /// given as (tags, architecture, layers as (member name, tar)).
+    pub fn docker_members(images: &[SavedImage]) -> Vec<(String, Vec<u8>)> {
+        let mut members = Vec::new();
+        let mut manifest = Vec::new();
+        for (tags, arch, layers) in images {
+            let diff_ids: Vec<String> = layers
+                .iter()
+                .map(|(_, tar)| format!("sha256:{}", sha256(tar)))
+                .collect();
+            let config = serde_json::json!({"architecture": arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}})
+                .to_string()
+                .into_bytes();
+            let config_name = format!("{}.json", sha256(&config));
+            for (name, tar) in layers {
+                if !members.iter().any(|(n, _)| n == name) {
+                    members.push((name.clone(), tar.clone()));
+                }
+            }
+            if !members.iter().any(|(n, _)| *n == config_name) {
+                members.push((config_name.clone(), config));
+            }
+            let paths: Vec<&String> = layers.iter().map(|(name, _)| name).collect();
+            manifest.push(
+                serde_json::json!({"Config": config_name, "RepoTags": tags, "Layers": paths}),
+            );
+        }
+        members.push((
+            "manifest.json".into(),
+            serde_json::json!(manifest).to_string().into_bytes(),
+        ));
+        members
+    }
+
+    /// A layer tar holding one file.
+    pub fn layer_with(name: &str, data: &[u8]) -> Vec<u8> {
+        [file(name, data), end()].concat()
+    }
+
+    /// A tar of `members`, written block by block.
+    pub fn tar_of(members: &[(String, Vec<u8>)]) -> Vec<u8> {
+        let mut bytes = Vec::new();
+        for (name, data) in members {
+            bytes.extend(file(name, data));
+        }
+        bytes.extend(end());
+        bytes
+    }
+
+    /// `inspect --image ARCHIVE` under GNU time: the run and the child's peak resident
+    /// memory in KiB.
+    pub fn inspect_measured(sandbox: &Sandbox, archive: &Path) -> (Run, u64) {
+        let report = sandbox.path("time.txt");
+        let report_arg = report.display().to_string();
+        let archive_arg = archive.display().to_string();
+        let args = ["inspect", "--image", archive_arg.as_str()];
+        let command = sandbox.wrapped(&["/usr/bin/time", "-f", "%M", "-o", &report_arg], &args);
+        let run = sandbox.run_with(command, &args);
+        let text = std::fs::read_to_string(&report)
+            .expect("GNU time (/usr/bin/time) is required; scripts/test.sh installs it");
+        let kib = text
+            .lines()
+            .last()
+            .and_then(|l| l.trim().parse().ok())
+            .unwrap_or_else(|| panic!("GNU time said {text:?}"));
+        (run, kib)
+    }
+}
+
+/// Most `inspect --image` may use on any archive (KiB): tens of megabytes, never the
+/// hundreds a header could ask for.
+const MEMORY_BOUND_KIB: u64 = 64 << 10;
+
+/// A tar whose pax header holds two `size` records, hiding a 256 MiB GNU long name from
+/// a reader that takes the other record, behind which a reader that buffers long names
+/// reads all of it: the bytes up to the long name's data, and that data's size.
+fn two_sizes_then_a_huge_long_name(records: &[u8]) -> (Vec<u8>, u64) {
+    use crafted::*;
+    let mut head = pax(records);
+    head.extend(header("etc/filler", b'0', 0));
+    head.extend(header("././@LongLink", b'L', 256 << 20));
+    (head, 256 << 20)
+}
+
+/// The pax records that made parsers disagree, each refused outright now.
+fn disagreeing_pax_records() -> Vec<(&'static str, Vec<u8>)> {
+    use crafted::record;
+    vec![
+        (
+            "two size records",
+            [record("size", "0"), record("size", "1024")].concat(),
+        ),
+        (
+            "a malformed record before the size",
+            [b"99 junk=1\n".to_vec(), record("size", "1024")].concat(),
+        ),
+        ("a size with a trailing space", record("size", "1024 ")),
+        (
+            "a record without a key",
+            [record("", "1"), record("size", "1024")].concat(),
+        ),
+        (
+            "an empty line",
+            [b"\n".to_vec(), record("size", "1024")].concat(),
+        ),
+    ]
+}
+
+#[test]
+fn a_pax_header_the_parsers_read_differently_is_refused_in_a_layer_within_bounded_memory() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let mebibyte = gzip(&vec![0u8; 1 << 20]);
+    for (what, records) in disagreeing_pax_records() {
+        let (head, zeros) = two_sizes_then_a_huge_long_name(&records);
+        // gzip members of 1 MiB of zeros, one after another: 256 MiB from about 256 KB.
+        let mut layer = gzip(&head);
+        for _ in 0..zeros >> 20 {
+            layer.extend(&mebibyte);
+        }
+        let archive = sandbox.write("layer-attack.tar", tar_of(&oci_members(&[layer])));
+        let (run, kib) = inspect_measured(&sandbox, &archive);
+        assert!(kib < MEMORY_BOUND_KIB, "{what}: {kib} KiB\n{}", run.stderr);
+        run.code(3).stderr_has("pax");
+    }
+}
+
+#[test]
+fn a_pax_header_the_parsers_read_differently_is_refused_in_the_outer_archive_within_bounded_memory()
+{
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    for (what, records) in disagreeing_pax_records() {
+        let (head, zeros) = two_sizes_then_a_huge_long_name(&records);
+        let path = sandbox.path("outer-attack.tar");
+        std::fs::write(&path, &head).unwrap();
+        // The long name's data is a hole: 256 MiB of zeros that take no disk.
+        let file = std::fs::OpenOptions::new().write(true).open(&path).unwrap();
+        file.set_len(head.len() as u64 + zeros + 1024).unwrap();
+        let (run, kib) = inspect_measured(&sandbox, &path);
+        assert!(kib < MEMORY_BOUND_KIB, "{what}: {kib} KiB\n{}", run.stderr);
+        run.code(3).stderr_has("pax");
+    }
+}
+
+/// Two snapshots, A and B, as (bytes, id).
+fn snapshots_a_and_b(sandbox: &Sandbox) -> [(Vec<u8>, String); 2] {
+    let recipient = sandbox.keygen("key.txt");
+    ["a.age", "b.age"].map(|name| {
+        let id = sandbox
+            .canary_snapshot(name, &[&recipient], &[])
+            .snapshot_id();
+        (sandbox.read(name), id)
+    })
+}
+
+/// `inspect --image ARCHIVE --json` with `args`: the id of the snapshot found, or the
+/// failed run.
+fn id_in_image(
+    sandbox: &Sandbox,
+    archive: &std::path::Path,
+    args: &[&str],
+) -> Result<String, crate::util::Run> {
+    let archive = archive.display().to_string();
+    let mut all = vec!["inspect", "--image", archive.as_str(), "--json"];
+    all.extend(args);
+    let run = sandbox.run(&all);
+    if run.code != 0 {
+        return Err(run);
+    }
+    let meta: serde_json::Value = serde_json::from_str(&run.stdout).unwrap();
+    Ok(meta["id"].as_str().unwrap().to_string())
+}
+
+const SNAPSHOT_MEMBER: &str = "etc/lifeboat/snapshot.age";
+
+#[test]
+fn a_blob_that_does_not_hash_to_its_digest_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let layer_a = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    let layer_b = gzip(&layer_with(SNAPSHOT_MEMBER, &b));
+    let honest = sandbox.write(
+        "honest.tar",
+        tar_of(&oci_members(std::slice::from_ref(&layer_b))),
+    );
+    assert_eq!(id_in_image(&sandbox, &honest, &[]).unwrap(), b_id);
+    // B's layer stored under A's digest.
+    let mut members = oci_members(std::slice::from_ref(&layer_a));
+    let named_a = format!("blobs/sha256/{}", sha256(&layer_a));
+    for (name, bytes) in &mut members {
+        if *name == named_a {
+            *bytes = layer_b.clone();
+        }
+    }
+    let swapped = sandbox.write("swapped.tar", tar_of(&members));
+    id_in_image(&sandbox, &swapped, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("does not hash to its digest sha256:");
+    // A docker save whose layer holds B where the config's diff_id is A's.
+    let docker = docker_members(&[(
+        &["app:1"],
+        "amd64",
+        vec![("l1/layer.tar".into(), layer_with(SNAPSHOT_MEMBER, &a))],
+    )]);
+    let docker: Vec<_> = docker
+        .into_iter()
+        .map(|(name, bytes)| {
+            let bytes = if name == "l1/layer.tar" {
+                layer_with(SNAPSHOT_MEMBER, &b)
+            } else {
+                bytes
+            };
+            (name, bytes)
+        })
+        .collect();
+    let archive = sandbox.write("docker-swapped.tar", tar_of(&docker));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("does not hash to its digest sha256:");
+}
+
+#[test]
+fn a_member_twice_in_the_archive_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let docker = docker_members(&[(
+        &["app:1"],
+        "amd64",
+        vec![("l1/layer.tar".into(), layer_with(SNAPSHOT_MEMBER, &a))],
+    )]);
+    for again in ["l1/layer.tar", "./l1/x/../layer.tar"] {
+        let mut members = docker.clone();
+        members.push((again.into(), layer_with(SNAPSHOT_MEMBER, &b)));
+        let archive = sandbox.write("twice.tar", tar_of(&members));
+        id_in_image(&sandbox, &archive, &[])
+            .unwrap_err()
+            .code(3)
+            .stderr_has("the archive holds l1/layer.tar twice");
+    }
+}
+
+#[test]
+fn layer_entry_names_are_cleaned_as_runtimes_clean_them() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let lower = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    for name in [
+        "etc/x/../lifeboat/snapshot.age",
+        "../etc/lifeboat/snapshot.age",
+        "/./etc//lifeboat/snapshot.age",
+    ] {
+        let upper = layer_with(name, &b);
+        let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower.clone(), upper])));
+        assert_eq!(
+            id_in_image(&sandbox, &archive, &[]).unwrap(),
+            b_id,
+            "{name}"
+        );
+    }
+    for whiteout in [
+        "etc/lifeboat/sub/../.wh.snapshot.age",
+        "../../etc/lifeboat/.wh.snapshot.age",
+    ] {
+        let upper = layer_with(whiteout, b"");
+        let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower.clone(), upper])));
+        id_in_image(&sandbox, &archive, &[])
+            .unwrap_err()
+            .code(20)
+            .stderr_has("the image has no file at /etc/lifeboat/snapshot.age");
+    }
+}
+
+#[test]
+fn an_old_style_file_named_like_a_directory_is_a_directory() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let lower = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    let upper = [header("etc/lifeboat/snapshot.age/", 0, 0), end()].concat();
+    let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower.clone(), upper])));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("/etc/lifeboat/snapshot.age in the image is not a regular file");
+    // One that claims data: Go's reader (the runtimes') skips none and reads B's entry
+    // from it, where a reader taking the size would skip B.
+    let hidden = layer_with(SNAPSHOT_MEMBER, &b);
+    let hidden = &hidden[..hidden.len() - 1024];
+    let upper = [
+        header("etc/lifeboat/", 0, hidden.len() as u64),
+        hidden.to_vec(),
+        end(),
+    ]
+    .concat();
+    let archive = sandbox.write("image.tar", tar_of(&oci_members(&[lower, upper])));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("a tar link, directory or device entry with");
+}
+
+#[test]
+fn a_symlinked_docker_save_layer_is_the_layer_it_links_to() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let lower = layer_with(SNAPSHOT_MEMBER, &a);
+    let upper = layer_with(SNAPSHOT_MEMBER, &b);
+    // Image one has both layers; image two shares the upper one, which docker save
+    // stores once and links to.
+    let mut members = docker_members(&[
+        (
+            &["one:1"],
+            "amd64",
+            vec![
+                ("base/layer.tar".into(), lower.clone()),
+                ("top/layer.tar".into(), upper.clone()),
+            ],
+        ),
+        (
+            &["two:1"],
+            "amd64",
+            vec![
+                ("base/layer.tar".into(), lower),
+                ("shared/layer.tar".into(), upper),
+            ],
+        ),
+    ]);
+    members.retain(|(name, _)| name != "shared/layer.tar");
+    let mut bytes = Vec::new();
+    let mut link = header("shared/layer.tar", b'2', 0);
+    link[157..157 + 16].copy_from_slice(b"../top/layer.tar");
+    checksum(&mut link);
+    bytes.extend(link);
+    bytes.extend(tar_of(&members));
+    let archive = sandbox.write("linked.tar", bytes);
+    assert_eq!(
+        id_in_image(&sandbox, &archive, &["--image-ref", "two:1"]).unwrap(),
+        b_id
+    );
+}
+
+#[test]
+fn a_layout_directory_is_never_left_through_a_symlinked_blob() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), _] = snapshots_a_and_b(&sandbox);
+    let layer = gzip(&layer_with(SNAPSHOT_MEMBER, &a));
+    let layout = sandbox.path("layout");
+    for (name, bytes) in oci_members(std::slice::from_ref(&layer)) {
+        let path = layout.join(&name);
+        std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+        std::fs::write(path, bytes).unwrap();
+    }
+    assert!(id_in_image(&sandbox, &layout, &[]).is_ok());
+    // The same bytes, outside the directory, linked in.
+    let outside = sandbox.write("outside.bin", &layer);
+    let blob = layout.join(format!("blobs/sha256/{}", sha256(&layer)));
+    std::fs::remove_file(&blob).unwrap();
+    std::os::unix::fs::symlink(&outside, &blob).unwrap();
+    id_in_image(&sandbox, &layout, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("is a symbolic link, which could lead outside it");
+}
+
+#[test]
+fn docker_save_images_are_chosen_by_platform() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, a_id), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let layer = |n: &str, snapshot: &[u8]| {
+        (
+            format!("{n}/layer.tar"),
+            layer_with(SNAPSHOT_MEMBER, snapshot),
+        )
+    };
+    // --platform is not ignored.
+    let arm = sandbox.write(
+        "arm.tar",
+        tar_of(&docker_members(&[(
+            &["app:1"],
+            "arm64",
+            vec![layer("l1", &a)],
+        )])),
+    );
+    id_in_image(&sandbox, &arm, &["--platform", "linux/amd64"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has("the image has no linux/amd64 manifest; it holds: linux/arm64");
+    let two = sandbox.write(
+        "two.tar",
+        tar_of(&docker_members(&[
+            (&["app:1"], "amd64", vec![layer("l1", &a)]),
+            (&["app:1-arm"], "arm64", vec![layer("l2", &b)]),
+        ])),
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &two, &["--platform", "linux/arm64"]).unwrap(),
+        b_id
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &two, &["--platform", "linux/amd64"]).unwrap(),
+        a_id
+    );
+}
+
+#[test]
+fn docker_save_images_are_chosen_by_exact_tag_or_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, a_id), (b, _)] = snapshots_a_and_b(&sandbox);
+    let layer = |n: &str, snapshot: &[u8]| {
+        (
+            format!("{n}/layer.tar"),
+            layer_with(SNAPSHOT_MEMBER, snapshot),
+        )
+    };
+    // An exact tag wins over another registry's image of that name, wherever it stands.
+    let exact = sandbox.write(
+        "exact.tar",
+        tar_of(&docker_members(&[
+            (&["attacker.example/app:1"], "amd64", vec![layer("l1", &b)]),
+            (&["app:1"], "amd64", vec![layer("l2", &a)]),
+        ])),
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &exact, &["--image-ref", "app:1"]).unwrap(),
+        a_id
+    );
+    assert_eq!(
+        id_in_image(
+            &sandbox,
+            &exact,
+            &["--image-ref", "docker.io/library/app:1"]
+        )
+        .unwrap(),
+        a_id
+    );
+}
+
+#[test]
+fn a_tag_two_registries_end_in_is_ambiguous() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let layer = |n: &str, snapshot: &[u8]| {
+        (
+            format!("{n}/layer.tar"),
+            layer_with(SNAPSHOT_MEMBER, snapshot),
+        )
+    };
+    // Two registries' app:1 are two images.
+    let ambiguous = sandbox.write(
+        "ambiguous.tar",
+        tar_of(&docker_members(&[
+            (&["one.example/app:1"], "amd64", vec![layer("l1", &a)]),
+            (&["two.example/app:1"], "amd64", vec![layer("l2", &b)]),
+        ])),
+    );
+    id_in_image(&sandbox, &ambiguous, &["--image-ref", "app:1"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has(
+            "app:1 names more than one image in the archive: one.example/app:1, two.example/app:1",
+        );
+}
+
+#[test]
+fn an_oci_platform_that_matches_two_manifests_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, b_id)] = snapshots_a_and_b(&sandbox);
+    let mut members = Vec::new();
+    let mut entries = Vec::new();
+    for (arch, snapshot) in [("amd64", &a), ("arm64", &b)] {
+        let image = oci_members(&[gzip(&layer_with(SNAPSHOT_MEMBER, snapshot))]);
+        for (name, bytes) in image {
+            if name == "index.json" {
+                let index: serde_json::Value = serde_json::from_slice(&bytes).unwrap();
+                let mut entry = index["manifests"][0].clone();
+                entry["platform"] = serde_json::json!({"os": "linux", "architecture": arch});
+                entries.push(entry);
+            } else if name.starts_with("blobs/") && !members.iter().any(|(n, _)| *n == name) {
+                members.push((name, bytes));
+            }
+        }
+    }
+    members.push((
+        "index.json".into(),
+        serde_json::json!({"schemaVersion": 2, "manifests": entries})
+            .to_string()
+            .into_bytes(),
+    ));
+    let archive = sandbox.write("multi.tar", tar_of(&members));
+    assert_eq!(
+        id_in_image(&sandbox, &archive, &["--platform", "linux/arm64"]).unwrap(),
+        b_id
+    );
+    id_in_image(&sandbox, &archive, &["--platform", "linux"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has("linux matches more than one manifest: linux/amd64, linux/arm64");
+}
+
+#[test]
+fn an_archive_whose_docker_and_oci_manifests_disagree_is_refused() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), (b, _)] = snapshots_a_and_b(&sandbox);
+    let docker = docker_members(&[(
+        &["app:1"],
+        "amd64",
+        vec![("l1/layer.tar".into(), layer_with(SNAPSHOT_MEMBER, &a))],
+    )]);
+    let oci = oci_members(&[gzip(&layer_with(SNAPSHOT_MEMBER, &b))]);
+    let archive = sandbox.write("both.tar", tar_of(&[docker, oci].concat()));
+    id_in_image(&sandbox, &archive, &[])
+        .unwrap_err()
+        .code(3)
+        .stderr_has("manifest.json (docker save) and index.json (OCI) name different layers");
+}
+
+#[test]
+fn tags_from_an_archive_are_shown_escaped() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, _), _] = snapshots_a_and_b(&sandbox);
+    let layer = ("l1/layer.tar".to_string(), layer_with(SNAPSHOT_MEMBER, &a));
+    let tags: [&[&str]; 2] = [
+        &["red\u{1b}[31m:1", "rtl\u{202e}1:ppa"],
+        &["x:1\nlifeboat: ok: all fine"],
+    ];
+    let archive = sandbox.write(
+        "tags.tar",
+        tar_of(&docker_members(&[
+            (tags[0], "amd64", vec![layer.clone()]),
+            (tags[1], "amd64", vec![layer]),
+        ])),
+    );
+    for args in [&[][..], &["--image-ref", "nothing:1"][..]] {
+        let run = id_in_image(&sandbox, &archive, args).unwrap_err();
+        run.code(2)
+            .stderr_has("red\\u{1b}[31m:1")
+            .stderr_has("rtl\\u{202e}1:ppa");
+        assert!(
+            !run.stderr.contains(['\u{1b}', '\u{202e}']),
+            "{}",
+            run.stderr
+        );
+        assert!(
+            !run.stderr.lines().any(|l| l.starts_with("lifeboat: ok:")),
+            "{}",
+            run.stderr
+        );
+    }
+}
+
+#[test]
+fn an_oci_index_entry_without_a_platform_is_checked_against_its_config() {
+    use crafted::*;
+    let sandbox = Sandbox::new();
+    let [(a, a_id), _] = snapshots_a_and_b(&sandbox);
+    // As buildah writes it: one index entry, no platform; the config says amd64.
+    let archive = sandbox.write(
+        "amd64.tar",
+        tar_of(&oci_members(&[gzip(&layer_with(SNAPSHOT_MEMBER, &a))])),
+    );
+    assert_eq!(
+        id_in_image(&sandbox, &archive, &["--platform", "linux/amd64"]).unwrap(),
+        a_id
+    );
+    id_in_image(&sandbox, &archive, &["--platform", "linux/arm64"])
+        .unwrap_err()
+        .code(2)
+        .stderr_has("the image has no linux/arm64 manifest; it holds: linux/amd64");
+}

@@ -202,8 +202,12 @@ pub fn image_archive(data: &[u8]) {
             let _ = error.to_string();
             let _ = error.hint();
             let exit = error.exit();
+            // An archive of several images (or platforms) asks which: a usage error.
+            let choose = matches!(error, lifeboat::image::ImageError::Choose(_));
             assert!(
-                exit == Exit::BadInput || exit == Exit::SnapshotMissing,
+                exit == Exit::BadInput
+                    || exit == Exit::SnapshotMissing
+                    || (choose && exit == Exit::Usage),
                 "{error:?} exits {exit:?}"
             );
         }

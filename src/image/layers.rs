@@ -4,111 +4,149 @@ use std::io::{BufRead, BufReader, Read};
 
 use flate2::read::MultiGzDecoder;
 
-use super::{ImageArchive, ImageError, MAX_FILE_BYTES};
-
-/// A member's path as the runtime sees it: no leading `./` or `/`, no `.` or empty
-/// components (`etc/./lifeboat//x` is `etc/lifeboat/x`).
-fn normalize(path: &str) -> String {
-    path.split('/')
-        .filter(|part| !part.is_empty() && *part != ".")
-        .collect::<Vec<_>>()
-        .join("/")
-}
+use super::digest::Digesting;
+use super::tar_guard::TarGuard;
+use super::{clean_path, ImageArchive, ImageError, Layer, MAX_FILE_BYTES};
 
 fn is_within(path: &str, dir: &str) -> bool {
     dir.is_empty() || path == dir || path.starts_with(&format!("{dir}/"))
 }
 
+/// What one layer does to the file wanted.
+#[derive(Default)]
+struct LayerEffect {
+    /// The layer's own copy of the file.
+    own: Option<Vec<u8>>,
+    /// Whether it hides the lower layers' copy (a whiteout, an opaque directory, a file
+    /// over a parent directory).
+    hides_lower: bool,
+}
+
 /// The file at `target` after applying `layers` bottom to top, or None if no layer has
 /// it or a later layer removed it. A whiteout (`.wh.NAME`, `.wh..wh..opq`) hides what the
 /// layers below put there, never what its own layer holds, wherever in the layer's tar
-/// the two stand.
+/// the two stand. Every layer is read to its end and checked against its digests before
+/// anything it holds is taken.
 pub fn find_in_layers(
     image: &ImageArchive,
-    layers: &[String],
+    layers: &[Layer],
     target: &str,
 ) -> Result<Option<Vec<u8>>, ImageError> {
-    let target = normalize(target);
+    let target = clean_path(target);
     let mut found: Option<Vec<u8>> = None;
     for layer in layers {
-        let reader = image.member(layer)?.ok_or_else(|| {
-            ImageError::Format(format!(
-                "layer {} is missing from the archive",
-                crate::redact::shown(layer)
-            ))
-        })?;
-        let mut reader = BufReader::new(reader);
-        let gzip = reader
-            .fill_buf()
-            .map(|b| b.starts_with(&[0x1f, 0x8b]))
-            .unwrap_or(false);
-        // pigz and eStargz write several gzip members one after another.
-        let stream: Box<dyn Read> = if gzip {
-            Box::new(MultiGzDecoder::new(reader))
-        } else {
-            Box::new(reader)
-        };
-        let mut archive = tar::Archive::new(super::tar_guard::TarGuard::new(stream));
-        let shown_layer = crate::redact::shown(layer);
+        let shown_layer = crate::redact::shown(&layer.member);
+        let what = format!("layer {shown_layer}");
         let damaged =
             |e: std::io::Error| ImageError::Format(format!("layer {shown_layer} is damaged: {e}"));
-        // What this layer itself holds at the target, and whether it hides the lower
-        // layers' copy.
-        let mut own: Option<Vec<u8>> = None;
-        let mut hides_lower = false;
-        for entry in archive.entries().map_err(damaged)? {
-            let mut entry = entry.map_err(damaged)?;
-            let name = normalize(&entry.path().map_err(damaged)?.to_string_lossy());
-            let (dir, base) = match name.rsplit_once('/') {
-                Some((dir, base)) => (dir.to_string(), base.to_string()),
-                None => (String::new(), name.clone()),
+        let reader = image.member(&layer.member)?.ok_or_else(|| {
+            ImageError::Format(format!("layer {shown_layer} is missing from the archive"))
+        })?;
+        let mut stored = Digesting::new(reader, layer.stored.clone());
+        let effect = {
+            let mut buffered = BufReader::new(&mut stored);
+            let gzip = buffered
+                .fill_buf()
+                .map_err(damaged)?
+                .starts_with(&[0x1f, 0x8b]);
+            // pigz and eStargz write several gzip members one after another.
+            let decoded: Box<dyn Read + '_> = if gzip {
+                Box::new(MultiGzDecoder::new(buffered))
+            } else {
+                Box::new(buffered)
             };
-            if base == ".wh..wh..opq" {
-                // An opaque directory hides everything lower layers put in it.
-                if target != dir && is_within(&target, &dir) {
-                    hides_lower = true;
-                }
-            } else if let Some(removed) = base.strip_prefix(".wh.") {
-                let removed = if dir.is_empty() {
-                    removed.to_string()
-                } else {
-                    format!("{dir}/{removed}")
-                };
-                if is_within(&target, &removed) {
-                    hides_lower = true;
-                }
-            } else if name == target {
-                let kind = entry.header().entry_type();
-                if !kind.is_file() {
-                    return Err(ImageError::Format(format!(
-                        "/{target} in the image is not a regular file (a link or a directory)"
-                    )));
-                }
-                if entry.size() > MAX_FILE_BYTES {
-                    return Err(ImageError::Format(format!(
-                        "/{target} is larger than any snapshot"
-                    )));
-                }
-                // Sized by what arrives, not by the header's word.
-                let mut bytes = Vec::with_capacity(entry.size().min(MAX_PREALLOCATION) as usize);
-                (&mut entry)
-                    .take(MAX_FILE_BYTES)
-                    .read_to_end(&mut bytes)
-                    .map_err(damaged)?;
-                own = Some(bytes);
-            } else if is_within(&target, &name) && !entry.header().entry_type().is_dir() {
-                // A file or link replaced a parent directory of the target.
-                hides_lower = true;
-                own = None;
-            }
-        }
-        if own.is_some() {
-            found = own;
-        } else if hides_lower {
+            let mut plain = Digesting::new(decoded, layer.uncompressed.clone());
+            let effect = apply(&mut plain, &target).map_err(|e| match e {
+                LayerError::Io(e) => damaged(e),
+                LayerError::Image(e) => e,
+            })?;
+            plain.finish(&format!("{what} (decompressed)"))?;
+            effect
+        };
+        stored.finish(&what)?;
+        if effect.own.is_some() {
+            found = effect.own;
+        } else if effect.hides_lower {
             found = None;
         }
     }
     Ok(found)
+}
+
+enum LayerError {
+    Io(std::io::Error),
+    Image(ImageError),
+}
+
+impl From<std::io::Error> for LayerError {
+    fn from(e: std::io::Error) -> Self {
+        LayerError::Io(e)
+    }
+}
+
+/// Reads one layer's tar for what it does to `target`. Names and types are the guard's
+/// reading (Go's, as runtimes read them), checked against the crate's.
+fn apply(layer: &mut dyn Read, target: &str) -> Result<LayerEffect, LayerError> {
+    let guard = TarGuard::new(layer);
+    let view = guard.view();
+    let mut archive = tar::Archive::new(guard);
+    let mut effect = LayerEffect::default();
+    for entry in archive.entries()? {
+        let mut entry = entry?;
+        let Some(seen) = view.borrow().clone() else {
+            return Err(std::io::Error::other("tar readers disagree about an entry").into());
+        };
+        if seen.name != *entry.path_bytes() || seen.size != entry.size() {
+            return Err(std::io::Error::other(format!(
+                "tar readers disagree about {}",
+                crate::redact::shown(&String::from_utf8_lossy(&seen.name))
+            ))
+            .into());
+        }
+        if seen.kind == b'g' {
+            continue; // a global pax header: runtimes ignore it
+        }
+        let name = clean_path(&String::from_utf8_lossy(&seen.name));
+        let (dir, base) = match name.rsplit_once('/') {
+            Some((dir, base)) => (dir, base),
+            None => ("", name.as_str()),
+        };
+        if base == ".wh..wh..opq" {
+            // An opaque directory hides everything lower layers put in it.
+            if target != dir && is_within(target, dir) {
+                effect.hides_lower = true;
+            }
+        } else if let Some(removed) = base.strip_prefix(".wh.") {
+            let removed = if dir.is_empty() {
+                removed.to_string()
+            } else {
+                format!("{dir}/{removed}")
+            };
+            if is_within(target, &removed) {
+                effect.hides_lower = true;
+            }
+        } else if name == target {
+            if !matches!(seen.kind, 0 | b'0') {
+                return Err(LayerError::Image(ImageError::Format(format!(
+                    "/{target} in the image is not a regular file (a link or a directory)"
+                ))));
+            }
+            if seen.size > MAX_FILE_BYTES {
+                return Err(LayerError::Image(ImageError::Format(format!(
+                    "/{target} is larger than any snapshot"
+                ))));
+            }
+            // Sized by what arrives, not by the header's word.
+            let mut bytes = Vec::with_capacity(seen.size.min(MAX_PREALLOCATION) as usize);
+            (&mut entry).take(MAX_FILE_BYTES).read_to_end(&mut bytes)?;
+            effect.own = Some(bytes);
+        } else if is_within(target, &name) && seen.kind != b'5' {
+            // A file or link replaced a parent directory of the target.
+            effect.hides_lower = true;
+            effect.own = None;
+        }
+    }
+    Ok(effect)
 }
 
 /// The most preallocated for a file on its tar header's word.
@@ -155,20 +193,27 @@ mod tests {
         encoder.finish().unwrap()
     }
 
+    fn hex(bytes: &[u8]) -> String {
+        format!("{:x}", <sha2::Sha256 as sha2::Digest>::digest(bytes))
+    }
+
+    /// Writes `bytes` as a blob of the layout at `dir`; returns its digest.
+    fn blob(dir: &std::path::Path, bytes: &[u8]) -> String {
+        let blobs = dir.join("blobs/sha256");
+        std::fs::create_dir_all(&blobs).unwrap();
+        std::fs::write(blobs.join(hex(bytes)), bytes).unwrap();
+        format!("sha256:{}", hex(bytes))
+    }
+
     /// An OCI layout directory with these layers.
     fn layout(layers: &[Vec<u8>]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = dir.path().join("blobs/sha256");
-        std::fs::create_dir_all(&blobs).unwrap();
-        let mut descriptors = Vec::new();
-        for (index, bytes) in layers.iter().enumerate() {
-            let digest = format!("{index:064x}");
-            std::fs::write(blobs.join(&digest), bytes).unwrap();
-            descriptors.push(json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": format!("sha256:{digest}")}));
-        }
+        let descriptors: Vec<_> = layers
+            .iter()
+            .map(|bytes| json!({"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": blob(dir.path(), bytes)}))
+            .collect();
         let manifest = json!({"layers": descriptors}).to_string();
-        std::fs::write(blobs.join("f".repeat(64)), manifest).unwrap();
-        let index = json!({"manifests": [{"digest": format!("sha256:{}", "f".repeat(64))}]});
+        let index = json!({"manifests": [{"digest": blob(dir.path(), manifest.as_bytes())}]});
         std::fs::write(dir.path().join("index.json"), index.to_string()).unwrap();
         dir
     }
@@ -194,7 +239,10 @@ mod tests {
             layer(&[("etc/lifeboat/snapshot.age", Some("x"))], false),
         )
         .unwrap();
-        let manifest = json!([{"Layers": ["../secret.tar"]}]);
+        let secret = layer(&[("etc/lifeboat/snapshot.age", Some("x"))], false);
+        let config = json!({"rootfs": {"diff_ids": [format!("sha256:{}", hex(&secret))]}});
+        std::fs::write(dir.join("config.json"), config.to_string()).unwrap();
+        let manifest = json!([{"Config": "config.json", "Layers": ["../secret.tar"]}]);
         std::fs::write(dir.join("manifest.json"), manifest.to_string()).unwrap();
         let image = ImageArchive::open(&dir).unwrap();
         let names = image.layers(&Selection::default()).unwrap();
@@ -292,29 +340,20 @@ mod tests {
     /// holding the snapshot text `arch`.
     fn multi_platform(platforms: &[(&str, &str, Option<&str>)]) -> tempfile::TempDir {
         let dir = tempfile::tempdir().unwrap();
-        let blobs = dir.path().join("blobs/sha256");
-        std::fs::create_dir_all(&blobs).unwrap();
         let mut entries = Vec::new();
-        for (n, (os, arch, variant)) in platforms.iter().enumerate() {
-            let layer_digest = format!("{:064x}", 2 * n);
-            let manifest_digest = format!("{:064x}", 2 * n + 1);
+        for (os, arch, variant) in platforms {
             let snapshot = format!(
                 "{arch}{}",
                 variant.map(|v| format!("/{v}")).unwrap_or_default()
             );
-            std::fs::write(
-                blobs.join(&layer_digest),
-                layer(&[("etc/lifeboat/snapshot.age", Some(&snapshot))], true),
-            )
-            .unwrap();
-            let manifest = json!({"layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": format!("sha256:{layer_digest}")}]});
-            std::fs::write(blobs.join(&manifest_digest), manifest.to_string()).unwrap();
+            let layer = layer(&[("etc/lifeboat/snapshot.age", Some(&snapshot))], true);
+            let manifest = json!({"layers": [{"mediaType": "application/vnd.oci.image.layer.v1.tar+gzip", "digest": blob(dir.path(), &layer)}]});
+            let manifest_digest = blob(dir.path(), manifest.to_string().as_bytes());
             let mut platform = json!({"os": os, "architecture": arch});
             if let Some(variant) = variant {
                 platform["variant"] = json!(variant);
             }
-            entries
-                .push(json!({"digest": format!("sha256:{manifest_digest}"), "platform": platform}));
+            entries.push(json!({"digest": manifest_digest, "platform": platform}));
         }
         let index = json!({"manifests": entries});
         std::fs::write(dir.path().join("index.json"), index.to_string()).unwrap();
@@ -358,38 +397,82 @@ mod tests {
         );
     }
 
-    #[test]
-    fn a_docker_save_of_two_images_asks_which() {
+    /// One image of a `docker save`: its tags, architecture and layer tars.
+    struct Saved<'a> {
+        tags: &'a [&'a str],
+        arch: &'a str,
+        layers: Vec<Vec<u8>>,
+    }
+
+    /// The members of a `docker save` of `images`, named as Docker before 25 names them
+    /// (`ID/layer.tar`, the config as `HEX.json`).
+    fn docker_members(images: &[Saved]) -> Vec<(String, Vec<u8>)> {
+        let mut members = Vec::new();
+        let mut manifest = Vec::new();
+        for (n, image) in images.iter().enumerate() {
+            let mut paths = Vec::new();
+            let mut diff_ids = Vec::new();
+            for (m, layer) in image.layers.iter().enumerate() {
+                let path = format!("i{n}l{m}/layer.tar");
+                members.push((path.clone(), layer.clone()));
+                paths.push(path);
+                diff_ids.push(format!("sha256:{}", hex(layer)));
+            }
+            let config = json!({"architecture": image.arch, "os": "linux", "rootfs": {"type": "layers", "diff_ids": diff_ids}}).to_string();
+            let config_name = format!("{}.json", hex(config.as_bytes()));
+            members.push((config_name.clone(), config.into_bytes()));
+            manifest.push(json!({"Config": config_name, "RepoTags": image.tags, "Layers": paths}));
+        }
+        members.push((
+            "manifest.json".into(),
+            json!(manifest).to_string().into_bytes(),
+        ));
+        members
+    }
+
+    /// A tar file of `members` in a new temporary directory.
+    fn tar_file(members: &[(String, Vec<u8>)]) -> (tempfile::TempDir, std::path::PathBuf) {
         let dir = tempfile::tempdir().unwrap();
-        let archive = dir.path().join("two.tar");
+        let archive = dir.path().join("image.tar");
         let mut builder = tar::Builder::new(std::fs::File::create(&archive).unwrap());
-        let mut add = |name: &str, bytes: &[u8]| {
+        for (name, bytes) in members {
             let mut header = tar::Header::new_gnu();
             header.set_size(bytes.len() as u64);
             header.set_mode(0o644);
-            builder.append_data(&mut header, name, bytes).unwrap();
-        };
-        add(
-            "a/layer.tar",
-            &layer(&[("etc/lifeboat/snapshot.age", Some("app-a"))], false),
-        );
-        add(
-            "b/layer.tar",
-            &layer(&[("etc/lifeboat/snapshot.age", Some("app-b"))], false),
-        );
-        let manifest = json!([
-            {"RepoTags": ["registry.example.com/app-a:1"], "Layers": ["a/layer.tar"]},
-            {"RepoTags": ["app-b:2"], "Layers": ["b/layer.tar"]},
-        ]);
-        add("manifest.json", manifest.to_string().as_bytes());
+            builder.append_data(&mut header, name, &bytes[..]).unwrap();
+        }
         builder.finish().unwrap();
         drop(builder);
+        (dir, archive)
+    }
+
+    fn select(platform: Option<&str>, reference: Option<&str>) -> Selection {
+        Selection {
+            platform: platform.map(str::to_string),
+            reference: reference.map(str::to_string),
+        }
+    }
+
+    fn snapshot_in(text: &str) -> Vec<u8> {
+        layer(&[("etc/lifeboat/snapshot.age", Some(text))], false)
+    }
+
+    #[test]
+    fn a_docker_save_of_two_images_asks_which() {
+        let (_dir, archive) = tar_file(&docker_members(&[
+            Saved {
+                tags: &["registry.example.com/app-a:1"],
+                arch: "amd64",
+                layers: vec![snapshot_in("app-a")],
+            },
+            Saved {
+                tags: &["app-b:2"],
+                arch: "amd64",
+                layers: vec![snapshot_in("app-b")],
+            },
+        ]));
         let read = |reference: Option<&str>| {
-            let selection = Selection {
-                platform: None,
-                reference: reference.map(str::to_string),
-            };
-            read_file_from_image(&archive, SNAP, &selection)
+            read_file_from_image(&archive, SNAP, &select(None, reference))
         };
         let unnamed = read(None).unwrap_err().to_string();
         assert!(

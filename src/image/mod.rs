@@ -6,13 +6,17 @@
 //! (`.wh.NAME`, `.wh..wh..opq`) hide what lower layers put there, gzip (multi-member
 //! too, as pigz writes) and uncompressed layers alike. A multi-platform index gives the
 //! manifest of the platform asked for (`--platform`, the host's by default); a `docker
-//! save` of several images, the one named by `--image-ref`.
+//! save` of several images, the one named by `--image-ref` (and `--platform`). Every blob
+//! read is checked against the digest that names it, entry names are cleaned as the
+//! runtimes clean them, and a choice that cannot be made exactly (two images with the
+//! name asked for, two manifests for the platform) is refused with the candidates.
 
 mod archive;
+mod digest;
 mod layers;
 mod tar_guard;
 
-pub use archive::ImageArchive;
+pub use archive::{ImageArchive, Layer};
 pub use layers::find_in_layers;
 
 use std::fmt;
@@ -111,6 +115,24 @@ pub fn host_platform() -> String {
     format!("{}/{arch}", std::env::consts::OS)
 }
 
+/// A path in an archive or a layer as runtimes clean it (Go's `filepath.Clean` of
+/// `"/" + name`, as Docker, containerd and containers/storage apply layers): no empty or
+/// `.` components, `..` taking one back and never above the root. Returned without its
+/// leading `/`; the root is the empty string.
+pub fn clean_path(name: &str) -> String {
+    let mut parts: Vec<&str> = Vec::new();
+    for part in name.split('/') {
+        match part {
+            "" | "." => {}
+            ".." => {
+                parts.pop();
+            }
+            part => parts.push(part),
+        }
+    }
+    parts.join("/")
+}
+
 /// The contents of `file` (an absolute path inside the image) in the image at `archive`.
 pub fn read_file_from_image(
     archive: &Path,
@@ -120,4 +142,37 @@ pub fn read_file_from_image(
     let image = ImageArchive::open(archive)?;
     let layers = image.layers(selection)?;
     find_in_layers(&image, &layers, file)?.ok_or_else(|| ImageError::NotInImage(file.to_string()))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::clean_path;
+
+    #[test]
+    fn paths_are_cleaned_as_go_cleans_them_from_the_root() {
+        for (name, clean) in [
+            ("etc/lifeboat/snapshot.age", "etc/lifeboat/snapshot.age"),
+            (
+                "./etc//lifeboat/./snapshot.age",
+                "etc/lifeboat/snapshot.age",
+            ),
+            (
+                "etc/x/../lifeboat/snapshot.age",
+                "etc/lifeboat/snapshot.age",
+            ),
+            (
+                "../../etc/lifeboat/snapshot.age",
+                "etc/lifeboat/snapshot.age",
+            ),
+            (
+                "/etc/lifeboat/sub/../.wh.snapshot.age",
+                "etc/lifeboat/.wh.snapshot.age",
+            ),
+            ("etc/lifeboat/", "etc/lifeboat"),
+            ("./", ""),
+            ("..", ""),
+        ] {
+            assert_eq!(clean_path(name), clean, "{name}");
+        }
+    }
 }
