@@ -216,6 +216,11 @@ fn image_flags_never_echo_a_token() {
         r#"[{"Config": "config.json", "RepoTags": ["app:1"], "Layers": ["layer.tar"]}]"#,
     );
     sandbox.write("saved/layer.tar", [0u8; 1024]);
+    // The config names the layer by the digest of its tar, as `docker save` writes it.
+    sandbox.write(
+        "saved/config.json",
+        r#"{"architecture": "amd64", "os": "linux", "rootfs": {"type": "layers", "diff_ids": ["sha256:5f70bf18a086007016e948b04aed3b82103a36bea41755b6cddfaf10ace3c6ef"]}}"#,
+    );
     never_echoed(
         &sandbox,
         &["inspect", "--image", "saved", "--path", "{}"],
