@@ -136,6 +136,16 @@ pub struct KeygenArgs {
     /// and rage also open; needs --output.
     #[arg(long, requires = "output")]
     pub passphrase: bool,
+
+    /// Print the recipient (public key) of every identity in INPUT, one a line, as
+    /// `age-keygen -y` does; a passphrase-protected file is asked for on the terminal.
+    /// Reads standard input without INPUT (or with -).
+    #[arg(short = 'y', conflicts_with_all = ["pq", "passphrase", "output"])]
+    pub recipients: bool,
+
+    /// The identity file for -y.
+    #[arg(value_name = "INPUT", requires = "recipients")]
+    pub input: Option<PathBuf>,
 }
 
 /// Read secrets from a source and seal them into a snapshot file.

@@ -1,7 +1,7 @@
 //! `lifeboat keygen`: a new identity, in the layout `age-keygen` writes: X25519, or hybrid
 //! post-quantum with `--pq`; with `--passphrase`, the file is protected as `age -p` would.
 
-use std::io::Write;
+use std::io::{Read, Write};
 
 use age_core::secrecy::ExposeSecret;
 use serde_json::json;
@@ -11,11 +11,14 @@ use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::KeygenArgs;
 use crate::keys::passphrase::{ask_hidden, AskError};
-use crate::keys::{generate_postquantum, generate_x25519, Fingerprint, KeyError};
+use crate::keys::{generate_postquantum, generate_x25519, Fingerprint, KeyError, Passphrases};
 use crate::log::Log;
 
 /// Runs `keygen`.
 pub fn execute(args: KeygenArgs, log: &Log) -> Result<(), CommandError> {
+    if args.recipients {
+        return print_recipients(args.input.as_deref());
+    }
     let (identity_file, recipient) = if args.pq {
         generate_postquantum()
     } else {
@@ -98,4 +101,30 @@ fn protect(identity_file: &str, origin: &str) -> Result<Zeroizing<Vec<u8>>, Comm
         .and_then(|armor| armor.finish())
         .map_err(sealing)?;
     Ok(out)
+}
+
+/// `keygen -y [INPUT]`: the recipient of every identity in the file (standard input
+/// without one, or with `-`), one a line, in the file's order.
+fn print_recipients(input: Option<&std::path::Path>) -> Result<(), CommandError> {
+    let identities = match input.filter(|path| path.as_os_str() != "-") {
+        Some(path) => crate::keys::load_identity_file(path, Passphrases::AskOnTerminal)?,
+        None => {
+            let mut bytes = Zeroizing::new(Vec::new());
+            std::io::Read::read_to_end(&mut std::io::stdin().take(1 << 20), &mut bytes)
+                .map_err(|e| CommandError::Usage(format!("cannot read standard input: {e}")))?;
+            crate::keys::parse_identity_bytes(&bytes, "standard input", Passphrases::AskOnTerminal)?
+        }
+    };
+    let mut lines = String::new();
+    for identity in &identities {
+        let recipient = identity.recipient().ok_or_else(|| {
+            CommandError::Usage(format!(
+                "{} holds a plugin identity, which does not carry its recipient: the plugin's own tool prints it (age-plugin-NAME, or the device's setup tool)",
+                crate::redact::shown(&identity.origin)
+            ))
+        })?;
+        lines.push_str(&recipient);
+        lines.push('\n');
+    }
+    stdout::print(&lines)
 }

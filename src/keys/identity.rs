@@ -60,6 +60,20 @@ impl Identity {
         })
     }
 
+    /// Its recipient (the public key), as `age-keygen -y` prints it: `age1…`, `age1pq1…`,
+    /// or an OpenSSH public key line. `None` for a plugin identity, which does not carry
+    /// its recipient (the plugin's own tool prints it).
+    pub fn recipient(&self) -> Option<String> {
+        match &self.key {
+            IdentityKey::X25519(key) => Some(key.to_public().to_string()),
+            IdentityKey::PostQuantum(key) => Some(key.to_public().to_string()),
+            IdentityKey::Ssh(key) => age::ssh::Recipient::try_from(key.clone())
+                .ok()
+                .map(|recipient| recipient.to_string()),
+            IdentityKey::Plugin(_) => None,
+        }
+    }
+
     /// The key, for the age decryptor.
     pub fn as_age(&self) -> &dyn age::Identity {
         match &self.key {

@@ -214,7 +214,7 @@ pub fn parse_recipient(text: &str, origin: &str) -> Result<Recipient, KeyError> 
     }
     if key_text.starts_with("AGE-SECRET-KEY-") || key_text.starts_with("-----BEGIN") {
         return Err(bad(
-            "this is a private key; give the public key (lifeboat keygen prints it, age-keygen -y derives it)".into(),
+            "this is a private key; give the public key (lifeboat keygen prints it, lifeboat keygen -y FILE derives it)".into(),
         ));
     }
     if key_text.starts_with("age1") {
