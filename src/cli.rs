@@ -95,9 +95,11 @@ pub enum Command {
 /// providers' settings come from.
 const RUN_AFTER_HELP: &str = "\
 The app receives lifeboat's environment, plus the secrets (a secret wins over an inherited
-variable of the same name unless --keep-existing-env), minus lifeboat's credentials
-(LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE, DOPPLER_TOKEN, VAULT_TOKEN, VAULT_ROLE_ID,
-VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) unless --keep-credentials, plus:
+variable of the same name unless --keep-existing-env), minus the runtime key
+(LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE) unless --keep-identity, minus the credentials
+of the configured sources (doppler: DOPPLER_TOKEN; vault: VAULT_TOKEN, VAULT_ROLE_ID,
+VAULT_SECRET_ID; https: LIFEBOAT_HTTP_TOKEN; aws-sm, aws-ssm: AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) unless --keep-credentials, plus:
   LIFEBOAT_ORIGIN               live or snapshot
   LIFEBOAT_SNAPSHOT_ID          the snapshot's id (when started from it)
   LIFEBOAT_SNAPSHOT_CREATED_AT  when it was made (when started from it)
@@ -597,11 +599,17 @@ pub struct RunArgs {
     #[arg(long, env = "LIFEBOAT_KEEP_EXISTING_ENV", hide_env_values = true, value_parser = boolish)]
     pub keep_existing_env: bool,
 
-    /// Pass lifeboat's own credentials (LIFEBOAT_IDENTITY*, DOPPLER_TOKEN, VAULT_TOKEN,
-    /// VAULT_ROLE_ID, VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) on to the app; by default they
-    /// are removed.
+    /// Pass the configured sources' credentials (DOPPLER_TOKEN; VAULT_TOKEN,
+    /// VAULT_ROLE_ID, VAULT_SECRET_ID; LIFEBOAT_HTTP_TOKEN; the AWS static keys) on to the
+    /// app; by default those of the sources lifeboat reads are removed. Not the runtime
+    /// key: that is --keep-identity.
     #[arg(long, env = "LIFEBOAT_KEEP_CREDENTIALS", hide_env_values = true, value_parser = boolish)]
     pub keep_credentials: bool,
+
+    /// Pass the runtime key (LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE) on to the app; by
+    /// default it is removed. It opens every snapshot sealed to it.
+    #[arg(long, env = "LIFEBOAT_KEEP_IDENTITY", hide_env_values = true, value_parser = boolish)]
+    pub keep_identity: bool,
 
     /// A directory for the runtime cache and the crash-loop breaker (a memory emptyDir,
     /// which outlives container restarts): after each live fetch the secrets are sealed

@@ -95,7 +95,6 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
             "--file needs --files-dir DIR (a memory filesystem the files go to)".into(),
         ));
     }
-    let aws_source = source.as_ref().is_some_and(SourceSpec::reads_aws);
     if source.is_none() && start != Start::Offline {
         return Err(CommandError::Usage(
             "no source: give --source (or LIFEBOAT_SOURCE), or --offline to start from the snapshot alone".into(),
@@ -122,7 +121,7 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         env: EnvOptions {
             keep_existing: args.keep_existing_env,
             keep_credentials: args.keep_credentials,
-            aws_source,
+            keep_identity: args.keep_identity,
         },
         command: args.command,
         check: args.check,

@@ -138,6 +138,7 @@ pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
         &secrets,
         &origin,
         plan.env,
+        &child_env::source_credentials(plan.source.as_ref()),
         &plan.command,
         hygiene::arg_max(),
     )
