@@ -103,6 +103,7 @@ AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) unless --keep-credentials, plus:
   LIFEBOAT_ORIGIN               live or snapshot
   LIFEBOAT_SNAPSHOT_ID          the snapshot's id (when started from it)
   LIFEBOAT_SNAPSHOT_CREATED_AT  when it was made (when started from it)
+  LIFEBOAT_FILES_DIR            the start's own directory of files (with --files-dir)
 
 Provider settings come from the providers' own variables:
   doppler           DOPPLER_TOKEN, DOPPLER_PROJECT, DOPPLER_CONFIG, DOPPLER_API_HOST
@@ -634,9 +635,10 @@ pub struct RunArgs {
     #[arg(long, env = "LIFEBOAT_SHOW_NAMES", hide_env_values = true, value_parser = boolish)]
     pub show_names: bool,
 
-    /// Deliver the secrets named by --file as files in DIR (mode 0400, in a directory made
-    /// 0700), which must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk.
-    /// The app is told DIR in LIFEBOAT_FILES_DIR.
+    /// Deliver the secrets named by --file as files (mode 0400) in a directory of this
+    /// start's own that lifeboat makes in DIR (DIR/lifeboat-UID-RANDOM, mode 0700), which
+    /// must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk. The app is told
+    /// that directory in LIFEBOAT_FILES_DIR. Nothing else in DIR is touched.
     #[arg(
         long,
         value_name = "DIR",
