@@ -555,7 +555,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__run)
-            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
+            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --keep-identity --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

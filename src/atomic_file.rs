@@ -127,12 +127,6 @@ pub fn write_with(
     write_in(path, contents, mode, existing, durable, true)
 }
 
-/// [`write_with`] without the scan for orphans, for a writer of many files into one
-/// directory that scanned it once first (the scan per file would make it quadratic).
-pub fn write_one_of_many(path: &Path, contents: &[u8], mode: u32) -> Result<(), WriteError> {
-    write_in(path, contents, mode, Existing::Replace, false, false)
-}
-
 fn write_in(
     path: &Path,
     contents: &[u8],

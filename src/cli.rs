@@ -95,12 +95,15 @@ pub enum Command {
 /// providers' settings come from.
 const RUN_AFTER_HELP: &str = "\
 The app receives lifeboat's environment, plus the secrets (a secret wins over an inherited
-variable of the same name unless --keep-existing-env), minus lifeboat's credentials
-(LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE, DOPPLER_TOKEN, VAULT_TOKEN, VAULT_ROLE_ID,
-VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) unless --keep-credentials, plus:
+variable of the same name unless --keep-existing-env), minus the runtime key
+(LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE) unless --keep-identity, minus the credentials
+of the configured sources (doppler: DOPPLER_TOKEN; vault: VAULT_TOKEN, VAULT_ROLE_ID,
+VAULT_SECRET_ID; https: LIFEBOAT_HTTP_TOKEN; aws-sm, aws-ssm: AWS_ACCESS_KEY_ID,
+AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) unless --keep-credentials, plus:
   LIFEBOAT_ORIGIN               live or snapshot
   LIFEBOAT_SNAPSHOT_ID          the snapshot's id (when started from it)
   LIFEBOAT_SNAPSHOT_CREATED_AT  when it was made (when started from it)
+  LIFEBOAT_FILES_DIR            the start's own directory of files (with --files-dir)
 
 Provider settings come from the providers' own variables:
   doppler           DOPPLER_TOKEN, DOPPLER_PROJECT, DOPPLER_CONFIG, DOPPLER_API_HOST
@@ -607,11 +610,17 @@ pub struct RunArgs {
     #[arg(long, env = "LIFEBOAT_KEEP_EXISTING_ENV", hide_env_values = true, value_parser = boolish)]
     pub keep_existing_env: bool,
 
-    /// Pass lifeboat's own credentials (LIFEBOAT_IDENTITY*, DOPPLER_TOKEN, VAULT_TOKEN,
-    /// VAULT_ROLE_ID, VAULT_SECRET_ID, LIFEBOAT_HTTP_TOKEN) on to the app; by default they
-    /// are removed.
+    /// Pass the configured sources' credentials (DOPPLER_TOKEN; VAULT_TOKEN,
+    /// VAULT_ROLE_ID, VAULT_SECRET_ID; LIFEBOAT_HTTP_TOKEN; the AWS static keys) on to the
+    /// app; by default those of the sources lifeboat reads are removed. Not the runtime
+    /// key: that is --keep-identity.
     #[arg(long, env = "LIFEBOAT_KEEP_CREDENTIALS", hide_env_values = true, value_parser = boolish)]
     pub keep_credentials: bool,
+
+    /// Pass the runtime key (LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE) on to the app; by
+    /// default it is removed. It opens every snapshot sealed to it.
+    #[arg(long, env = "LIFEBOAT_KEEP_IDENTITY", hide_env_values = true, value_parser = boolish)]
+    pub keep_identity: bool,
 
     /// A directory for the runtime cache and the crash-loop breaker (a memory emptyDir,
     /// which outlives container restarts): after each live fetch the secrets are sealed
@@ -636,9 +645,10 @@ pub struct RunArgs {
     #[arg(long, env = "LIFEBOAT_SHOW_NAMES", hide_env_values = true, value_parser = boolish)]
     pub show_names: bool,
 
-    /// Deliver the secrets named by --file as files in DIR (mode 0400, in a directory made
-    /// 0700), which must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk.
-    /// The app is told DIR in LIFEBOAT_FILES_DIR.
+    /// Deliver the secrets named by --file as files (mode 0400) in a directory of this
+    /// start's own that lifeboat makes in DIR (DIR/lifeboat-UID-RANDOM, mode 0700), which
+    /// must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk. The app is told
+    /// that directory in LIFEBOAT_FILES_DIR. Nothing else in DIR is touched.
     #[arg(
         long,
         value_name = "DIR",

@@ -67,7 +67,10 @@ fn keygen_y_prints_every_recipient_in_a_file() {
         .stdout_has(&format!("{classic}\n"));
     let from_age = sandbox.tool("age-keygen", &["-y", "classic.key"]);
     assert_eq!(String::from_utf8_lossy(&from_age.stdout).trim(), classic);
-    sandbox.run(&["keygen", "-y", "pq.key"]).ok().stdout_has(&format!("{pq}\n"));
+    sandbox
+        .run(&["keygen", "-y", "pq.key"])
+        .ok()
+        .stdout_has(&format!("{pq}\n"));
     // Two keys in one file: one line each, in order.
     let both = [sandbox.read("classic.key"), sandbox.read("pq.key")].concat();
     sandbox.write("both.key", &both);
@@ -82,7 +85,17 @@ fn keygen_y_prints_every_recipient_in_a_file() {
     // An SSH key: its public key line, as ssh-keygen -y derives it.
     let ssh = sandbox.tool(
         "ssh-keygen",
-        &["-q", "-t", "ed25519", "-N", "", "-C", "", "-f", "id_ed25519"],
+        &[
+            "-q",
+            "-t",
+            "ed25519",
+            "-N",
+            "",
+            "-C",
+            "",
+            "-f",
+            "id_ed25519",
+        ],
     );
     assert!(ssh.status.success());
     sandbox.holds_secrets("id_ed25519");
@@ -90,7 +103,11 @@ fn keygen_y_prints_every_recipient_in_a_file() {
     let line = String::from_utf8_lossy(&derived.stdout);
     let run = sandbox.run(&["keygen", "-y", "id_ed25519"]);
     assert_eq!(
-        run.ok().stdout.split_whitespace().take(2).collect::<Vec<_>>(),
+        run.ok()
+            .stdout
+            .split_whitespace()
+            .take(2)
+            .collect::<Vec<_>>(),
         line.split_whitespace().take(2).collect::<Vec<_>>()
     );
     // A mistake is named: not a key file, and flags that make no sense with -y.

@@ -10,6 +10,7 @@ mod cctv;
 mod cli_pinned;
 mod corruption;
 mod crash;
+mod credentials;
 mod echo;
 mod edges;
 mod files;

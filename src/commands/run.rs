@@ -23,7 +23,7 @@ pub fn execute(args: RunArgs, log: &Log) -> Result<(), CommandError> {
         .map(|(name, value)| (name.to_string(), json!(value)))
         .collect();
     let report = if log.is_json() {
-        json!({"check": "ok", "would_exec": checked.program, "secret_count": checked.secret_count, "app_variables": origin, "exit_code": 0}).to_string()
+        json!({"check": "ok", "would_exec": checked.program, "secret_count": checked.secret_count, "file_names": checked.file_names, "app_variables": origin, "exit_code": 0}).to_string()
     } else {
         let from = match checked
             .origin
@@ -33,8 +33,20 @@ pub fn execute(args: RunArgs, log: &Log) -> Result<(), CommandError> {
             Some((_, id)) => format!("the snapshot {id}"),
             None => "the live source".to_string(),
         };
+        let files = match checked
+            .origin
+            .iter()
+            .find(|(n, _)| *n == "LIFEBOAT_FILES_DIR")
+        {
+            Some((_, dir)) if !checked.file_names.is_empty() => format!(
+                ", and {} as files in {}",
+                crate::log::counted(checked.file_names.len(), "secret"),
+                crate::redact::shown(dir)
+            ),
+            _ => String::new(),
+        };
         format!(
-            "check: ok: would start {} with {} from {from}",
+            "check: ok: would start {} with {} from {from}{files}",
             checked.program.display(),
             crate::log::counted(checked.secret_count, "secret")
         )
@@ -113,7 +125,6 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
             "--file needs --files-dir DIR (a memory filesystem the files go to)".into(),
         ));
     }
-    let aws_source = source.as_ref().is_some_and(SourceSpec::reads_aws);
     if source.is_none() && start != Start::Offline {
         return Err(CommandError::Usage(
             "no source: give --source (or LIFEBOAT_SOURCE), or --offline to start from the snapshot alone".into(),
@@ -140,7 +151,7 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
         env: EnvOptions {
             keep_existing: args.keep_existing_env,
             keep_credentials: args.keep_credentials,
-            aws_source,
+            keep_identity: args.keep_identity,
         },
         command: args.command,
         check: args.check,

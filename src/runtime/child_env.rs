@@ -1,5 +1,6 @@
-//! The app's environment: lifeboat's own environment, less its credentials, plus the
-//! secrets, plus what lifeboat tells the app about where they came from.
+//! The app's environment: lifeboat's own environment, less the credentials of the sources
+//! it read and the runtime key, plus the secrets, plus what lifeboat tells the app about
+//! where they came from.
 //!
 //! Precedence: a secret replaces an inherited variable of the same name (the image's
 //! `ENV` often holds placeholders), unless `--keep-existing-env`, which keeps the inherited
@@ -14,27 +15,46 @@ use std::ffi::{OsStr, OsString};
 use std::os::unix::ffi::OsStrExt;
 
 use crate::secret::Secrets;
+use crate::source::SourceSpec;
 
-/// lifeboat's credentials: never passed to the app unless `--keep-credentials`.
-pub const CREDENTIAL_VARS: [&str; 7] = [
-    "LIFEBOAT_IDENTITY",
-    "LIFEBOAT_IDENTITY_FILE",
-    "DOPPLER_TOKEN",
-    "VAULT_TOKEN",
-    "VAULT_ROLE_ID",
-    "VAULT_SECRET_ID",
-    "LIFEBOAT_HTTP_TOKEN",
-];
+/// The runtime key: never passed to the app unless `--keep-identity`. It opens every
+/// snapshot sealed to it, the other apps' included, so handing it on is its own decision,
+/// apart from the service credentials.
+pub const IDENTITY_VARS: [&str; 2] = ["LIFEBOAT_IDENTITY", "LIFEBOAT_IDENTITY_FILE"];
 
-/// AWS's static keys, removed from the app's environment as lifeboat's credentials only
-/// when lifeboat itself reads an AWS source with them (an app that reads Vault keeps its
-/// own keys for S3). The pointers to a pod's own identity (a web identity token file, a
-/// container endpoint with its token) stay: the app's own AWS SDK uses them too.
-pub const AWS_KEY_VARS: [&str; 3] = [
-    "AWS_ACCESS_KEY_ID",
-    "AWS_SECRET_ACCESS_KEY",
-    "AWS_SESSION_TOKEN",
-];
+/// The variables a configured source reads its credentials from: removed from the app's
+/// environment unless `--keep-credentials`. Only those of the sources lifeboat reads: an
+/// app whose secrets come from Doppler may use a `VAULT_TOKEN` of its own. For AWS the
+/// static keys only; the pointers to a pod's own identity (a web identity token file, a
+/// container endpoint with its token) stay, since the app's own AWS SDK uses them too.
+pub fn source_credentials(source: Option<&SourceSpec>) -> Vec<&'static str> {
+    let mut vars = Vec::new();
+    let mut add = |spec: &SourceSpec| {
+        let names: &[&'static str] = match spec {
+            SourceSpec::Doppler => &["DOPPLER_TOKEN"],
+            // The token, or the AppRole login's two halves: whichever the login read.
+            SourceSpec::Vault { .. } => &["VAULT_TOKEN", "VAULT_ROLE_ID", "VAULT_SECRET_ID"],
+            SourceSpec::Http { .. } => &["LIFEBOAT_HTTP_TOKEN"],
+            SourceSpec::AwsSecretsManager { .. } | SourceSpec::AwsParameterStore { .. } => &[
+                "AWS_ACCESS_KEY_ID",
+                "AWS_SECRET_ACCESS_KEY",
+                "AWS_SESSION_TOKEN",
+            ],
+            SourceSpec::Env { .. } | SourceSpec::File { .. } | SourceSpec::Several(_) => &[],
+        };
+        for name in names {
+            if !vars.contains(name) {
+                vars.push(*name);
+            }
+        }
+    };
+    match source {
+        Some(SourceSpec::Several(specs)) => specs.iter().for_each(&mut add),
+        Some(spec) => add(spec),
+        None => {}
+    }
+    vars
+}
 
 /// What lifeboat tells the app.
 pub const ORIGIN_VARS: [&str; 4] = [
@@ -52,10 +72,10 @@ pub const MAX_ENV_STRING: usize = 128 << 10;
 pub struct EnvOptions {
     /// Inherited variables win over secrets of the same name.
     pub keep_existing: bool,
-    /// Pass lifeboat's credentials on.
+    /// Pass the sources' credentials on (`--keep-credentials`).
     pub keep_credentials: bool,
-    /// lifeboat reads an AWS source: AWS's static keys are its credentials too.
-    pub aws_source: bool,
+    /// Pass the runtime key on (`--keep-identity`).
+    pub keep_identity: bool,
 }
 
 /// The environment for exec, and the secrets not applied because an inherited variable
@@ -76,12 +96,14 @@ impl std::fmt::Debug for ChildEnv {
     }
 }
 
-/// Builds the environment. `argv` counts towards the kernel's total, `arg_max`.
+/// Builds the environment, without `source_credentials` (see [`source_credentials`]).
+/// `argv` counts towards the kernel's total, `arg_max`.
 pub fn build_child_env(
     inherited: impl IntoIterator<Item = (OsString, OsString)>,
     secrets: &Secrets,
     origin: &[(String, String)],
     options: EnvOptions,
+    source_credentials: &[&str],
     argv: &[OsString],
     arg_max: usize,
 ) -> Result<ChildEnv, String> {
@@ -90,10 +112,10 @@ pub fn build_child_env(
         .into_iter()
         .filter(|(name, _)| {
             let name = name.to_string_lossy();
-            !ORIGIN_VARS.contains(&name.as_ref())
-                && (options.keep_credentials
-                    || !(CREDENTIAL_VARS.contains(&name.as_ref())
-                        || (options.aws_source && AWS_KEY_VARS.contains(&name.as_ref()))))
+            let name = name.as_ref();
+            !ORIGIN_VARS.contains(&name)
+                && (options.keep_identity || !IDENTITY_VARS.contains(&name))
+                && (options.keep_credentials || !source_credentials.contains(&name))
         })
         .collect();
     // Every secret checked, and the ones that will go in counted, before any is copied: a
@@ -188,12 +210,14 @@ mod tests {
     }
 
     #[test]
-    fn secrets_win_credentials_go_origin_is_ours() {
+    fn secrets_win_and_origin_is_ours() {
+        let doppler = source_credentials(Some(&SourceSpec::Doppler));
         let env = build_child_env(
             inherited(),
             &secrets(&[("API_KEY", "live")]),
             &[("LIFEBOAT_ORIGIN".to_string(), "live".into())],
             EnvOptions::default(),
+            &doppler,
             &[],
             1 << 20,
         )
@@ -201,44 +225,18 @@ mod tests {
         assert_eq!(get(&env, "API_KEY"), Some("live"));
         assert_eq!(get(&env, "DOPPLER_TOKEN"), None);
         assert_eq!(get(&env, "LIFEBOAT_ORIGIN"), Some("live"));
-        // AWS keys are the app's own unless lifeboat reads AWS with them.
-        let with_aws = |aws_source| {
-            let inherited = [
-                ("AWS_SECRET_ACCESS_KEY", "k"),
-                ("AWS_WEB_IDENTITY_TOKEN_FILE", "/t"),
-            ]
-            .map(|(n, v)| (OsString::from(n), OsString::from(v)));
-            let options = EnvOptions {
-                aws_source,
-                ..EnvOptions::default()
-            };
-            build_child_env(
-                inherited,
-                &secrets(&[("A", "1")]),
-                &[],
-                options,
-                &[],
-                1 << 20,
-            )
-            .unwrap()
-        };
-        assert_eq!(get(&with_aws(false), "AWS_SECRET_ACCESS_KEY"), Some("k"));
-        assert_eq!(get(&with_aws(true), "AWS_SECRET_ACCESS_KEY"), None);
-        assert_eq!(
-            get(&with_aws(true), "AWS_WEB_IDENTITY_TOKEN_FILE"),
-            Some("/t")
-        );
         assert_eq!(get(&env, "PATH"), Some("/bin"));
         let options = EnvOptions {
             keep_existing: true,
             keep_credentials: true,
-            aws_source: false,
+            keep_identity: false,
         };
         let env = build_child_env(
             inherited(),
             &secrets(&[("API_KEY", "live")]),
             &[],
             options,
+            &doppler,
             &[],
             1 << 20,
         )
@@ -246,6 +244,118 @@ mod tests {
         assert_eq!(get(&env, "API_KEY"), Some("placeholder"));
         assert_eq!(env.kept_existing, vec!["API_KEY".to_string()]);
         assert_eq!(get(&env, "DOPPLER_TOKEN"), Some("dp.st.x"));
+    }
+
+    /// Each source's credentials go, and only those; the runtime key goes whatever the
+    /// source, unless its own flag keeps it (`--keep-credentials` does not).
+    #[test]
+    fn credentials_removed_are_the_configured_sources_own() {
+        let all = [
+            "LIFEBOAT_IDENTITY",
+            "LIFEBOAT_IDENTITY_FILE",
+            "DOPPLER_TOKEN",
+            "VAULT_TOKEN",
+            "VAULT_ROLE_ID",
+            "VAULT_SECRET_ID",
+            "LIFEBOAT_HTTP_TOKEN",
+            "AWS_ACCESS_KEY_ID",
+            "AWS_SECRET_ACCESS_KEY",
+            "AWS_SESSION_TOKEN",
+            "AWS_WEB_IDENTITY_TOKEN_FILE",
+        ];
+        let kept = |source: Option<&SourceSpec>, options: EnvOptions| -> Vec<String> {
+            let inherited = all.map(|n| (OsString::from(n), OsString::from("x")));
+            let env = build_child_env(
+                inherited,
+                &secrets(&[]),
+                &[],
+                options,
+                &source_credentials(source),
+                &[],
+                1 << 20,
+            )
+            .unwrap();
+            env.vars
+                .iter()
+                .map(|(n, _)| n.to_string_lossy().into_owned())
+                .collect()
+        };
+        let without = |gone: &[&str]| -> Vec<String> {
+            let mut names: Vec<String> = all
+                .iter()
+                .filter(|n| !gone.contains(n))
+                .map(|n| n.to_string())
+                .collect();
+            names.sort();
+            names
+        };
+        let identity = ["LIFEBOAT_IDENTITY", "LIFEBOAT_IDENTITY_FILE"];
+        let vault = SourceSpec::Vault {
+            mount: "secret".into(),
+            path: "app".into(),
+        };
+        let http = SourceSpec::Http {
+            url: "https://127.0.0.1/s".into(),
+        };
+        let aws = SourceSpec::AwsParameterStore {
+            path: "/app/".into(),
+        };
+        let file = SourceSpec::File {
+            path: "app.env".into(),
+        };
+        let none = EnvOptions::default();
+        assert_eq!(kept(None, none), without(&identity));
+        assert_eq!(kept(Some(&file), none), without(&identity));
+        assert_eq!(
+            kept(Some(&SourceSpec::Doppler), none),
+            without(&[&identity[..], &["DOPPLER_TOKEN"]].concat())
+        );
+        assert_eq!(
+            kept(Some(&vault), none),
+            without(
+                &[
+                    &identity[..],
+                    &["VAULT_TOKEN", "VAULT_ROLE_ID", "VAULT_SECRET_ID"]
+                ]
+                .concat()
+            )
+        );
+        assert_eq!(
+            kept(Some(&http), none),
+            without(&[&identity[..], &["LIFEBOAT_HTTP_TOKEN"]].concat())
+        );
+        assert_eq!(
+            kept(Some(&aws), none),
+            without(
+                &[
+                    &identity[..],
+                    &[
+                        "AWS_ACCESS_KEY_ID",
+                        "AWS_SECRET_ACCESS_KEY",
+                        "AWS_SESSION_TOKEN"
+                    ]
+                ]
+                .concat()
+            )
+        );
+        let several = SourceSpec::Several(vec![SourceSpec::Doppler, http.clone()]);
+        assert_eq!(
+            kept(Some(&several), none),
+            without(&[&identity[..], &["DOPPLER_TOKEN", "LIFEBOAT_HTTP_TOKEN"]].concat())
+        );
+        let credentials = EnvOptions {
+            keep_credentials: true,
+            ..none
+        };
+        assert_eq!(kept(Some(&several), credentials), without(&identity));
+        let identity_kept = EnvOptions {
+            keep_identity: true,
+            ..none
+        };
+        assert_eq!(
+            kept(Some(&SourceSpec::Doppler), identity_kept),
+            without(&["DOPPLER_TOKEN"])
+        );
     }
 
     #[test]
@@ -256,6 +366,7 @@ mod tests {
             &[],
             EnvOptions::default(),
             &[],
+            &[],
             1 << 20,
         );
         assert!(bad.unwrap_err().contains("\"A=B\""));
@@ -264,6 +375,7 @@ mod tests {
             &secrets(&[("A", "x\0y")]),
             &[],
             EnvOptions::default(),
+            &[],
             &[],
             1 << 20,
         );
@@ -274,6 +386,7 @@ mod tests {
             &secrets(&[("BIG", &long)]),
             &[],
             EnvOptions::default(),
+            &[],
             &[],
             8 << 20,
         )
@@ -292,6 +405,7 @@ mod tests {
             &[],
             EnvOptions::default(),
             &[],
+            &[],
             2 << 20,
         )
         .unwrap_err();
@@ -307,6 +421,7 @@ mod tests {
             &secrets(&[("BIG", &big)]),
             &[],
             EnvOptions::default(),
+            &[],
             &[],
             2 << 20,
         )
@@ -330,6 +445,7 @@ mod tests {
             &secrets(&[("HUGE", &big)]),
             &[],
             options,
+            &[],
             &[],
             64 << 10,
         )

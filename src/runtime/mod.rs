@@ -124,6 +124,8 @@ pub struct Checked {
     pub secret_count: usize,
     /// The variables that tell the app where they came from (`LIFEBOAT_ORIGIN`, …).
     pub origin: Vec<(String, String)>,
+    /// The secrets that would be delivered as files (`--files-dir`), by name.
+    pub file_names: Vec<String>,
 }
 
 /// Runs `lifeboat run`. Returns only when the app could not be started, or with
@@ -140,20 +142,28 @@ pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
         .into_iter()
         .map(|(n, v)| (n.to_string(), v))
         .collect();
-    // Secrets chosen as files leave the environment; the app is told where they are.
-    let (secrets, origin) = match &plan.files {
+    // Secrets chosen as files leave the environment; the app is told where they are. The
+    // directory written is held until exec, which hands its lock to the app; a start that
+    // ends before that removes it.
+    let (secrets, origin, written, file_names) = match &plan.files {
         Some(files) => {
-            let (rest, mut told) = files::deliver(files, secrets).map_err(RunError::Files)?;
-            told.splice(0..0, origin);
-            (rest, told)
+            let act = match plan.check {
+                true => files::Act::CheckOnly,
+                false => files::Act::Write,
+            };
+            let delivery = files::deliver(files, secrets, act).map_err(RunError::Files)?;
+            let mut origin = origin;
+            origin.extend(delivery.told);
+            (delivery.rest, origin, delivery.written, delivery.names)
         }
-        None => (secrets, origin),
+        None => (secrets, origin, None, Vec::new()),
     };
     let env = build_child_env(
         std::env::vars_os(),
         &secrets,
         &origin,
         plan.env,
+        &child_env::source_credentials(plan.source.as_ref()),
         &plan.command,
         hygiene::arg_max(),
     )
@@ -182,14 +192,15 @@ pub fn run(plan: RunPlan, log: &Log) -> Result<Checked, RunError> {
             program: found,
             secret_count: secrets.len(),
             origin,
+            file_names,
         });
     }
     // The decrypted secrets are wiped here; only the environment copy goes on.
     drop(secrets);
-    Err(RunError::Exec {
-        program,
-        error: exec::exec(&plan.command, env.vars, &hardened),
-    })
+    let error = exec::exec(&plan.command, env.vars, &hardened);
+    // Only when exec failed: the files go with the start.
+    drop(written);
+    Err(RunError::Exec { program, error })
 }
 
 /// The secrets to start with, and the variables that tell the app where they came from.
