@@ -26,7 +26,7 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
             [CompletionResult]::new('--version', '--version', [CompletionResultType]::ParameterName, 'Print version')
-            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a new X25519 key; print its age1… recipient')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a new X25519 key; print its age1… recipient (with -y: print a key file''s recipients)')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Read secrets from a source and seal them into a snapshot file')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a snapshot says about itself, with no key')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Open a snapshot with a key and check it, printing no secret value')
@@ -44,6 +44,7 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Write the identity to FILE (mode 0600; an existing file is never replaced) and print only the recipient. Without it the identity goes to stdout')
             [CompletionResult]::new('--pq', '--pq', [CompletionResultType]::ParameterName, 'Make a hybrid post-quantum key (ML-KEM-768 + X25519, age 1.3''s `age1pq1…`), which a future quantum computer cannot break. Its recipient is about 2,000 characters')
             [CompletionResult]::new('--passphrase', '--passphrase', [CompletionResultType]::ParameterName, 'Protect the identity file with a passphrase, asked twice on the terminal: a break-glass key a person can hold. The file is an age file (armored) that `age -d` and rage also open; needs --output')
+            [CompletionResult]::new('-y', '-y', [CompletionResultType]::ParameterName, 'Print the recipient (public key) of every identity in INPUT, one a line, as `age-keygen -y` does; a passphrase-protected file is asked for on the terminal. Reads standard input without INPUT (or with -)')
             [CompletionResult]::new('-h', '-h', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('--help', '--help', [CompletionResultType]::ParameterName, 'Print help (see more with ''--help'')')
             [CompletionResult]::new('-V', '-V ', [CompletionResultType]::ParameterName, 'Print version')
@@ -232,7 +233,7 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             break
         }
         'lifeboat;help' {
-            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a new X25519 key; print its age1… recipient')
+            [CompletionResult]::new('keygen', 'keygen', [CompletionResultType]::ParameterValue, 'Make a new X25519 key; print its age1… recipient (with -y: print a key file''s recipients)')
             [CompletionResult]::new('snapshot', 'snapshot', [CompletionResultType]::ParameterValue, 'Read secrets from a source and seal them into a snapshot file')
             [CompletionResult]::new('inspect', 'inspect', [CompletionResultType]::ParameterValue, 'Show what a snapshot says about itself, with no key')
             [CompletionResult]::new('verify', 'verify', [CompletionResultType]::ParameterValue, 'Open a snapshot with a key and check it, printing no secret value')

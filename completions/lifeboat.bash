@@ -397,7 +397,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__keygen)
-            opts="-o -h -V --log-format --output --pq --passphrase --help --version"
+            opts="-o -y -h -V --log-format --output --pq --passphrase --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0

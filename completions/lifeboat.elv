@@ -23,7 +23,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
             cand --version 'Print version'
-            cand keygen 'Make a new X25519 key; print its age1… recipient'
+            cand keygen 'Make a new X25519 key; print its age1… recipient (with -y: print a key file''s recipients)'
             cand snapshot 'Read secrets from a source and seal them into a snapshot file'
             cand inspect 'Show what a snapshot says about itself, with no key'
             cand verify 'Open a snapshot with a key and check it, printing no secret value'
@@ -40,6 +40,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --output 'Write the identity to FILE (mode 0600; an existing file is never replaced) and print only the recipient. Without it the identity goes to stdout'
             cand --pq 'Make a hybrid post-quantum key (ML-KEM-768 + X25519, age 1.3''s `age1pq1…`), which a future quantum computer cannot break. Its recipient is about 2,000 characters'
             cand --passphrase 'Protect the identity file with a passphrase, asked twice on the terminal: a break-glass key a person can hold. The file is an age file (armored) that `age -d` and rage also open; needs --output'
+            cand -y 'Print the recipient (public key) of every identity in INPUT, one a line, as `age-keygen -y` does; a passphrase-protected file is asked for on the terminal. Reads standard input without INPUT (or with -)'
             cand -h 'Print help (see more with ''--help'')'
             cand --help 'Print help (see more with ''--help'')'
             cand -V 'Print version'
@@ -219,7 +220,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --version 'Print version'
         }
         &'lifeboat;help'= {
-            cand keygen 'Make a new X25519 key; print its age1… recipient'
+            cand keygen 'Make a new X25519 key; print its age1… recipient (with -y: print a key file''s recipients)'
             cand snapshot 'Read secrets from a source and seal them into a snapshot file'
             cand inspect 'Show what a snapshot says about itself, with no key'
             cand verify 'Open a snapshot with a key and check it, printing no secret value'

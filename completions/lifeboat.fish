@@ -28,7 +28,7 @@ complete -c lifeboat -n "__fish_lifeboat_needs_command" -l log-format -d 'How me
 json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -s V -l version -d 'Print version'
-complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "keygen" -d 'Make a new X25519 key; print its age1… recipient'
+complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "keygen" -d 'Make a new X25519 key; print its age1… recipient (with -y: print a key file\'s recipients)'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "snapshot" -d 'Read secrets from a source and seal them into a snapshot file'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "inspect" -d 'Show what a snapshot says about itself, with no key'
 complete -c lifeboat -n "__fish_lifeboat_needs_command" -f -a "verify" -d 'Open a snapshot with a key and check it, printing no secret value'
@@ -43,6 +43,7 @@ json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s o -l output -d 'Write the identity to FILE (mode 0600; an existing file is never replaced) and print only the recipient. Without it the identity goes to stdout' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -l pq -d 'Make a hybrid post-quantum key (ML-KEM-768 + X25519, age 1.3\'s `age1pq1…`), which a future quantum computer cannot break. Its recipient is about 2,000 characters'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -l passphrase -d 'Protect the identity file with a passphrase, asked twice on the terminal: a break-glass key a person can hold. The file is an age file (armored) that `age -d` and rage also open; needs --output'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s y -d 'Print the recipient (public key) of every identity in INPUT, one a line, as `age-keygen -y` does; a passphrase-protected file is asked for on the terminal. Reads standard input without INPUT (or with -)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand keygen" -s V -l version -d 'Print version'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l log-format -d 'How messages on stderr are written: human text, or one JSON object per line' -r -f -a "text\t'Human-readable lines'
@@ -196,7 +197,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand completions" -l log-fo
 json\t'One JSON object per line'"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand completions" -s h -l help -d 'Print help (see more with \'--help\')'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand completions" -s V -l version -d 'Print version'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "keygen" -d 'Make a new X25519 key; print its age1… recipient'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "keygen" -d 'Make a new X25519 key; print its age1… recipient (with -y: print a key file\'s recipients)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "snapshot" -d 'Read secrets from a source and seal them into a snapshot file'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "inspect" -d 'Show what a snapshot says about itself, with no key'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand help; and not __fish_seen_subcommand_from keygen snapshot inspect verify recover run diff rekey completions help" -f -a "verify" -d 'Open a snapshot with a key and check it, printing no secret value'

@@ -42,8 +42,8 @@ printf '%s\n' demo-root-token > vault-token   # as a BuildKit secret mount deliv
 
 step "$lifeboat" keygen -o runtime.key
 step "$lifeboat" keygen -o breakglass.key
-runtime=$(age-keygen -y runtime.key)
-breakglass=$(age-keygen -y breakglass.key)
+runtime=$("$lifeboat" keygen -y runtime.key)
+breakglass=$("$lifeboat" keygen -y breakglass.key)
 echo; echo "# image build: the RUN step that bakes the snapshot"
 step "$lifeboat" snapshot --source vault:secret/app --token-file vault-token \
     -r "runtime=$runtime" -r "breakglass=$breakglass" --expires-in 30d -o snapshot.age

@@ -54,7 +54,7 @@ step bh bud -f "$work/app/Dockerfile" \
     --secret "id=lifeboat_token,src=$work/vault-token" \
     --build-arg LIFEBOAT_IMAGE=localhost/lifeboat:demo --build-arg APP_IMAGE=localhost/busybox-base \
     --build-arg LIFEBOAT_SOURCE=vault:secret/app --build-arg "VAULT_ADDR=$VAULT_ADDR" \
-    --build-arg "LIFEBOAT_RECIPIENTS=runtime=$(age-keygen -y "$work/runtime.key"),breakglass=$(age-keygen -y "$work/breakglass.key")" \
+    --build-arg "LIFEBOAT_RECIPIENTS=runtime=$("$lifeboat" keygen -y "$work/runtime.key"),breakglass=$("$lifeboat" keygen -y "$work/breakglass.key")" \
     --build-arg "LIFEBOAT_BUILD_ID=$(date -u +%Y%m%dT%H%M%SZ)" \
     -t localhost/app-with-lifeboat "$work/app"
 step bh push localhost/app-with-lifeboat "oci-archive:$work/app.oci.tar"

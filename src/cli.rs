@@ -71,7 +71,7 @@ impl From<LogFormat> for crate::log::LogFormat {
 #[derive(Debug, Subcommand)]
 #[command(defer = true)]
 pub enum Command {
-    /// Make a new X25519 key; print its age1… recipient.
+    /// Make a new X25519 key; print its age1… recipient (with -y: print a key file's recipients).
     Keygen(KeygenArgs),
     /// Read secrets from a source and seal them into a snapshot file.
     Snapshot(SnapshotArgs),
@@ -115,7 +115,7 @@ LIFEBOAT_IDENTITY (the key text) or LIFEBOAT_IDENTITY_FILE (-i).
 
 A SIGTERM, SIGINT or SIGHUP before the app starts ends lifeboat with 128+n.";
 
-/// Make a new X25519 key; print its age1… recipient.
+/// Make a new X25519 key; print its age1… recipient (with -y: print a key file's recipients).
 #[derive(Debug, Args)]
 pub struct KeygenArgs {
     /// Write the identity to FILE (mode 0600; an existing file is never replaced) and

@@ -710,6 +710,9 @@ fn loose_ends() {
             ("VAULT_ADDR", &vault.url()),
             ("VAULT_ROLE_ID", "role"),
             ("VAULT_SECRET_ID", "canary-secret-id"),
+            // A Vault start has no Doppler token (one it had would be the app's: only
+            // the configured source's credentials are removed).
+            ("DOPPLER_TOKEN", ""),
         ],
     );
     setup.assert_fell_back(&run);

@@ -141,10 +141,13 @@ fn key_text_and_tokens_given_as_paths_are_never_echoed() {
 fn the_scope_check_compares_the_provider() {
     let setup = setup();
     let down = format!("http://127.0.0.1:{}", refused_port());
+    // A Vault start has no Doppler token (one it had would be the app's: only the
+    // configured source's credentials are removed).
     let vault = [
         ("LIFEBOAT_SOURCE", "vault:secret/app"),
         ("VAULT_ADDR", down.as_str()),
         ("VAULT_TOKEN", TOKENS[1]),
+        ("DOPPLER_TOKEN", ""),
     ];
     // The Doppler snapshot, with Vault down.
     setup
