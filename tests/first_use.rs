@@ -522,3 +522,63 @@ fn an_empty_or_schemeless_service_address_is_a_configuration_error() {
     );
     run.ok().stderr_has("at https://127.0.0.1:8200");
 }
+
+/// A newcomer's mistakes, each told the way out: a recipients file given to `-r`, a
+/// mistyped source kind (a suggestion that is itself accepted), a Vault KV path written
+/// the way the HTTP API spells it (checked against a real OpenBao).
+#[test]
+fn a_newcomer_s_mistakes_name_the_way_out() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.write("runtime.pub", format!("{recipient}\n"));
+    sandbox.write("a.env", "A=1\n");
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            "file:a.env",
+            "-r",
+            "runtime.pub",
+            "-o",
+            "s.age",
+        ])
+        .code(2)
+        .stderr_has("it names a file, not a recipient: give a file of recipients with -R FILE");
+    for (source, meant) in [
+        ("dopler", "did you mean doppler?"),
+        ("Doppler", "did you mean doppler?"),
+        ("vault/secret/app", "did you mean vault:secret/app?"),
+        (
+            "https//example.invalid/x",
+            "did you mean https://example.invalid/x?",
+        ),
+    ] {
+        sandbox
+            .run(&[
+                "snapshot", "--source", source, "-r", &recipient, "-o", "s.age",
+            ])
+            .code(2)
+            .stderr_has(meant);
+    }
+    let bao = crate::services::bao::Bao::start();
+    bao.put("secret/app", &["A=1"]);
+    sandbox
+        .run_env(
+            &[
+                "snapshot",
+                "--source",
+                "vault:secret/data/app",
+                "-r",
+                &recipient,
+                "-o",
+                "s.age",
+            ],
+            &[
+                ("VAULT_ADDR", &bao.address),
+                ("VAULT_TOKEN", crate::services::bao::ROOT_TOKEN),
+            ],
+        )
+        .code(11)
+        .stderr_has("without the API's data/ segment: vault:secret/app, not vault:secret/data/app");
+    assert!(!sandbox.path("s.age").exists());
+}

@@ -252,6 +252,12 @@ pub fn parse_recipient(text: &str, origin: &str) -> Result<Recipient, KeyError> 
             key: RecipientKey::Ssh(key),
         });
     }
+    // `-r runtime.pub`: the path of a recipients file where a recipient belongs.
+    if Path::new(key_text).is_file() {
+        return Err(bad(
+            "it names a file, not a recipient: give a file of recipients with -R FILE".into(),
+        ));
+    }
     Err(bad(
         "it is neither an age recipient (age1…) nor an OpenSSH public key (ssh-ed25519 …, ssh-rsa …)"
             .into(),

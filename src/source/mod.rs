@@ -168,25 +168,7 @@ impl SourceSpec {
             }
             return Ok(SourceSpec::AwsParameterStore { path: path.into() });
         }
-        let kind = text.split(':').next().unwrap_or(text).to_ascii_lowercase();
-        let known = "write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/ or https://…";
-        if kind == "doppler" {
-            return Err(SourceError::BadSpec(
-                "doppler takes no argument: write doppler, and name the project and config with DOPPLER_PROJECT and DOPPLER_CONFIG (a service token implies both)".into(),
-            ));
-        }
-        let suggestion = [
-            "env", "file", "doppler", "vault", "https", "http", "aws-sm", "aws-ssm",
-        ]
-        .into_iter()
-        .find(|word| edit_distance(&kind, word) <= 2 && kind.len() >= 3);
-        Err(SourceError::BadSpec(match suggestion {
-            Some(word @ ("https" | "http")) => {
-                format!("unknown source kind; did you mean {word}://…? ({known})")
-            }
-            Some(word) => format!("unknown source kind; did you mean {word}:…? ({known})"),
-            None => format!("unknown source; {known}"),
-        }))
+        Err(SourceError::BadSpec(suggestion(text)))
     }
 
     /// The scope this source is configured for, from the spec and the provider's
@@ -315,6 +297,63 @@ impl SourceSpec {
     }
 }
 
+/// What to say about a `--source` value that is not one: the kind it seems to mean,
+/// written out whole where that is clear (`dopler` → `doppler`, `vault/secret/app` →
+/// `vault:secret/app`, `https//host/x` → `https://host/x`), never a form that is then
+/// refused in turn. Only the kind word is ever repeated: the rest may be a credential.
+fn suggestion(text: &str) -> String {
+    let known = "write env:PREFIX, file:PATH, doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/ or https://…";
+    // The kind is the leading word, up to the first character no kind has.
+    let end = text
+        .find(|c: char| !(c.is_ascii_alphanumeric() || c == '-'))
+        .unwrap_or(text.len());
+    let (word, rest) = text.split_at(end);
+    let kind = word.to_ascii_lowercase();
+    let kinds = [
+        "env", "file", "doppler", "vault", "https", "http", "aws-sm", "aws-ssm",
+    ];
+    let meant = kinds.into_iter().find(|k| *k == kind).or_else(|| {
+        kinds
+            .into_iter()
+            .find(|k| kind.len() >= 3 && edit_distance(&kind, k) <= 2)
+    });
+    let Some(meant) = meant else {
+        return format!("unknown source; {known}");
+    };
+    if meant == "doppler" {
+        return if rest.is_empty() {
+            format!("unknown source; did you mean doppler? ({known})")
+        } else {
+            "doppler takes no argument: write doppler, and name the project and config with DOPPLER_PROJECT and DOPPLER_CONFIG (a service token implies both)".into()
+        };
+    }
+    let separator = if meant.starts_with("http") {
+        "://"
+    } else {
+        ":"
+    };
+    // `vault/secret/app`, `https//host/x`, `vualt:secret/app`: the rest as given after
+    // the separator the kind takes.
+    let after = rest
+        .trim_start_matches(':')
+        .trim_start_matches('/')
+        .trim_start_matches(':');
+    let after = if meant.starts_with("aws-ssm") && !after.is_empty() {
+        format!("/{after}")
+    } else {
+        after.to_string()
+    };
+    let whole = format!("{meant}{separator}{after}");
+    if after.is_empty() || crate::redact::looks_like_secret(&after) {
+        format!("unknown source; did you mean {meant}{separator}…? ({known})")
+    } else {
+        format!(
+            "unknown source; did you mean {}? ({known})",
+            crate::redact::shown(&whole)
+        )
+    }
+}
+
 /// Splits a list of sources at the commas that start another source (`,vault:`,
 /// `,https://`, …): a comma inside one (a URL's query, a file name) stays.
 fn split_sources(text: &str) -> Vec<&str> {
@@ -380,11 +419,33 @@ mod tests {
     #[test]
     fn a_mistyped_kind_gets_a_suggestion() {
         let said = |text: &str| SourceSpec::parse(text).unwrap_err().to_string();
-        assert!(said("vualt:secret/app").contains("did you mean vault:…?"));
-        assert!(said("flie:x.env").contains("did you mean file:…?"));
-        assert!(said("htps://x").contains("did you mean https://…?"));
+        assert!(said("vualt:secret/app").contains("did you mean vault:secret/app?"));
+        assert!(said("flie:x.env").contains("did you mean file:x.env?"));
+        assert!(said("htps://x").contains("did you mean https://x?"));
         assert!(said("doppler:shop/prd").contains("DOPPLER_PROJECT"));
         assert!(!said("consul:kv/app").contains("did you mean"));
+        // The newcomer's traps: a suggestion that is itself accepted.
+        assert!(said("dopler").contains("did you mean doppler?"));
+        assert!(said("Doppler").contains("did you mean doppler?"));
+        assert!(said("vault/secret/app").contains("did you mean vault:secret/app?"));
+        assert!(said("https//example/x").contains("did you mean https://example/x?"));
+        for text in [
+            "dopler",
+            "Doppler",
+            "vault/secret/app",
+            "https//example/x",
+            "vualt:secret/app",
+        ] {
+            let said = said(text);
+            let meant = said
+                .split("did you mean ")
+                .nth(1)
+                .and_then(|rest| rest.split('?').next())
+                .unwrap();
+            assert!(SourceSpec::parse(meant).is_ok(), "{text}: {meant}");
+        }
+        // Never a credential repeated back.
+        assert!(!said("vualt:hvs.CAESIJcanarycanarycanary0123456789").contains("canary"));
         assert_eq!(edit_distance("vualt", "vault"), 2);
         assert_eq!(
             split_sources("file:a,b.env, https://h/x?f=a,b,aws-sm:db"),

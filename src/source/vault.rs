@@ -332,6 +332,28 @@ impl VaultSource {
     }
 }
 
+impl VaultSource {
+    /// `vault:secret/data/app` is the API's path for `secret/app`: a 404 for a path that
+    /// starts with `data/` says what to write instead.
+    fn api_path_hint(&self, error: FetchError) -> FetchError {
+        match error {
+            FetchError::Service {
+                class: FailureClass::NotFound,
+                reason,
+                hint: None,
+            } if self.path.starts_with("data/") => FetchError::Service {
+                class: FailureClass::NotFound,
+                reason,
+                hint: Some(DATA_PATH_HINT),
+            },
+            other => other,
+        }
+    }
+}
+
+/// The hint for a KV path given the way the HTTP API spells it.
+const DATA_PATH_HINT: &str = "vault:MOUNT/PATH takes the secret's path as `bao kv get -mount=MOUNT PATH` names it, without the API's data/ segment: vault:secret/app, not vault:secret/data/app";
+
 impl Source for VaultSource {
     fn fetch(&self, deadline: Deadline) -> Result<Fetched, SourceError> {
         let origin = format!(
@@ -342,7 +364,7 @@ impl Source for VaultSource {
         );
         let (secrets, version) = self.read(deadline).map_err(|error| SourceError::Fetch {
             origin: origin.clone(),
-            error,
+            error: self.api_path_hint(error),
         })?;
         Ok(Fetched {
             secrets: validate(secrets, &origin)?,
