@@ -582,3 +582,28 @@ fn a_newcomer_s_mistakes_name_the_way_out() {
         .stderr_has("without the API's data/ segment: vault:secret/app, not vault:secret/data/app");
     assert!(!sandbox.path("s.age").exists());
 }
+
+/// A lifeboat flag among the app's arguments, anywhere after `--`: when the start fails
+/// (no key, no source), the note says where the flag went.
+#[test]
+fn a_lifeboat_flag_after_the_separator_is_named_when_the_start_fails() {
+    let sandbox = Sandbox::new();
+    sandbox.keygen("runtime.key");
+    for (args, flags) in [
+        (
+            &["run", "--offline", "--", "env", "-i", "runtime.key"][..],
+            "-i",
+        ),
+        (
+            &["run", "--offline", "--", "-i", "runtime.key", "env"][..],
+            "-i",
+        ),
+        (&["run", "--", "env", "--offline"][..], "--offline"),
+    ] {
+        let run = sandbox.run(args);
+        assert_ne!(run.code, 0, "{args:?}");
+        run.stderr_has(&format!(
+            "note: {flags} after `--` went to the app, not to lifeboat; put lifeboat's flags before `--`"
+        ));
+    }
+}

@@ -13,9 +13,29 @@ use crate::source::{LiveSettings, SourceSpec};
 
 /// Runs `run`.
 pub fn execute(args: RunArgs, log: &Log) -> Result<(), CommandError> {
-    note_flags_after_the_separator(&args, log);
-    let plan = plan(args)?;
-    let checked = runtime::run(plan, log)?;
+    let noted = note_flags_after_the_separator(&args, log);
+    // Kept to look at only if the start fails: parsing clap's definition costs a start.
+    let app_args = args.command.clone();
+    let started = plan(args).and_then(|plan| runtime::run(plan, log).map_err(Into::into));
+    let checked = match started {
+        Ok(checked) => checked,
+        Err(error) => {
+            // A start that failed with one of lifeboat's flags among the app's arguments
+            // (`-- env -i runtime.key`): the likely reason, said next to the error.
+            let misplaced = misplaced_flags(&app_args);
+            if !noted && !misplaced.is_empty() {
+                log.info(
+                    "flag_after_separator",
+                    &format!(
+                        "note: {} after `--` went to the app, not to lifeboat; put lifeboat's flags before `--`",
+                        misplaced.join(", ")
+                    ),
+                    json!({"flags": misplaced}),
+                );
+            }
+            return Err(error);
+        }
+    };
     // Only `--check` gets here: the report is what was asked for, on stdout.
     let origin: serde_json::Map<String, serde_json::Value> = checked
         .origin
@@ -57,30 +77,56 @@ pub fn execute(args: RunArgs, log: &Log) -> Result<(), CommandError> {
 /// Everything after `--` is the app's. An app "named" like one of lifeboat's own flags
 /// (`run -- --offline app`) is a flag put on the wrong side: say so, since the error that
 /// follows (no source, command not found) would not.
-fn note_flags_after_the_separator(args: &RunArgs, log: &Log) {
+fn note_flags_after_the_separator(args: &RunArgs, log: &Log) -> bool {
     let leading: Vec<String> = args
         .command
         .iter()
         .map(|a| a.to_string_lossy().into_owned())
         .take_while(|a| a.starts_with("--"))
         .collect();
-    if leading.is_empty() {
-        return;
-    }
-    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
-    command.build();
-    let Some(run) = command.find_subcommand("run") else {
-        return;
-    };
+    let mut noted = false;
     for arg in leading {
         let name = arg.trim_start_matches('-');
         let name = name.split('=').next().unwrap_or(name);
-        if run.get_arguments().any(|a| a.get_long() == Some(name)) {
+        if run_flag(&format!("--{name}")) {
             log.info(
                 "flag_after_separator",
                 &format!("note: --{name} comes after `--`, so it goes to the app, not to lifeboat; put lifeboat's flags before `--`"),
                 json!({"flag": format!("--{name}")}),
             );
+            noted = true;
+        }
+    }
+    noted
+}
+
+/// Every argument after `--` that is one of `run`'s own flags (`-i`, `--offline`,
+/// `--source=…`), as written up to any `=`.
+fn misplaced_flags(app_args: &[std::ffi::OsString]) -> Vec<String> {
+    app_args
+        .iter()
+        .map(|a| a.to_string_lossy())
+        .filter(|a| a.starts_with('-') && a.len() > 1)
+        .map(|a| a.split('=').next().unwrap_or_default().to_string())
+        .filter(|flag| run_flag(flag))
+        .collect()
+}
+
+/// Whether `flag` (`--name` or `-x`) is one of `run`'s.
+fn run_flag(flag: &str) -> bool {
+    let mut command = <crate::cli::Cli as clap::CommandFactory>::command();
+    command.build();
+    let Some(run) = command.find_subcommand("run") else {
+        return false;
+    };
+    match flag.strip_prefix("--") {
+        Some(long) => run.get_arguments().any(|a| a.get_long() == Some(long)),
+        None => {
+            let mut short = flag[1..].chars();
+            match (short.next(), short.next()) {
+                (Some(c), None) => run.get_arguments().any(|a| a.get_short() == Some(c)),
+                _ => false,
+            }
         }
     }
 }
