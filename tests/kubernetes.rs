@@ -338,7 +338,7 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
                if touch /scratch/written 2>/dev/null; then echo root-writable; else echo root-read-only; fi; \
                env | grep -c -e VAULT_TOKEN -e eyJ || true";
     let vault_addr = bao.address.clone();
-    let start = || {
+    let start = |env: &[(String, String)]| {
         let mut command = std::process::Command::new("unshare");
         command.args(["-m", "sh", "-c", &script, "kubelet"]);
         command.args(&entrypoint).args(["/bin/sh", "-c", app]);
@@ -346,10 +346,9 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
         command
             .env_clear()
             .env("PATH", std::env::var_os("PATH").unwrap_or_default());
-        for (name, value) in &env {
+        for (name, value) in env {
             let value = match name.as_str() {
                 "VAULT_ADDR" => vault_addr.clone(),
-                "LIFEBOAT_SNAPSHOT_SHA256" => pin.clone(),
                 _ => value.clone(),
             };
             command.env(name, value);
@@ -361,7 +360,28 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
         assert!(output.status.success(), "{stderr}");
         String::from_utf8(output.stdout).unwrap()
     };
-    let live = start();
+    // As shipped, the manifest starts the app: nothing in it names what only some apps
+    // have (a file's secret) or what changes with every build (the pin).
+    let shipped = start(&env);
+    assert!(shipped.contains("origin=live\n"), "{shipped}");
+    assert!(shipped.contains(&format!("api={}\n", CANARIES[0])), "{shipped}");
+    let text = include_str!("../deploy/kubernetes/deployment.yaml");
+    for commented in [
+        "# - name: LIFEBOAT_FILES\n",
+        "# - name: LIFEBOAT_FILE_ENV\n",
+        "# - name: LIFEBOAT_SNAPSHOT_SHA256\n",
+    ] {
+        assert!(text.contains(commented), "{commented}");
+    }
+    // Then as its comments say to configure it: TLS_KEY as a file, the build's pin.
+    let mut env = env.clone();
+    env.extend([
+        ("LIFEBOAT_FILES".to_string(), "TLS_KEY".to_string()),
+        ("LIFEBOAT_FILE_ENV".to_string(), "yes".to_string()),
+        ("LIFEBOAT_SNAPSHOT_SHA256".to_string(), pin.clone()),
+    ]);
+    let review_before = review.seen().len();
+    let live = start(&env);
     // No effective capability: what a non-root user with `drop: ["ALL"]` has (this
     // start cannot also empty the bounding set: chroot needs its capability first).
     let expected_common = format!("{user}\nCapEff:\t0000000000000000\n");
@@ -377,10 +397,14 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
         live.ends_with("0\n"),
         "a credential reached the app: {live}"
     );
-    assert_eq!(review.seen().len(), 1, "one TokenReview for one login");
+    assert_eq!(
+        review.seen().len() - review_before,
+        1,
+        "one TokenReview for one login"
+    );
     // OpenBao gone: the baked snapshot (pinned) starts the same app.
     drop(bao);
-    let fallback = start();
+    let fallback = start(&env);
     assert!(fallback.contains("origin=snapshot\n"), "{fallback}");
     assert!(fallback.contains(&format!("{tls_key}\n")), "{fallback}");
     buildah.must(&["umount", id.trim()]);
