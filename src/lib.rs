@@ -34,6 +34,7 @@ mod read_capped;
 mod redact;
 mod runtime;
 pub mod secret;
+mod similar;
 pub mod snapshot;
 pub mod source;
 mod wiped;

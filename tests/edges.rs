@@ -641,7 +641,9 @@ fn a_fifo_never_holds_the_start() {
     setup
         .run(&setup.fake.url(), &["--token-file", fifo], &[])
         .code(3)
-        .stderr_has("cannot read the file given to --token-file: a FIFO or socket");
+        .stderr_has(&format!(
+            "cannot read the file {fifo} given to --token-file: a FIFO or socket"
+        ));
     std::fs::remove_file(fifo).unwrap();
 }
 

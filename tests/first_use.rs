@@ -607,3 +607,99 @@ fn a_lifeboat_flag_after_the_separator_is_named_when_the_start_fails() {
         ));
     }
 }
+
+/// Errors that say what to do: a mistyped `-i` path, an unknown `--only` name (the close
+/// names listed), a `--token-file` path that is plainly a path (named; one that may be
+/// the token itself is not), a path put in `LIFEBOAT_IDENTITY`, `keygen --passphrase`
+/// with no terminal (about the flag, not a file that does not exist), an unknown `--file`.
+#[test]
+fn errors_say_what_to_do() {
+    let sandbox = Sandbox::new();
+    let recipient = sandbox.keygen("k.key");
+    sandbox.write("a.env", "API_KEY=1\nDB_PASSWORD=2\n");
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            "file:a.env",
+            "-r",
+            &recipient,
+            "-o",
+            "s.age",
+        ])
+        .ok();
+    sandbox
+        .run(&["recover", "s.age", "-i", "k.kye"])
+        .code(3)
+        .stderr_has(
+            "hint: check the path given to -i (LIFEBOAT_IDENTITY_FILE for run): it names no file",
+        );
+    sandbox
+        .run(&["recover", "s.age", "-i", "k.key", "--only", "API_KY"])
+        .code(2)
+        .stderr_has(
+            "--only API_KY: the snapshot holds no secret of that name; did you mean API_KEY?",
+        );
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            "doppler",
+            "--token-file",
+            "./nofile",
+            "-r",
+            &recipient,
+            "-o",
+            "t.age",
+        ])
+        .code(3)
+        .stderr_has("cannot read the file ./nofile given to --token-file");
+    let bare = sandbox.run(&[
+        "snapshot",
+        "--source",
+        "doppler",
+        "--token-file",
+        "dp-pasted-value",
+        "-r",
+        &recipient,
+        "-o",
+        "t.age",
+    ]);
+    bare.code(3)
+        .stderr_has("cannot read the file given to --token-file");
+    assert!(!bare.stderr.contains("dp-pasted-value"));
+    sandbox
+        .run_env(
+            &["run", "--offline", "--snapshot", "s.age", "--", "true"],
+            &[("LIFEBOAT_IDENTITY", "./k.key")],
+        )
+        .code(3)
+        .stderr_has("set LIFEBOAT_IDENTITY_FILE to the path instead");
+    let args = ["keygen", "--passphrase", "-o", "pp.key"];
+    sandbox
+        .run_with(sandbox.wrapped(&["setsid", "-w"], &args), &args)
+        .code(2)
+        .stderr_has(
+            "--passphrase asks for the new key's passphrase on a terminal, and there is none",
+        );
+    assert!(!sandbox.path("pp.key").exists());
+    sandbox
+        .run_env(
+            &[
+                "run",
+                "--offline",
+                "--snapshot",
+                "s.age",
+                "--files-dir",
+                "/dev/shm/lifeboat-test-x",
+                "--file",
+                "TLS_KEY",
+                "--check",
+                "--",
+                "true",
+            ],
+            &[("LIFEBOAT_IDENTITY_FILE", "k.key")],
+        )
+        .code(2)
+        .stderr_has("or leave out --file (LIFEBOAT_FILES) for an app that has none");
+}

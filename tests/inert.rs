@@ -242,7 +242,7 @@ fn endless_files_are_cut_off() {
         .stderr_has("the file holds more than 1 MiB");
     limited("snapshot --source vault:secret/app --token-file /dev/zero -r age1ql3z7hjy54pw3hyww5ayyfg7zqgvc7w3j2elw8zmrj2kg5sfn9aqmcac8p -o x.age")
         .code(2)
-        .stderr_has("the file given to --token-file holds more than 64 KiB");
+        .stderr_has("the file /dev/zero given to --token-file holds more than 64 KiB");
 }
 
 /// One rule for names, the same for every source, and no byte of a value in any error.

@@ -364,7 +364,10 @@ fn the_deployment_starts_as_the_kubelet_would_start_it() {
     // have (a file's secret) or what changes with every build (the pin).
     let shipped = start(&env);
     assert!(shipped.contains("origin=live\n"), "{shipped}");
-    assert!(shipped.contains(&format!("api={}\n", CANARIES[0])), "{shipped}");
+    assert!(
+        shipped.contains(&format!("api={}\n", CANARIES[0])),
+        "{shipped}"
+    );
     let text = include_str!("../deploy/kubernetes/deployment.yaml");
     for commented in [
         "# - name: LIFEBOAT_FILES\n",

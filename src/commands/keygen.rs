@@ -65,10 +65,12 @@ pub fn execute(args: KeygenArgs, log: &Log) -> Result<(), CommandError> {
 fn protect(identity_file: &str, origin: &str) -> Result<Zeroizing<Vec<u8>>, CommandError> {
     let ask = |prompt: String| {
         ask_hidden(&prompt).map_err(|error| match error {
-            AskError::NoTerminal => CommandError::Key(KeyError::NeedsPassphrase {
-                origin: origin.to_string(),
-                no_terminal: true,
-            }),
+            // The file does not exist yet: the error is about the flag, not "the key in
+            // FILE".
+            AskError::NoTerminal => CommandError::Usage(format!(
+                "--passphrase asks for the new key's passphrase on a terminal, and there is none; run lifeboat keygen --passphrase on a terminal, or leave out --passphrase (nothing was written to {})",
+                origin.escape_debug()
+            )),
             AskError::Terminal(source) => CommandError::Key(KeyError::Terminal { source }),
         })
     };

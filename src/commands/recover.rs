@@ -157,8 +157,22 @@ fn only(secrets: Secrets, names: &[String]) -> Result<Secrets, CommandError> {
         return Ok(secrets);
     }
     if let Some(missing) = names.iter().find(|n| !secrets.contains(n)) {
+        // The operator holds the key: the snapshot's own names may be shown.
+        let close = crate::similar::close_to(missing, secrets.names());
+        let hint = match close.as_slice() {
+            [] => "; names are case-sensitive (--format env without --only lists them all)"
+                .to_string(),
+            close => format!(
+                "; did you mean {}?",
+                close
+                    .iter()
+                    .map(|n| crate::redact::shown(n))
+                    .collect::<Vec<_>>()
+                    .join(", ")
+            ),
+        };
         return Err(CommandError::Usage(format!(
-            "--only {}: the snapshot holds no secret of that name",
+            "--only {}: the snapshot holds no secret of that name{hint}",
             crate::redact::value(missing)
         )));
     }

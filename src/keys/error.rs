@@ -91,7 +91,21 @@ impl KeyError {
             KeyError::Unreadable { path, .. } if crate::redact::looks_like_secret(&path.to_string_lossy()) => Some(
                 "-i and LIFEBOAT_IDENTITY_FILE take the path of a key file; to give the key text itself, put it in LIFEBOAT_IDENTITY",
             ),
+            KeyError::Unreadable { source, .. } if source.kind() == io::ErrorKind::NotFound => Some(
+                "check the path given to -i (LIFEBOAT_IDENTITY_FILE for run): it names no file; lifeboat keygen -o FILE makes a key",
+            ),
+            KeyError::Unreadable { source, .. }
+                if source.kind() == io::ErrorKind::PermissionDenied =>
+            {
+                Some("the key file is not readable by this user: check its owner and mode (0600, owned by the user lifeboat runs as)")
+            }
             KeyError::Unreadable { .. } | KeyError::NoKey | KeyError::Terminal { .. } => None,
+            // LIFEBOAT_IDENTITY holds key text; a path there is the other variable's.
+            KeyError::BadIdentity { origin, reason }
+                if origin == super::IDENTITY_TEXT_VAR && reason.starts_with("line 1:") && identity_text_is_a_path() =>
+            {
+                Some("LIFEBOAT_IDENTITY takes the key text itself; it holds a file's path: set LIFEBOAT_IDENTITY_FILE to the path instead (or give -i FILE)")
+            }
             KeyError::BadIdentity { .. } => Some(
                 "-i takes an age identity file (AGE-SECRET-KEY-1…, AGE-SECRET-KEY-PQ-1…, AGE-PLUGIN-…, as written by lifeboat keygen or age-keygen), one protected with age -p, or an OpenSSH private key",
             ),
@@ -146,4 +160,17 @@ impl fmt::Display for KeyError {
             ),
         }
     }
+}
+
+/// Whether `LIFEBOAT_IDENTITY` holds one line that names an existing file or reads like a
+/// path (`./runtime.key`, `/run/secrets/key`): a path given where key text belongs.
+fn identity_text_is_a_path() -> bool {
+    let Some(text) = std::env::var_os(super::IDENTITY_TEXT_VAR) else {
+        return false;
+    };
+    let text = text.to_string_lossy();
+    let text = text.trim();
+    !text.contains('\n')
+        && !text.starts_with("AGE-")
+        && (std::path::Path::new(text).exists() || text.starts_with(['/', '.', '~']))
 }

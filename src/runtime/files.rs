@@ -202,7 +202,7 @@ fn chosen_names(plan: &FilesPlan, secrets: &Secrets) -> Result<Vec<String>, File
                 return Err(error(
                     Exit::Usage,
                     format!(
-                        "--file {}: there is no secret of that name",
+                        "--file {}: there is no secret of that name; name one the source holds (names are case-sensitive), or leave out --file (LIFEBOAT_FILES) for an app that has none",
                         crate::redact::value(missing)
                     ),
                 ));

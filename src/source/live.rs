@@ -94,7 +94,24 @@ pub fn check_header_text(value: &str, from: &str) -> Result<(), FetchError> {
 /// paste the credential itself where its file belongs, and an AppRole id looks like any
 /// other name.
 pub fn read_secret_file(path: &Path, flag: &str) -> Result<Zeroizing<String>, FetchError> {
-    read_secret_file_shown(path, &format!("the file given to {flag}"))
+    let shown = match path_that_can_be_shown(path) {
+        Some(shown) => format!("the file {shown} given to {flag}"),
+        None => format!("the file given to {flag}"),
+    };
+    read_secret_file_shown(path, &shown)
+}
+
+/// A credential flag's path as a message may show it: only one that is plainly a path
+/// (it has a `/` or a `.`) and looks like no credential (no token shape, no AppRole id's
+/// UUID shape). Anything else may be the credential itself, pasted where its file belongs.
+fn path_that_can_be_shown(path: &Path) -> Option<String> {
+    let text = path.to_str()?;
+    let uuid_like = text.len() >= 32
+        && text.chars().all(|c| c.is_ascii_hexdigit() || c == '-')
+        && text.chars().filter(|c| *c == '-').count() >= 4;
+    let plainly_a_path = text.contains('/') || text.contains('.');
+    (plainly_a_path && !uuid_like && !crate::redact::looks_like_secret(text))
+        .then(|| crate::redact::path(path).into_owned())
 }
 
 /// The same, with the file named in messages as `shown`.

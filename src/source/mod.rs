@@ -315,7 +315,7 @@ fn suggestion(text: &str) -> String {
     let meant = kinds.into_iter().find(|k| *k == kind).or_else(|| {
         kinds
             .into_iter()
-            .find(|k| kind.len() >= 3 && edit_distance(&kind, k) <= 2)
+            .find(|k| kind.len() >= 3 && crate::similar::edit_distance(&kind, k) <= 2)
     });
     let Some(meant) = meant else {
         return format!("unknown source; {known}");
@@ -378,22 +378,6 @@ fn split_sources(text: &str) -> Vec<&str> {
     parts
 }
 
-/// Levenshtein distance, for "did you mean" on a mistyped source kind.
-fn edit_distance(a: &str, b: &str) -> usize {
-    let b: Vec<char> = b.chars().collect();
-    let mut row: Vec<usize> = (0..=b.len()).collect();
-    for (i, ca) in a.chars().enumerate() {
-        let mut previous = row[0];
-        row[0] = i + 1;
-        for (j, cb) in b.iter().enumerate() {
-            let substitution = previous + usize::from(ca != *cb);
-            previous = row[j + 1];
-            row[j + 1] = substitution.min(row[j] + 1).min(previous + 1);
-        }
-    }
-    row[b.len()]
-}
-
 /// Checks what every source must give: at least one secret, and names and values that
 /// can be passed to a process.
 pub(crate) fn validate(secrets: Secrets, origin: &str) -> Result<Secrets, SourceError> {
@@ -446,7 +430,6 @@ mod tests {
         }
         // Never a credential repeated back.
         assert!(!said("vualt:hvs.CAESIJcanarycanarycanary0123456789").contains("canary"));
-        assert_eq!(edit_distance("vualt", "vault"), 2);
         assert_eq!(
             split_sources("file:a,b.env, https://h/x?f=a,b,aws-sm:db"),
             ["file:a,b.env", "https://h/x?f=a,b", "aws-sm:db"]
@@ -460,6 +443,5 @@ mod tests {
             split_sources("file:/srv/app,doppler-prod.env"),
             ["file:/srv/app,doppler-prod.env"]
         );
-        assert_eq!(edit_distance("", "env"), 3);
     }
 }
