@@ -3,7 +3,9 @@
 //! - `NAME=value`, one a line; blank lines and lines starting with `#` are skipped;
 //! - an optional `export ` before the name;
 //! - unquoted values are trimmed and end at ` #` (an inline comment);
-//! - `'single quoted'` values are taken literally and may span lines;
+//! - `'single quoted'` and `` `backtick quoted` `` values are taken literally and may span
+//!   lines (backticks as the `dotenv` npm package reads them since version 15: a value
+//!   that holds both kinds of quote);
 //! - `"double quoted"` values may span lines and understand `\n`, `\r`, `\t`, `\\`,
 //!   `\"`, `\'` and `\$` (other backslashes are kept as written);
 //! - no variable expansion: `$OTHER` is kept as written, so a value never changes with
@@ -125,7 +127,7 @@ pub fn parse_dotenv(text: &str, origin: &str) -> Result<Secrets, SourceError> {
         cursor.next(); // '='
         cursor.skip_blanks();
         let value = match cursor.peek() {
-            Some(quote @ ('\'' | '"')) => {
+            Some(quote @ ('\'' | '"' | '`')) => {
                 cursor.next();
                 let value = read_quoted(&mut cursor, quote)
                     .ok_or_else(|| error(line, "the quoted value is never closed".into()))?;
@@ -225,6 +227,10 @@ mod tests {
             "EMPTY=\n",
             "HASH=a#b\r\n",
             "URL=https://example.test/?a=b=c\n",
+            "BACKTICK=`both 'single' and \"double\" \\n`\n",
+            "BACKTICK_MULTI=`-----BEGIN KEY-----\n",
+            "abc\n",
+            "-----END KEY-----`\n",
         );
         let secrets = parse_dotenv(text, "t").unwrap();
         assert_eq!(value(&secrets, "PLAIN"), "hello world");
@@ -237,6 +243,15 @@ mod tests {
         assert_eq!(value(&secrets, "HASH"), "a#b");
         assert_eq!(value(&secrets, "URL"), "https://example.test/?a=b=c");
         assert_eq!(value(&secrets, "SINGLE"), "it is $HOME \\n");
+        // Backticks: literal, as dotenv 15 and later read them (no escape processed).
+        assert_eq!(
+            value(&secrets, "BACKTICK"),
+            "both 'single' and \"double\" \\n"
+        );
+        assert_eq!(
+            value(&secrets, "BACKTICK_MULTI"),
+            "-----BEGIN KEY-----\nabc\n-----END KEY-----"
+        );
     }
 
     #[test]
