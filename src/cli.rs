@@ -94,26 +94,34 @@ pub enum Command {
 /// What `run --help` adds after the flags: what the app receives, and where the
 /// providers' settings come from.
 const RUN_AFTER_HELP: &str = "\
-The app receives lifeboat's environment, plus the secrets (a secret wins over an inherited
-variable of the same name unless --keep-existing-env), minus the runtime key
-(LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE) unless --keep-identity, minus the credentials
-of the configured sources (doppler: DOPPLER_TOKEN; vault: VAULT_TOKEN, VAULT_ROLE_ID,
-VAULT_SECRET_ID; https: LIFEBOAT_HTTP_TOKEN; aws-sm, aws-ssm: AWS_ACCESS_KEY_ID,
-AWS_SECRET_ACCESS_KEY, AWS_SESSION_TOKEN) unless --keep-credentials, plus:
-  LIFEBOAT_ORIGIN               live or snapshot
-  LIFEBOAT_SNAPSHOT_ID          the snapshot's id (when started from it)
-  LIFEBOAT_SNAPSHOT_CREATED_AT  when it was made (when started from it)
-  LIFEBOAT_FILES_DIR            the start's own directory of files (with --files-dir)
+The app receives lifeboat's environment, plus the secrets (a secret wins
+over an inherited variable of the same name unless --keep-existing-env),
+minus the runtime key (LIFEBOAT_IDENTITY, LIFEBOAT_IDENTITY_FILE) unless
+--keep-identity, minus the credentials of the configured sources unless
+--keep-credentials:
+  doppler           DOPPLER_TOKEN
+  vault             VAULT_TOKEN, VAULT_ROLE_ID, VAULT_SECRET_ID
+  https             LIFEBOAT_HTTP_TOKEN
+  aws-sm, aws-ssm   AWS_ACCESS_KEY_ID, AWS_SECRET_ACCESS_KEY,
+                    AWS_SESSION_TOKEN
+plus:
+  LIFEBOAT_ORIGIN               live, snapshot or cache (--cache-dir)
+  LIFEBOAT_SNAPSHOT_ID          the copy's id (when started from one)
+  LIFEBOAT_SNAPSHOT_CREATED_AT  when it was made
+  LIFEBOAT_FILES_DIR            the start's directory of files
 
 Provider settings come from the providers' own variables:
-  doppler           DOPPLER_TOKEN, DOPPLER_PROJECT, DOPPLER_CONFIG, DOPPLER_API_HOST
-  vault:MOUNT/PATH  VAULT_ADDR, VAULT_TOKEN, VAULT_ROLE_ID + VAULT_SECRET_ID, VAULT_NAMESPACE,
-                    VAULT_CACERT
+  doppler           DOPPLER_TOKEN, DOPPLER_PROJECT, DOPPLER_CONFIG,
+                    DOPPLER_API_HOST
+  vault:MOUNT/PATH  VAULT_ADDR, VAULT_TOKEN, VAULT_ROLE_ID and
+                    VAULT_SECRET_ID, VAULT_NAMESPACE, VAULT_CACERT
   https://…         LIFEBOAT_HTTP_TOKEN (a bearer token)
-Proxies: https_proxy, http_proxy, all_proxy, no_proxy (and upper case). The runtime key:
-LIFEBOAT_IDENTITY (the key text) or LIFEBOAT_IDENTITY_FILE (-i).
+Proxies: https_proxy, http_proxy, all_proxy, no_proxy (and upper case).
+The runtime key: LIFEBOAT_IDENTITY (the key text) or
+LIFEBOAT_IDENTITY_FILE (-i).
 
-A SIGTERM, SIGINT or SIGHUP before the app starts ends lifeboat with 128+n.";
+A SIGTERM, SIGINT or SIGHUP before the app starts ends lifeboat with
+128+n; one lifeboat was started with ignored (nohup) stays ignored.";
 
 /// Make a new X25519 key; print its age1… recipient (with -y: print a key file's recipients).
 #[derive(Debug, Args)]

@@ -41,27 +41,164 @@ fn generated() -> Vec<(PathBuf, Vec<u8>)> {
         files.push((repo().join("completions").join(shell.file_name()), script));
     }
     // Man pages carry the release, not the commit (which changes with every commit).
-    let mut command = Cli::command().version(env!("CARGO_PKG_VERSION"));
+    // No `help` subcommand: there is no lifeboat-help(1) page to point to.
+    let mut command = Cli::command()
+        .version(env!("CARGO_PKG_VERSION"))
+        .disable_help_subcommand(true);
     command.build();
-    let mut page = Vec::new();
-    clap_mangen::Man::new(command.clone())
-        .render(&mut page)
-        .unwrap();
-    files.push((repo().join("man/lifeboat.1"), page));
-    for sub in command.get_subcommands().filter(|s| s.get_name() != "help") {
+    let subcommands: Vec<String> = command
+        .get_subcommands()
+        .map(|s| s.get_name().to_string())
+        .collect();
+    files.push((
+        repo().join("man/lifeboat.1"),
+        man_page(command.clone(), None, &subcommands),
+    ));
+    for sub in command.get_subcommands() {
         // clap takes names as &'static str (without its `string` feature); a test may leak.
         let name: &'static str = format!("lifeboat-{}", sub.get_name()).leak();
         let bin_name: &'static str = format!("lifeboat {}", sub.get_name()).leak();
-        let sub = sub
+        let page = sub
             .clone()
             .name(name)
             .bin_name(bin_name)
             .version(env!("CARGO_PKG_VERSION"));
-        let mut page = Vec::new();
-        clap_mangen::Man::new(sub).render(&mut page).unwrap();
-        files.push((repo().join(format!("man/{name}.1")), page));
+        files.push((
+            repo().join(format!("man/{name}.1")),
+            man_page(page, Some(sub.get_name()), &subcommands),
+        ));
     }
     files
+}
+
+/// A page: clap_mangen's sections, then the command's notes kept as written (they hold
+/// tables that filling would wrap), EXIT STATUS (from the README's table, which the README
+/// test holds to the code), EXAMPLES and SEE ALSO.
+fn man_page(command: clap::Command, sub: Option<&str>, all: &[String]) -> Vec<u8> {
+    let notes = command
+        .get_after_long_help()
+        .or_else(|| command.get_after_help())
+        .map(|text| text.to_string());
+    let command = command
+        .after_help(None::<&str>)
+        .after_long_help(None::<&str>);
+    let mut page = Vec::new();
+    clap_mangen::Man::new(command).render(&mut page).unwrap();
+    let page = String::from_utf8(page).unwrap();
+    let (head, version) = page.split_once(".SH VERSION\n").expect("a VERSION section");
+    let mut extra = String::new();
+    if let Some(notes) = notes {
+        extra += &format!(".SH NOTES\n.nf\n{}\n.fi\n", roff_text(&notes));
+    }
+    extra += ".SH \"EXIT STATUS\"\n";
+    for (code, meaning) in readme_exit_codes() {
+        extra += &format!(".TP\n\\fB{code}\\fR\n{}\n", roff_text(&meaning));
+    }
+    extra += &format!(".SH EXAMPLES\n.nf\n{}\n.fi\n", roff_text(examples(sub)));
+    let mut see: Vec<String> = std::iter::once("lifeboat".to_string())
+        .chain(all.iter().map(|name| format!("lifeboat-{name}")))
+        .filter(|page| {
+            Some(page.as_str()) != sub.map(|s| format!("lifeboat-{s}")).as_deref()
+                && !(sub.is_none() && page == "lifeboat")
+        })
+        .map(|page| format!("\\%\\fB{}\\fR(1)", page.replace('-', "\\-")))
+        .collect();
+    see.push("\\fBage\\fR(1)".into());
+    extra += &format!(".SH \"SEE ALSO\"\n{}\n", see.join(", "));
+    format!("{head}{extra}.SH VERSION\n{version}").into_bytes()
+}
+
+/// Text for roff, shown as written: backslashes and hyphens escaped, and a line that
+/// starts with a dot or a quote kept from being read as a request.
+fn roff_text(text: &str) -> String {
+    text.lines()
+        .map(|line| {
+            let line = line.replace('\\', "\\e").replace('-', "\\-");
+            if line.starts_with(['.', '\'']) {
+                format!("\\&{line}")
+            } else {
+                line
+            }
+        })
+        .collect::<Vec<_>>()
+        .join("\n")
+}
+
+/// The README's exit codes: `| CODE | meaning |` rows under "Exit codes", markdown taken
+/// out.
+fn readme_exit_codes() -> Vec<(String, String)> {
+    let readme = include_str!("../README.md");
+    readme
+        .lines()
+        .filter_map(|line| {
+            let mut cells = line.strip_prefix("| ")?.split(" | ");
+            let code = cells.next()?;
+            let meaning = cells.next()?.trim_end_matches(" |");
+            (!code.is_empty() && code.chars().all(|c| c.is_ascii_digit()))
+                .then(|| (code.to_string(), meaning.replace(['`', '*'], "")))
+        })
+        .collect()
+}
+
+/// What a person types, per page; `recover`'s is what an operator types in an outage.
+fn examples(sub: Option<&str>) -> &'static str {
+    match sub {
+        None => {
+            "# a runtime key, a snapshot sealed to it at build, a start that
+# falls back to it when the service is down
+lifeboat keygen -o runtime.key
+DOPPLER_TOKEN=dp.st.… lifeboat snapshot --source doppler \\
+    -r \"$(lifeboat keygen -y runtime.key)\" -o snapshot.age
+LIFEBOAT_IDENTITY_FILE=runtime.key lifeboat run \\
+    --snapshot snapshot.age --source doppler -- /app/server"
+        }
+        Some("keygen") => {
+            "lifeboat keygen -o runtime.key         # prints the recipient
+lifeboat keygen --pq -o runtime.key    # hybrid post-quantum
+lifeboat keygen --passphrase -o breakglass.key
+lifeboat keygen -y runtime.key         # a key file's recipient"
+        }
+        Some("snapshot") => {
+            "# a Dockerfile RUN step, the token from a BuildKit secret mount
+lifeboat snapshot --source vault:secret/app \\
+    --token-file /run/secrets/vault_token \\
+    -r \"runtime=age1…\" -r \"breakglass=age1…\" \\
+    --expires-in 30d -o /etc/lifeboat/snapshot.age"
+        }
+        Some("run") => {
+            "# the entrypoint: live first, the baked snapshot if the service
+# is down
+ENTRYPOINT [\"/usr/local/bin/lifeboat\", \"run\", \"--\"]
+lifeboat run --source doppler --cache-dir /run/lifeboat/cache \\
+    -- /app/server --port 8080
+lifeboat run --offline -- /app/server     # never the network
+lifeboat run --check --source doppler -- /app/server"
+        }
+        Some("recover") => {
+            "# an outage: the secrets out of the image, with the break-glass key
+lifeboat recover --image app.tar -i breakglass.key \\
+    --format dotenv -o recovered.env
+lifeboat recover snapshot.age -i breakglass.key --only DATABASE_URL
+lifeboat recover --image app.tar -i breakglass.key \\
+    --format kubernetes | kubectl apply -f -"
+        }
+        Some("inspect") => {
+            "lifeboat inspect /etc/lifeboat/snapshot.age
+lifeboat inspect --image app.tar --json"
+        }
+        Some("verify") => "lifeboat verify snapshot.age -i runtime.key --max-age 7d",
+        Some("diff") => {
+            "# a CI gate: exit 24 when the snapshot no longer holds what the
+# source holds
+lifeboat diff snapshot.age -i runtime.key --source doppler"
+        }
+        Some("rekey") => {
+            "lifeboat rekey snapshot.age -i breakglass.key \\
+    -r \"runtime=age1…\" -o rekeyed.age"
+        }
+        Some("completions") => "lifeboat completions bash > /etc/bash_completion.d/lifeboat",
+        Some(_) => "lifeboat --help",
+    }
 }
 
 #[test]
@@ -151,7 +288,7 @@ fn every_man_page_renders() {
             .arg(&page)
             .env("MANPAGER", "cat")
             .env("PAGER", "cat")
-            .env("MANWIDTH", "100")
+            .env("MANWIDTH", "80")
             .env("LC_ALL", "C.UTF-8")
             .output()
             .expect("man is required (scripts/test.sh installs man-db)");
@@ -166,6 +303,20 @@ fn every_man_page_renders() {
         let name = page.file_stem().unwrap().to_string_lossy().into_owned();
         assert!(text.contains("NAME"), "{}: {text}", page.display());
         assert!(text.contains(&name), "{}: {text}", page.display());
+        // What a person in an outage looks for, and no page that does not exist.
+        for section in ["EXIT STATUS", "EXAMPLES", "SEE ALSO"] {
+            assert!(text.contains(section), "{}: no {section}", page.display());
+        }
+        assert!(!text.contains("lifeboat-help"), "{}", page.display());
+        // Nothing wider than the terminal it was rendered for (a character is one column
+        // here: the pages are ASCII but for an ellipsis and a hyphen).
+        for line in text.lines() {
+            assert!(
+                line.chars().count() <= 80,
+                "{} renders wider than 80 columns: {line}",
+                page.display()
+            );
+        }
         if name == "lifeboat-run" {
             assert!(text.contains("--files-dir"), "{text}");
             assert!(text.contains("LIFEBOAT_FILES_DIR"), "{text}");
