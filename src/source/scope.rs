@@ -70,7 +70,17 @@ impl fmt::Display for Scope {
             let parts: Vec<String> = self.parts.iter().map(Scope::to_string).collect();
             return write!(f, "{} sources: {}", self.parts.len(), parts.join("; "));
         }
-        f.write_str(&e(&self.provider))?;
+        // The kind is recorded as `https` for both schemes; a message says which it was.
+        let plain_http = self.provider == "https"
+            && self
+                .address
+                .as_deref()
+                .is_some_and(|a| a.starts_with("http://"));
+        if plain_http {
+            f.write_str("http")?;
+        } else {
+            f.write_str(&e(&self.provider))?;
+        }
         if let Some(prefix) = &self.prefix {
             write!(f, " prefix {}", e(prefix))?;
         }
