@@ -630,7 +630,7 @@ _lifeboat() {
                     return 0
                     ;;
                 --fallback-on)
-                    COMPREPLY=($(compgen -f "${cur}"))
+                    COMPREPLY=($(compgen -W "unreachable server-error bad-response denied not-found all none" -- "${cur}"))
                     return 0
                     ;;
                 --cache-dir)

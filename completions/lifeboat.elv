@@ -150,7 +150,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --files-dir 'Deliver the secrets named by --file as files (mode 0400) in a directory of this start''s own that lifeboat makes in DIR (DIR/lifeboat-UID-RANDOM, mode 0700), which must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk. The app is told that directory in LIFEBOAT_FILES_DIR. Nothing else in DIR is touched'
             cand --file 'With --files-dir: a secret to deliver as a file instead of in the environment (repeatable, or comma-separated; ''*'' for all)'
             cand --allow-override 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
-            cand --allow-other-source 'Let a snapshot made from another kind of source serve (a file: snapshot as the fallback for a live service, say). By default another provider is another scope (exit 23)'
+            cand --allow-other-source 'Let a snapshot made for another scope serve: another provider (a file: snapshot as the fallback for a live service, say), another Doppler project or config, Vault namespace, mount or path, AWS secret or region, or URL path or query. By default another scope is refused (exit 23); with this it serves, with a warning'
             cand --offline 'Never touch the network: start from the snapshot'
             cand --live-only 'Never open the snapshot: start from live secrets or not at all'
             cand --keep-existing-env 'When a secret and an inherited variable share a name, keep the inherited value (by default the secret wins)'

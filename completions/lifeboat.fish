@@ -136,13 +136,19 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -s i -l identity 
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l timeout -d 'The total time for the live fetch: connecting, retries and the body' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l max-age -d 'Refuse a snapshot older than DUR' -r
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l fallback-on -d 'The failure classes that fall back to the snapshot: unreachable, server-error, bad-response, denied, not-found (comma-separated; also all or none)' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l fallback-on -d 'The failure classes that fall back to the snapshot: unreachable, server-error, bad-response, denied, not-found (comma-separated; also all or none)' -r -f -a "unreachable\t''
+server-error\t''
+bad-response\t''
+denied\t''
+not-found\t''
+all\t''
+none\t''"
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l cache-dir -d 'A directory for the runtime cache and the crash-loop breaker (a memory emptyDir, which outlives container restarts): after each live fetch the secrets are sealed there to the runtime key, and on fallback the fresher of it and the baked snapshot serves. A missing, read-only or full directory only warns' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l live-cooldown -d 'With --cache-dir: after a live fetch failed (in a class that falls back), starts within DUR (stretched by up to half, at random, per start) go straight to the freshest copy without asking the service. 0s turns the breaker off' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l files-dir -d 'Deliver the secrets named by --file as files (mode 0400) in a directory of this start\'s own that lifeboat makes in DIR (DIR/lifeboat-UID-RANDOM, mode 0700), which must be on a memory filesystem (tmpfs, ramfs) unless --allow-disk. The app is told that directory in LIFEBOAT_FILES_DIR. Nothing else in DIR is touched' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l file -d 'With --files-dir: a secret to deliver as a file instead of in the environment (repeatable, or comma-separated; \'*\' for all)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l allow-override -d 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
-complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l allow-other-source -d 'Let a snapshot made from another kind of source serve (a file: snapshot as the fallback for a live service, say). By default another provider is another scope (exit 23)'
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l allow-other-source -d 'Let a snapshot made for another scope serve: another provider (a file: snapshot as the fallback for a live service, say), another Doppler project or config, Vault namespace, mount or path, AWS secret or region, or URL path or query. By default another scope is refused (exit 23); with this it serves, with a warning'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l offline -d 'Never touch the network: start from the snapshot'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l live-only -d 'Never open the snapshot: start from live secrets or not at all'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l keep-existing-env -d 'When a secret and an inherited variable share a name, keep the inherited value (by default the secret wins)'

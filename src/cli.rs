@@ -591,12 +591,13 @@ pub struct RunArgs {
 
     /// The failure classes that fall back to the snapshot: unreachable, server-error,
     /// bad-response, denied, not-found (comma-separated; also all or none).
-    #[arg(long, value_name = "CLASSES", env = "LIFEBOAT_FALLBACK_ON", hide_env_values = true, default_value = crate::runtime::DEFAULT_FALLBACK_ON)]
+    #[arg(long, value_name = "CLASSES", env = "LIFEBOAT_FALLBACK_ON", hide_env_values = true, default_value = crate::runtime::DEFAULT_FALLBACK_ON, value_parser = ClassList, hide_possible_values = true)]
     pub fallback_on: String,
 
-    /// Let a snapshot made from another kind of source serve (a file: snapshot as the
-    /// fallback for a live service, say). By default another provider is another scope
-    /// (exit 23).
+    /// Let a snapshot made for another scope serve: another provider (a file: snapshot as
+    /// the fallback for a live service, say), another Doppler project or config, Vault
+    /// namespace, mount or path, AWS secret or region, or URL path or query. By default
+    /// another scope is refused (exit 23); with this it serves, with a warning.
     #[arg(long, env = "LIFEBOAT_ALLOW_OTHER_SOURCE", hide_env_values = true, value_parser = boolish)]
     pub allow_other_source: bool,
 
@@ -842,4 +843,44 @@ pub struct RekeyArgs {
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,
+}
+
+/// `--fallback-on`'s value as typed (its meaning is the command layer's: a comma list),
+/// with the failure classes as its possible values, so that shell completion offers them
+/// rather than file names.
+#[derive(Clone)]
+struct ClassList;
+
+impl clap::builder::TypedValueParser for ClassList {
+    type Value = String;
+
+    fn parse_ref(
+        &self,
+        _command: &clap::Command,
+        _arg: Option<&clap::Arg>,
+        value: &std::ffi::OsStr,
+    ) -> Result<String, clap::Error> {
+        value
+            .to_str()
+            .map(str::to_string)
+            .ok_or_else(|| clap::Error::new(clap::error::ErrorKind::InvalidUtf8))
+    }
+
+    fn possible_values(
+        &self,
+    ) -> Option<Box<dyn Iterator<Item = clap::builder::PossibleValue> + '_>> {
+        Some(Box::new(
+            [
+                "unreachable",
+                "server-error",
+                "bad-response",
+                "denied",
+                "not-found",
+                "all",
+                "none",
+            ]
+            .into_iter()
+            .map(clap::builder::PossibleValue::new),
+        ))
+    }
 }

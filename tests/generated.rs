@@ -323,3 +323,28 @@ fn every_man_page_renders() {
         }
     }
 }
+
+/// `--fallback-on <TAB>` offers the failure classes, not file names (bash, run by bash).
+#[test]
+fn fallback_on_completes_the_classes() {
+    let script = repo().join("completions/lifeboat.bash");
+    let output = Command::new("bash")
+        .arg("-c")
+        .arg(format!(
+            "source '{}'; COMP_WORDS=(lifeboat run --fallback-on ''); COMP_CWORD=3; \
+             _lifeboat lifeboat '' --fallback-on; printf '%s\\n' \"${{COMPREPLY[@]}}\"",
+            script.display()
+        ))
+        .output()
+        .expect("bash");
+    let offered = String::from_utf8_lossy(&output.stdout);
+    for class in [
+        "unreachable",
+        "server-error",
+        "bad-response",
+        "denied",
+        "not-found",
+    ] {
+        assert!(offered.lines().any(|l| l == class), "{class}: {offered}");
+    }
+}
