@@ -174,7 +174,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --image-ref 'Of an archive holding several images (a docker save of many tags), the one to read: a tag (app:1.2.3) or an OCI ref name'
             cand -i 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used'
             cand --identity 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used'
-            cand --source 'The live source to compare with: doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/, https://… (also env:PREFIX, file:PATH); repeat it to merge several'
+            cand --source 'The live source to compare with: doppler, vault:MOUNT/PATH, aws-sm:SECRET, aws-ssm:/PATH/, https://… (also env:PREFIX, file:PATH); repeat it to merge several. Without it, the source the snapshot recorded (its provider''s settings, such as the token and the service address, still come from the environment)'
             cand --token-file 'Read the service token from FILE (a BuildKit secret mount: /run/secrets/ID). Takes precedence over DOPPLER_TOKEN, VAULT_TOKEN and LIFEBOAT_HTTP_TOKEN'
             cand --ca-file 'Also trust the CA certificates in FILE (PEM). Repeatable'
             cand --role-id-file 'Vault AppRole: read the role id from FILE (else VAULT_ROLE_ID)'

@@ -719,12 +719,13 @@ pub struct DiffArgs {
 
     /// The live source to compare with: doppler, vault:MOUNT/PATH, aws-sm:SECRET,
     /// aws-ssm:/PATH/, https://… (also env:PREFIX, file:PATH); repeat it to merge several.
+    /// Without it, the source the snapshot recorded (its provider's settings, such as
+    /// the token and the service address, still come from the environment).
     #[arg(
         long,
         value_name = "SRC",
         env = "LIFEBOAT_SOURCE",
-        hide_env_values = true,
-        required = true
+        hide_env_values = true
     )]
     pub source: Vec<String>,
 

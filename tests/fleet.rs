@@ -368,3 +368,56 @@ fn diff_is_a_ci_gate() {
         )
         .code(21);
 }
+
+/// `diff` without `--source` asks the source the snapshot recorded; one whose record
+/// cannot name it exactly (a credential left out of a URL's query) asks for `--source`,
+/// and an answer for another scope (the environment's project) is refused.
+#[test]
+fn diff_without_a_source_asks_the_recorded_one() {
+    let setup = setup();
+    let sandbox = &setup.sandbox;
+    let url = setup.fake.url();
+    let env = [
+        ("DOPPLER_TOKEN", crate::util::TOKENS[0]),
+        ("DOPPLER_API_HOST", url.as_str()),
+    ];
+    sandbox
+        .run_env(&["diff", "snap.age", "-i", "key.txt"], &env)
+        .ok()
+        .stdout_has("same: snapshot");
+    setup.fake.set_secret("ADDED_LATER", "canary-new-value");
+    sandbox
+        .run_env(&["diff", "snap.age", "-i", "key.txt"], &env)
+        .code(24)
+        .stdout_has("+ ADDED_LATER");
+    // The environment names another project than the snapshot recorded.
+    let mut other = env.to_vec();
+    other.push(("DOPPLER_PROJECT", "billing"));
+    let run = sandbox.run_env(&["diff", "snap.age", "-i", "key.txt"], &other);
+    assert_ne!(run.code, 0);
+    assert_ne!(run.code, 24, "{}", run.stderr);
+    // A signed URL's snapshot: its signature is not in the record.
+    let server = crate::services::http_fake::FakeServer::start(|_| {
+        crate::services::http_fake::Reply::json(200, &serde_json::json!({"A": "1"}))
+    });
+    let recipient = String::from_utf8_lossy(&sandbox.tool("age-keygen", &["-y", "key.txt"]).stdout)
+        .trim()
+        .to_string();
+    let signed = format!("{}/s.json?env=prd&signature=canary-query-sig", server.url());
+    sandbox
+        .run(&[
+            "snapshot",
+            "--source",
+            &signed,
+            "-r",
+            &recipient,
+            "-o",
+            "signed.age",
+        ])
+        .ok();
+    sandbox
+        .run(&["diff", "signed.age", "-i", "key.txt"])
+        .code(2)
+        .stderr_has("cannot be asked again as recorded")
+        .stderr_has("give --source");
+}

@@ -20,11 +20,33 @@ pub fn execute(args: DiffArgs) -> Result<(), CommandError> {
     let path = args.file.as_ref().unwrap_or(&args.snapshot);
     let file = read_snapshot(path, &args.image)?;
     let opened = open(&file.bytes, &keys)?;
-    let spec = SourceSpec::parse_all(&args.source)?;
+    let recorded = args.source.is_empty();
+    let spec = if recorded {
+        SourceSpec::from_recorded(&opened.metadata.source).ok_or_else(|| {
+            CommandError::Usage(format!(
+                "no --source, and the source the snapshot recorded ({}) cannot be asked again as recorded (a credential in its URL was left out): give --source",
+                opened.metadata.source
+            ))
+        })?
+    } else {
+        SourceSpec::parse_all(&args.source)?
+    };
     let deadline = Deadline::after(args.timeout);
     let fetched = spec
         .into_source(&live_settings(&args.live))?
         .fetch(deadline)?;
+    // Asked as the snapshot recorded it, the answer must come from the same scope (the
+    // environment's DOPPLER_PROJECT or VAULT_NAMESPACE could point elsewhere).
+    if recorded {
+        if let crate::runtime::ScopeCheck::Mismatch(mismatch) =
+            crate::runtime::check_scope(&opened.metadata.source, &fetched.scope, false)
+        {
+            return Err(CommandError::Usage(format!(
+                "no --source: the source the snapshot recorded answered for another scope ({}); give --source, or set {}",
+                mismatch.reason, mismatch.settings
+            )));
+        }
+    }
     let drift = Drift::between(&fetched.secrets, &opened.secrets);
     let id = &opened.metadata.id;
     let report = if args.json {

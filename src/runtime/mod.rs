@@ -25,6 +25,7 @@ pub use error::{RunError, SnapshotProblem};
 pub use files::{Chosen, FilesPlan};
 pub use plan::{RunPlan, SnapshotPlan, Start};
 pub use policy::{FallbackPolicy, DEFAULT_FALLBACK_ON};
+pub use scope_check::{check_scope, ScopeCheck};
 
 use std::sync::mpsc::{Receiver, RecvTimeoutError};
 use std::time::{Instant, SystemTime};
@@ -40,7 +41,6 @@ use crate::snapshot::{check_freshness, check_pin, open_file, Opened, SnapshotFil
 use crate::source::{Scope, SourceError};
 use cache::{Cache, CacheProblem};
 use child_env::build_child_env;
-use scope_check::{check_scope, ScopeCheck};
 
 /// The runtime cache with the identities that open it, loaded once.
 struct CacheUse {

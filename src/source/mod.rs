@@ -171,6 +171,47 @@ impl SourceSpec {
         Err(SourceError::BadSpec(suggestion(text)))
     }
 
+    /// The source a snapshot recorded, to ask it again (`diff` without `--source`);
+    /// `None` where the record cannot name it exactly (an HTTPS query with a credential
+    /// the record left out).
+    pub fn from_recorded(scope: &Scope) -> Option<SourceSpec> {
+        let text = match scope.provider.as_str() {
+            "several" => {
+                return scope
+                    .parts
+                    .iter()
+                    .map(SourceSpec::from_recorded)
+                    .collect::<Option<Vec<_>>>()
+                    .map(SourceSpec::Several)
+            }
+            "doppler" => "doppler".to_string(),
+            "vault" => format!("vault:{}/{}", scope.mount.as_ref()?, scope.path.as_ref()?),
+            // The stage asked for, as the build asked; the version it read then is what
+            // the comparison is about.
+            "aws-sm" => match &scope.stage {
+                Some(stage) => format!("aws-sm:{}@{stage}", scope.path.as_ref()?),
+                None => format!("aws-sm:{}", scope.path.as_ref()?),
+            },
+            "aws-ssm" => format!("aws-ssm:{}", scope.path.as_ref()?),
+            "https" => {
+                let query = match &scope.query {
+                    Some(query) if query.contains("[REDACTED]") => return None,
+                    Some(query) => format!("?{query}"),
+                    None => String::new(),
+                };
+                match &scope.path {
+                    Some(path) => format!("{}{path}{query}", scope.address.as_ref()?),
+                    // Recorded before paths were: the address was the URL.
+                    None => format!("{}{query}", scope.address.as_ref()?),
+                }
+            }
+            "env" => format!("env:{}", scope.prefix.as_ref()?),
+            "file" => format!("file:{}", scope.path.as_ref()?),
+            _ => return None,
+        };
+        SourceSpec::parse(&text).ok()
+    }
+
     /// The scope this source is configured for, from the spec and the provider's
     /// variables, for comparison with a snapshot's (`run`). Fields it cannot know before
     /// asking the service (a service token's project) stay empty.
