@@ -3,9 +3,13 @@
 //! And names the commit lifeboat is built from, for `--version` (`LIFEBOAT_COMMIT` at compile
 //! time). A release must say which source it came from; a build from a tree with
 //! uncommitted changes says so ("-modified"), so such a binary is never mistaken for the
-//! commit. Outside a git checkout (a source tarball, an image build given only the tree)
-//! the builder may name the commit in `LIFEBOAT_BUILD_COMMIT`; otherwise the version says
-//! the commit is unknown. The commit is only read; naming it never fails the build.
+//! commit. Untracked files that .gitignore does not cover count as changes: a
+//! `.cargo/config.toml` or a `build.rs`-read file changes the binary without touching a
+//! tracked file. Outside a git checkout (a source tarball, an image build given only the
+//! tree) the builder may name the commit in `LIFEBOAT_BUILD_COMMIT`, and the version then
+//! says that the builder named it ("(commit 1a2b3c4d5e6f, named by LIFEBOAT_BUILD_COMMIT)"):
+//! only git's answer is the commit's own word. Otherwise the version says the commit is
+//! unknown. The commit is only read; naming it never fails the build.
 
 use std::path::Path;
 use std::process::Command;
@@ -65,7 +69,7 @@ fn main() {
         println!("cargo:rerun-if-changed={path}");
     }
     let commit = match std::env::var("LIFEBOAT_BUILD_COMMIT") {
-        Ok(given) if is_commit_name(&given) => given,
+        Ok(given) if is_commit_name(&given) => format!("{given}, named by LIFEBOAT_BUILD_COMMIT"),
         Ok(given) if !given.is_empty() => {
             println!("cargo:warning=LIFEBOAT_BUILD_COMMIT is not a commit (7 to 40 hex digits, optionally -modified): ignored");
             from_git().unwrap_or_else(|| "unknown".to_string())
@@ -112,10 +116,25 @@ fn from_git() -> Option<String> {
         }
     }
     let hash = git(&["rev-parse", "--short=12", "HEAD"])?;
-    // Tracked files only: build output and local tools never make a tree "modified".
-    let modified = git(&["status", "--porcelain", "--untracked-files=no"])
-        .map(|status| !status.is_empty())
-        .unwrap_or(false);
+    // Changed tracked files, and untracked ones .gitignore does not cover (build output
+    // and local tools are ignored). A git that cannot answer is not a clean tree.
+    let untracked = git(&["ls-files", "-z", "--others", "--exclude-standard"]);
+    for path in untracked
+        .iter()
+        .flat_map(|list| list.split_terminator('\0'))
+    {
+        // Removing one makes the tree clean again. One added after this script ran is
+        // seen the next time it runs (any change to the sources, a commit);
+        // scripts/release.sh checks the tree itself before it builds.
+        println!("cargo:rerun-if-changed={path}");
+    }
+    let modified = match (
+        git(&["status", "--porcelain", "--untracked-files=no"]),
+        untracked,
+    ) {
+        (Some(status), Some(untracked)) => !status.is_empty() || !untracked.is_empty(),
+        _ => true,
+    };
     let name = if modified {
         format!("{hash}-modified")
     } else {

@@ -5,12 +5,14 @@
 # OCI archive holding both (`skopeo copy oci-archive:… docker://…`, `podman load`) and a
 # docker-archive per platform (`docker load`); and SHA256SUMS over all of it.
 #
-# Builds from the commit checked out, and refuses a tree with uncommitted changes (the
-# binary would not be the commit it names) unless --allow-modified; checks that each
-# binary's --version names that commit. The tarballs are made to be reproducible from
-# one commit (file times are the commit's, owners 0, umask 022, names sorted, gzip with
-# no name or time; not yet checked by a second run); the image archives are not (buildah
-# records its own times).
+# Builds from the commit checked out, and refuses a tree with uncommitted changes or
+# untracked files that .gitignore does not cover (a .cargo/config.toml changes the binary
+# as surely as an edit; either way the binary would not be the commit it names) unless
+# --allow-modified; checks that each binary's --version names that commit, as git gave it
+# (not LIFEBOAT_BUILD_COMMIT), and says "-modified" only with --allow-modified. The
+# tarballs are made to be reproducible from one commit (file times are the commit's,
+# owners 0, umask 022, names sorted, gzip with no name or time; not yet checked by a
+# second run); the image archives are not (buildah records its own times).
 # Needs cargo, buildah (images) and what scripts/build-static.sh installs.
 #
 # Usage: scripts/release.sh [--allow-modified] [OUT]
@@ -30,10 +32,12 @@ export GIT_OPTIONAL_LOCKS=0
 version=$(sed -n 's/^version = "\(.*\)"$/\1/p' Cargo.toml | head -1)
 [ -n "$version" ] || die "no version in Cargo.toml"
 [ "$(git rev-parse --show-toplevel 2>/dev/null)" = "$(pwd)" ] || die "not a git checkout of lifeboat: a release names its commit"
-status=$(git status --porcelain --untracked-files=no)
+status=$(git status --porcelain)
 if ! $allow_modified && [ -n "$status" ]; then
-    die "the tree has uncommitted changes; commit them, or give --allow-modified for a test build"
+    die "the tree has uncommitted changes or untracked files (git status lists them); commit or remove them, or give --allow-modified for a test build"
 fi
+# A release names the commit git checked out; build.rs would otherwise take this one.
+unset LIFEBOAT_BUILD_COMMIT
 command -v buildah >/dev/null || die "buildah is needed for the images (apt-get install buildah)"
 commit=$(git rev-parse --short=12 HEAD)
 revision=$(git rev-parse HEAD)
@@ -61,7 +65,10 @@ for target in "${targets[@]}"; do
     fi
     said=$("${runner[@]}" "$binary" --version)
     case "$said" in
-        "lifeboat $version (commit $commit)" | "lifeboat $version (commit $commit-modified)") ;;
+        "lifeboat $version (commit $commit)") ;;
+        "lifeboat $version (commit $commit-modified)")
+            $allow_modified ||
+                die "$binary says \"$said\": it was built from a tree with changes not in commit $commit (a build left from before they were undone?); give --allow-modified for a test build" ;;
         *) die "$binary says \"$said\", not commit $commit: a stale build?" ;;
     esac
 done

@@ -75,10 +75,11 @@ fn the_version_names_the_commit_it_was_built_from() {
     let version = String::from_utf8(output.stdout).unwrap();
     match head_commit() {
         // A checkout: its commit, marked exactly when the tree has uncommitted changes to
-        // tracked files (CI's clean checkout: unmarked).
+        // tracked files or untracked files that are not ignored (CI's clean checkout:
+        // unmarked).
         Some(commit) => {
             let status = Command::new("git")
-                .args(["status", "--porcelain", "--untracked-files=no"])
+                .args(["status", "--porcelain"])
                 .current_dir(repo())
                 .env("GIT_OPTIONAL_LOCKS", "0")
                 .output()
@@ -289,4 +290,144 @@ fn the_image_archives_hold_lifeboat_for_both_platforms() {
 #[should_panic(expected = "no blob")]
 fn the_blob_reader_fails_on_a_missing_blob() {
     oci_image_files(&BTreeMap::new(), "sha256:00");
+}
+
+/// A checkout that release.sh can run in without building anything: its own copy of
+/// release.sh, a `scripts/build-static.sh` that writes a binary printing `said` for
+/// `--version` (`{commit}` becomes the checkout's commit), and on PATH a `buildah` that
+/// only logs its arguments and a `qemu-aarch64-static` that runs the fake binary as is.
+struct FakeCheckout {
+    dir: tempfile::TempDir,
+}
+
+impl FakeCheckout {
+    fn new(said: &str) -> Self {
+        let dir = tempfile::tempdir().unwrap();
+        let root = dir.path();
+        let write = |name: &str, text: &str, mode: u32| {
+            let path = root.join(name);
+            std::fs::create_dir_all(path.parent().unwrap()).unwrap();
+            std::fs::write(&path, text).unwrap();
+            let mut permissions = std::fs::metadata(&path).unwrap().permissions();
+            std::os::unix::fs::PermissionsExt::set_mode(&mut permissions, mode);
+            std::fs::set_permissions(&path, permissions).unwrap();
+        };
+        let release = std::fs::read_to_string(repo().join("scripts/release.sh")).unwrap();
+        write("scripts/release.sh", &release, 0o755);
+        write(
+            "scripts/build-static.sh",
+            &format!(
+                "#!/bin/sh\nset -eu\n[ \"$1\" = --target ] || exit 2\n\
+                 commit=$(git rev-parse --short=12 HEAD)\n\
+                 mkdir -p target/$2/release\n\
+                 printf '#!/bin/sh\\necho \"%s\"\\n' \"{said}\" | sed \"s/{{commit}}/$commit/\" > target/$2/release/lifeboat\n\
+                 chmod 755 target/$2/release/lifeboat\n\
+                 echo \"$2\" >> built.log\n"
+            ),
+            0o755,
+        );
+        write(
+            "bin/buildah",
+            "#!/bin/sh\necho \"$*\" >> \"$(dirname \"$0\")/../buildah.log\"\n\
+             case \" $* \" in *\" from \"*) echo container ;; esac\n",
+            0o755,
+        );
+        write("bin/qemu-aarch64-static", "#!/bin/sh\nexec \"$@\"\n", 0o755);
+        write(
+            "Cargo.toml",
+            &format!("[package]\nname = \"lifeboat\"\nversion = \"{VERSION}\"\n"),
+            0o644,
+        );
+        write(".gitignore", "/target\n/bin\n/dist\n/*.log\n", 0o644);
+        for file in [
+            "completions/lifeboat.bash",
+            "man/lifeboat.1",
+            "LICENSE-MIT",
+            "LICENSE-APACHE",
+            "README.md",
+        ] {
+            write(file, "text\n", 0o644);
+        }
+        let checkout = FakeCheckout { dir };
+        checkout.git(&["init", "-q"]);
+        checkout.git(&["add", "."]);
+        checkout.git(&["commit", "-q", "-m", "fake"]);
+        checkout
+    }
+
+    fn root(&self) -> &std::path::Path {
+        self.dir.path()
+    }
+
+    fn git(&self, args: &[&str]) {
+        let status = Command::new("git")
+            .args(["-c", "user.name=t", "-c", "user.email=t@example.com"])
+            .args(args)
+            .current_dir(self.root())
+            .env_remove("GIT_DIR")
+            .env_remove("GIT_WORK_TREE")
+            .env_remove("GIT_INDEX_FILE")
+            .status()
+            .unwrap();
+        assert!(status.success(), "git {args:?}");
+    }
+
+    /// Runs release.sh with `args`: its exit code and stderr.
+    fn release(&self, args: &[&str], env: &[(&str, &str)]) -> (i32, String) {
+        let path = format!(
+            "{}:{}",
+            self.root().join("bin").display(),
+            std::env::var("PATH").unwrap()
+        );
+        let output = Command::new(self.root().join("scripts/release.sh"))
+            .args(args)
+            .current_dir(self.root())
+            .env("PATH", path)
+            .env_remove("LIFEBOAT_BUILD_COMMIT")
+            .env_remove("SOURCE_DATE_EPOCH")
+            .envs(env.iter().copied())
+            .output()
+            .unwrap();
+        (
+            output.status.code().unwrap_or(-1),
+            String::from_utf8_lossy(&output.stderr).into_owned(),
+        )
+    }
+
+    fn has(&self, name: &str) -> bool {
+        self.root().join(name).exists()
+    }
+}
+
+#[test]
+fn release_refuses_a_binary_that_says_modified_unless_allowed() {
+    let checkout = FakeCheckout::new(&format!("lifeboat {VERSION} (commit {{commit}}-modified)"));
+    let (code, stderr) = checkout.release(&["out"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(
+        stderr.contains("it was built from a tree with changes not in commit")
+            && stderr.contains("--allow-modified"),
+        "{stderr}"
+    );
+    assert!(checkout.has("built.log") && !checkout.has("out/SHA256SUMS"));
+    // A test build may: the whole run goes through (buildah here only logs).
+    let (code, stderr) = checkout.release(&["--allow-modified", "out"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(checkout.has("out/SHA256SUMS") && checkout.has("buildah.log"));
+}
+
+#[test]
+fn release_accepts_a_clean_binary_and_refuses_an_untracked_file() {
+    let checkout = FakeCheckout::new(&format!("lifeboat {VERSION} (commit {{commit}})"));
+    let (code, stderr) = checkout.release(&["out"], &[]);
+    assert_eq!(code, 0, "{stderr}");
+    assert!(checkout.has("out/SHA256SUMS"));
+    // An untracked file .gitignore does not cover changes the build as an edit does.
+    std::fs::create_dir(checkout.root().join(".cargo")).unwrap();
+    std::fs::write(checkout.root().join(".cargo/config.toml"), "[build]\n").unwrap();
+    std::fs::remove_file(checkout.root().join("built.log")).unwrap();
+    let (code, stderr) = checkout.release(&["out"], &[]);
+    assert_eq!(code, 1, "{stderr}");
+    assert!(stderr.contains("untracked files"), "{stderr}");
+    assert!(!checkout.has("built.log"), "refused before building");
 }

@@ -35,6 +35,7 @@ mod release;
 mod run;
 mod several;
 mod snapshot;
+mod strict_inputs;
 mod tenants;
 mod vault_logins;
 mod vectors;

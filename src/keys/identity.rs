@@ -21,6 +21,7 @@ use zeroize::Zeroizing;
 
 use super::mlkem768x25519;
 use super::passphrase::{ask_hidden, AskError, Passphrases, PluginUi};
+use super::recipient::{is_canonical, NOT_CANONICAL};
 use super::{Fingerprint, KeyError, KeyKind};
 use crate::duration::format_timestamp;
 
@@ -214,6 +215,9 @@ fn parse_age_identities(
         if line.starts_with("AGE-SECRET-KEY-PQ-1") {
             let key = mlkem768x25519::Identity::from_str(line)
                 .map_err(|reason| at_line(&format!("not a valid AGE-SECRET-KEY-PQ: {reason}")))?;
+            if !is_canonical(line, key.to_secret_string().expose_secret()) {
+                return Err(at_line(NOT_CANONICAL));
+            }
             identities.push(Identity::new(
                 KeyKind::Mlkem768X25519,
                 IdentityKey::PostQuantum(Box::new(key)),
@@ -222,6 +226,9 @@ fn parse_age_identities(
         } else if line.starts_with("AGE-SECRET-KEY-1") {
             let key = age::x25519::Identity::from_str(line)
                 .map_err(|_| at_line("not a valid AGE-SECRET-KEY (damaged or truncated)"))?;
+            if !is_canonical(line, key.to_string().expose_secret()) {
+                return Err(at_line(NOT_CANONICAL));
+            }
             identities.push(Identity::new(
                 KeyKind::X25519,
                 IdentityKey::X25519(key),

@@ -95,7 +95,21 @@ fn bech32_hrp(text: &str) -> &str {
     text.rsplit_once('1').map_or("", |(hrp, _)| hrp)
 }
 
-/// Parses an `age1…` recipient of any of age's kinds, or of a plugin.
+/// Why a key string that decodes is still refused: bech32 packs bytes into 5-bit
+/// characters, so the last character carries a few padding bits the key does not use.
+/// Lenient decoders ignore them, which gives one key several spellings (and fingerprints,
+/// and metadata entries); strict ones, as age's reference implementation, refuse any
+/// spelling but the one that re-encoding the bytes gives.
+pub(super) const NOT_CANONICAL: &str = "the key is not in its canonical form (bits of its last character that no key uses are set): copy it again from where it was made (lifeboat keygen, age-keygen)";
+
+/// Whether `given` is the encoding of its key's bytes that re-encoding gives. Case aside:
+/// bech32 allows an all-upper-case spelling, which says the same bits.
+pub(super) fn is_canonical(given: &str, canonical: &str) -> bool {
+    given.eq_ignore_ascii_case(canonical)
+}
+
+/// Parses an `age1…` recipient of any of age's kinds, or of a plugin. The built-in kinds
+/// must be in their canonical form.
 fn parse_age_recipient(
     key_text: &str,
     label: Option<String>,
@@ -107,9 +121,13 @@ fn parse_age_recipient(
             let key = age::x25519::Recipient::from_str(key_text).map_err(|_| {
                 bad("not a valid age X25519 recipient (damaged or truncated)".into())
             })?;
+            let canonical = key.to_string();
+            if !is_canonical(key_text, &canonical) {
+                return Err(bad(NOT_CANONICAL.into()));
+            }
             Ok(Recipient::new(
                 KeyKind::X25519,
-                &key.to_string(),
+                &canonical,
                 label,
                 RecipientKey::X25519(key),
             ))
@@ -117,9 +135,13 @@ fn parse_age_recipient(
         "age1pq" => {
             let key = mlkem768x25519::Recipient::from_str(key_text)
                 .map_err(|reason| bad(format!("not a valid post-quantum recipient: {reason}")))?;
+            let canonical = key.to_string();
+            if !is_canonical(key_text, &canonical) {
+                return Err(bad(NOT_CANONICAL.into()));
+            }
             Ok(Recipient::new(
                 KeyKind::Mlkem768X25519,
-                &key.to_string(),
+                &canonical,
                 label,
                 RecipientKey::PostQuantum(key),
             ))
@@ -127,9 +149,13 @@ fn parse_age_recipient(
         "age1tag" => {
             let key = age::tag::Recipient::from_str(key_text)
                 .map_err(|_| bad("not a valid age1tag1 recipient (damaged or truncated)".into()))?;
+            let canonical = key.to_string();
+            if !is_canonical(key_text, &canonical) {
+                return Err(bad(NOT_CANONICAL.into()));
+            }
             Ok(Recipient::new(
                 KeyKind::P256Tag,
-                &key.to_string(),
+                &canonical,
                 label,
                 RecipientKey::Tag(key),
             ))
@@ -138,9 +164,13 @@ fn parse_age_recipient(
             let key = age::tagpq::Recipient::from_str(key_text).map_err(|_| {
                 bad("not a valid age1tagpq1 recipient (damaged or truncated)".into())
             })?;
+            let canonical = key.to_string();
+            if !is_canonical(key_text, &canonical) {
+                return Err(bad(NOT_CANONICAL.into()));
+            }
             Ok(Recipient::new(
                 KeyKind::Mlkem768P256Tag,
-                &key.to_string(),
+                &canonical,
                 label,
                 RecipientKey::TagPostQuantum(key),
             ))

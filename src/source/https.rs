@@ -23,6 +23,7 @@ impl HttpSource {
     /// Reads the settings.
     pub fn new(url: &str, settings: &LiveSettings) -> Result<Self, FetchError> {
         let url = parse_address(url, "the source URL")?;
+        refuse_user_info(&url)?;
         let token = credential(
             settings.token_file.as_deref(),
             "--token-file",
@@ -32,6 +33,19 @@ impl HttpSource {
         let client = client_for(&url, settings, &settings.ca_files, &secrets)?;
         Ok(HttpSource { url, token, client })
     }
+}
+
+/// Refuses `https://user:password@host/…`. The `--source` text is not kept like a
+/// credential: it is in the command line, `LIFEBOAT_SOURCE` (an image's `ENV`, readable by
+/// anyone who can pull the image) and the Deployment's spec. The token has its own places,
+/// read from a file or a variable and never shown. The error never quotes the URL.
+fn refuse_user_info(url: &Url) -> Result<(), FetchError> {
+    if url.username().is_empty() && url.password().is_none() {
+        return Ok(());
+    }
+    Err(FetchError::Config(
+        "the source URL carries credentials (user@ or user:password@ before the host): remove them from the URL and give the token in a file with --token-file or in LIFEBOAT_HTTP_TOKEN (sent as a bearer token); a URL is seen by anyone who can read the command line, the image's ENV or the Deployment".into(),
+    ))
 }
 
 impl Source for HttpSource {
