@@ -9,7 +9,8 @@ cd "$(dirname "$0")/.."
 # black-hole resolver, PID 1), kill from procps (signals during a start), python3 (a
 # listener whose accept queue is full), buildah and busybox-static (real image builds),
 # musl-tools (the static binary), qemu-user-static (the arm64 binary, run under
-# emulation), man-db (the man pages render), openssl (JWTs and keys for the Vault logins).
+# emulation), man-db (the man pages render), openssl (JWTs and keys for the Vault logins),
+# valgrind (callgrind counts the instructions of every kind of start: scripts/budget.sh).
 if [ "$(id -u)" = 0 ]; then sudo=(); else sudo=(sudo); fi
 need=()
 command -v age >/dev/null && command -v age-keygen >/dev/null || need+=(age)
@@ -24,6 +25,7 @@ command -v qemu-aarch64-static >/dev/null || need+=(qemu-user-static)
 command -v man >/dev/null || need+=(man-db)
 command -v openssl >/dev/null || need+=(openssl)
 command -v node >/dev/null && command -v npm >/dev/null || need+=(nodejs npm)
+command -v valgrind >/dev/null || need+=(valgrind)
 if ((${#need[@]})); then
     echo "== installing ${need[*]}"
     "${sudo[@]}" apt-get update -qq
@@ -78,6 +80,8 @@ echo "== scripts/release.sh (tests/release.rs reads what it wrote)"
 scripts/release.sh --allow-modified target/release-check >/dev/null
 echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts nothing)"
 scripts/bench.sh --quick >/dev/null
+echo "== scripts/budget.sh (instructions per start, callgrind, against budgets.txt)"
+scripts/budget.sh
 echo "== cargo test"
 log=$(mktemp)
 # Every sandbox appends what its final leak scan covered (tests/util.rs).
