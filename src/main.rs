@@ -11,5 +11,9 @@ use lifeboat::cli::Cli;
 static ALLOCATOR: dlmalloc::GlobalDlmalloc = dlmalloc::GlobalDlmalloc;
 
 fn main() -> ExitCode {
-    lifeboat::commands::main(Cli::try_parse())
+    let args: Vec<std::ffi::OsString> = std::env::args_os().collect();
+    if let Some(code) = lifeboat::commands::version_only(&args) {
+        return code;
+    }
+    lifeboat::commands::main(Cli::try_parse_from(args))
 }

@@ -703,3 +703,21 @@ fn errors_say_what_to_do() {
         .code(2)
         .stderr_has("or leave out --file (LIFEBOAT_FILES) for an app that has none");
 }
+
+/// `--version` alone is answered before the parser is built; it says exactly what the
+/// parser says (reached here through another flag first).
+#[test]
+fn the_quick_version_is_the_parser_s_version() {
+    let sandbox = Sandbox::new();
+    let quick = sandbox.run(&["--version"]);
+    let short = sandbox.run(&["-V"]);
+    let parsed = sandbox.run(&["--log-format", "text", "--version"]);
+    quick.ok();
+    assert!(
+        quick.stdout.starts_with("lifeboat 0.1.0 (commit "),
+        "{}",
+        quick.stdout
+    );
+    assert_eq!(quick.stdout, parsed.ok().stdout);
+    assert_eq!(short.ok().stdout, quick.stdout);
+}

@@ -25,6 +25,21 @@ use crate::cli::{Cli, Command, LiveArgs, VaultAuth};
 use crate::log::{Level, Log};
 use crate::source::{LiveSettings, VaultLogin};
 
+/// `lifeboat --version` (or `-V`) alone, answered before clap builds the whole command
+/// line: scripts and image scans ask it often, and building the parser is most of what it
+/// would cost. The same line clap prints; `None` for any other command line.
+pub fn version_only(args: &[std::ffi::OsString]) -> Option<ExitCode> {
+    match args {
+        [_, flag] if flag == "--version" || flag == "-V" => Some(
+            match stdout::print(&format!("lifeboat {}\n", crate::cli::VERSION)) {
+                Ok(()) => ExitCode::SUCCESS,
+                Err(error) => ExitCode::from(error.exit().code()),
+            },
+        ),
+        _ => None,
+    }
+}
+
 /// Runs a parsed command line, reports a failure on stderr, and gives the exit status. A
 /// command line clap refused is reported here too, scrubbed and in the chosen log form.
 pub fn main(parsed: Result<Cli, clap::Error>) -> ExitCode {
