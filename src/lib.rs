@@ -10,6 +10,7 @@
 //! - [`source`]: where secrets come from (`env:`, `file:`, and later the live services).
 //! - [`keys`]: recipients (public keys) and identities (private keys), and their fingerprints.
 //! - `http`: the one HTTP client of the live sources: deadline, retries, failure classes.
+//! - `signature`: signed snapshots (OpenSSH's SSHSIG and allowed_signers, Ed25519).
 //! - `runtime`: `run`, live first with the snapshot as fallback, then exec.
 //! - [`commands`]: one file per subcommand, over the parts above.
 //! - [`exit`]: the documented exit codes every error maps to.
@@ -34,6 +35,7 @@ mod read_capped;
 mod redact;
 mod runtime;
 pub mod secret;
+mod signature;
 mod similar;
 pub mod snapshot;
 pub mod source;

@@ -9,18 +9,58 @@ use super::snapshot_input::read_snapshot;
 use super::{stdout, CommandError};
 use crate::cli::InspectArgs;
 use crate::duration::describe;
+use crate::signature::{describe_beside, signature_path, SignatureError, Unverified};
 use crate::snapshot::{read_header, Header, SnapshotFile};
 
 /// Runs `inspect`.
 pub fn execute(args: InspectArgs) -> Result<(), CommandError> {
     let file = read_snapshot(&args.file, &args.image)?;
     let header = read_header(&file.bytes)?;
+    // The .sig beside a file; an image's is not read yet.
+    let signature = match args.image.image {
+        None => Some(describe_beside(&args.file)),
+        Some(_) => None,
+    };
     let text = if args.json {
-        format!("{:#}\n", inspect_json(&file, &header))
+        let mut value = inspect_json(&file, &header);
+        value["signature"] = match &signature {
+            None | Some(Ok(None)) => json!(null),
+            Some(Ok(Some(seen))) => json!({
+                "file": crate::redact::path(&signature_path(&args.file)),
+                "type": "ssh-ed25519",
+                "fingerprint": seen.fingerprint,
+                "namespace": seen.namespace,
+                "verified": false,
+            }),
+            Some(Err(error)) => json!({
+                "file": crate::redact::path(&signature_path(&args.file)),
+                "error": error.to_string(),
+                "verified": false,
+            }),
+        };
+        format!("{value:#}\n")
     } else {
-        inspect_text(&file, &header)
+        let mut text = inspect_text(&file, &header);
+        if let Some(line) = signature.as_ref().and_then(signature_line) {
+            // Before the closing note, which stays the last line.
+            let at = text.rfind("note:").unwrap_or(text.len());
+            text.insert_str(at, &line);
+        }
+        text
     };
     stdout::print(&text)
+}
+
+/// The `signature:` line for a .sig found beside the snapshot; none without one.
+fn signature_line(seen: &Result<Option<Unverified>, SignatureError>) -> Option<String> {
+    Some(match seen {
+        Ok(None) => return None,
+        Ok(Some(seen)) => format!(
+            "signature:   ssh-ed25519 {} (namespace {}); unverified: no signer list (`lifeboat verify --trusted-signers FILE` checks it)\n",
+            seen.fingerprint, seen.namespace
+        ),
+        Err(error) => format!("signature:   unreadable: {error}\n"),
+    })
 }
 
 /// What `inspect --json` prints for a snapshot's header.
