@@ -194,7 +194,7 @@ fn parse_line(line: &str) -> Result<Entry, String> {
             } else {
                 format!(
                 "\"{}\" is not a key type (expected ssh-ed25519 after the principals and options)",
-                crate::redact::shown(kind)
+                crate::redact::value(kind)
             )
             },
         );
@@ -235,7 +235,7 @@ fn parse_line(line: &str) -> Result<Entry, String> {
                 _ => {
                     return Err(format!(
                         "the option \"{}\" is not one lifeboat reads (namespaces=, valid-after=, valid-before=)",
-                        crate::redact::shown(option)
+                        crate::redact::value(option)
                     ))
                 }
             }
