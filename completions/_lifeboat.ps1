@@ -218,6 +218,7 @@ Register-ArgumentCompleter -Native -CommandName 'lifeboat' -ScriptBlock {
             [CompletionResult]::new('-o', '-o', [CompletionResultType]::ParameterName, 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)')
             [CompletionResult]::new('--output', '--output', [CompletionResultType]::ParameterName, 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)')
             [CompletionResult]::new('--expires-in', '--expires-in', [CompletionResultType]::ParameterName, 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept')
+            [CompletionResult]::new('--sign-key', '--sign-key', [CompletionResultType]::ParameterName, 'Sign the new snapshot with this OpenSSH Ed25519 private key: writes OUT.sig beside it, as `snapshot --sign-key` does')
             [CompletionResult]::new('--allow-expired', '--allow-expired', [CompletionResultType]::ParameterName, 'Rekey a snapshot that has expired (give --expires-in for a new expiry)')
             [CompletionResult]::new('--force', '--force', [CompletionResultType]::ParameterName, 'Replace OUT if it exists')
             [CompletionResult]::new('--json', '--json', [CompletionResultType]::ParameterName, 'Print one JSON object instead of text')

@@ -497,7 +497,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__rekey)
-            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --expect-sha256 --allow-expired --output --force --expires-in --json --help --version"
+            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --expect-sha256 --allow-expired --output --force --expires-in --sign-key --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -544,6 +544,10 @@ _lifeboat() {
                     return 0
                     ;;
                 --expires-in)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --sign-key)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -207,6 +207,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand -o 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)'
             cand --output 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)'
             cand --expires-in 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept'
+            cand --sign-key 'Sign the new snapshot with this OpenSSH Ed25519 private key: writes OUT.sig beside it, as `snapshot --sign-key` does'
             cand --allow-expired 'Rekey a snapshot that has expired (give --expires-in for a new expiry)'
             cand --force 'Replace OUT if it exists'
             cand --json 'Print one JSON object instead of text'

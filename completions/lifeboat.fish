@@ -197,6 +197,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s R -l recipie
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s o -l output -d 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expires-in -d 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l sign-key -d 'Sign the new snapshot with this OpenSSH Ed25519 private key: writes OUT.sig beside it, as `snapshot --sign-key` does' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l allow-expired -d 'Rekey a snapshot that has expired (give --expires-in for a new expiry)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l force -d 'Replace OUT if it exists'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l json -d 'Print one JSON object instead of text'

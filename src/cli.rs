@@ -875,6 +875,11 @@ pub struct RekeyArgs {
     #[arg(long, value_name = "DUR", value_parser = duration::parse)]
     pub expires_in: Option<Duration>,
 
+    /// Sign the new snapshot with this OpenSSH Ed25519 private key: writes OUT.sig
+    /// beside it, as `snapshot --sign-key` does.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
+
     /// Print one JSON object instead of text.
     #[arg(long)]
     pub json: bool,

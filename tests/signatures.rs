@@ -618,3 +618,66 @@ fn snapshot_without_a_key_warns_of_an_old_signature_beside_it() {
         "bad signature: the signature by ssh-ed25519",
     );
 }
+
+#[test]
+fn rekey_signs_what_it_writes() {
+    let setup = signed();
+    let sandbox = &setup.sandbox;
+    let new_recipient = sandbox.keygen("new.txt");
+    sandbox
+        .run(&[
+            "rekey",
+            "snap.age",
+            "-i",
+            "key.txt",
+            "-r",
+            &new_recipient,
+            "-r",
+            &setup.recipient,
+            "-o",
+            "new.age",
+            "--sign-key",
+            "ci_key",
+        ])
+        .ok()
+        .stdout_has("signed by ssh-ed25519 SHA256:")
+        .stdout_has("in new.age.sig");
+    let checked = stock_verify(sandbox, "new.age");
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    setup.verify("new.age", "allowed_signers").ok();
+    // Rekeyed over itself without the key: the old .sig is left, warned of, and refused.
+    sandbox
+        .run(&[
+            "rekey",
+            "new.age",
+            "-i",
+            "key.txt",
+            "-r",
+            &setup.recipient,
+            "--force",
+        ])
+        .ok()
+        .stderr_has("new.age.sig beside the snapshot signs an earlier one");
+    setup.refused("new.age", "allowed_signers", "bad signature");
+    // A key that cannot sign: nothing is written.
+    sandbox
+        .run(&[
+            "rekey",
+            "snap.age",
+            "-i",
+            "key.txt",
+            "-r",
+            &setup.recipient,
+            "-o",
+            "other.age",
+            "--sign-key",
+            "ci_key.pub",
+        ])
+        .code(3)
+        .stderr_has("the signing key ci_key.pub");
+    assert!(!sandbox.path("other.age").exists());
+}

@@ -94,33 +94,7 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
     }
     atomic_file::write(&args.output, &sealed, 0o644, Existing::Replace)?;
     let sig_path = signature_path(&args.output);
-    // After the snapshot: a reader that finds a new .sig finds the snapshot it signs. A
-    // reader between the two renames sees the new snapshot with the old .sig, which
-    // does not match it and is refused, never accepted.
-    let signed_by = match &sign_key {
-        Some(key) => {
-            atomic_file::write(
-                &sig_path,
-                key.sign(&sealed).as_bytes(),
-                0o644,
-                Existing::Replace,
-            )?;
-            Some(key.fingerprint())
-        }
-        None => {
-            if sig_path.exists() {
-                log.warn(
-                    "signature_stale",
-                    &format!(
-                        "{} beside the snapshot signs an earlier one and no longer matches it: sign this one (--sign-key) or remove it",
-                        crate::redact::path(&sig_path)
-                    ),
-                    json!({"signature": crate::redact::path(&sig_path)}),
-                );
-            }
-            None
-        }
-    };
+    let signed_by = write_signature(&args.output, &sealed, sign_key.as_ref(), log)?;
 
     let file = SnapshotFile::new(args.output.clone(), sealed);
     let sha256 = file.sha256();
@@ -179,6 +153,44 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         metadata.source,
         sha256
     ))
+}
+
+/// Signs the snapshot just written to `output` with `key` into `OUTPUT.sig`, and returns
+/// the key's fingerprint; without a key, warns of a `.sig` left beside it, which signs an
+/// earlier file. Called after the snapshot is written: a reader that finds a new .sig
+/// finds the snapshot it signs; one between the two renames sees the new snapshot with
+/// the old .sig, which does not match and is refused, never accepted.
+pub(super) fn write_signature(
+    output: &std::path::Path,
+    sealed: &[u8],
+    key: Option<&SigningKey>,
+    log: &Log,
+) -> Result<Option<String>, CommandError> {
+    let sig_path = signature_path(output);
+    match key {
+        Some(key) => {
+            atomic_file::write(
+                &sig_path,
+                key.sign(sealed).as_bytes(),
+                0o644,
+                Existing::Replace,
+            )?;
+            Ok(Some(key.fingerprint()))
+        }
+        None => {
+            if sig_path.exists() {
+                log.warn(
+                    "signature_stale",
+                    &format!(
+                        "{} beside the snapshot signs an earlier one and no longer matches it: sign this one (--sign-key) or remove it",
+                        crate::redact::path(&sig_path)
+                    ),
+                    json!({"signature": crate::redact::path(&sig_path)}),
+                );
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// `-r` values (or `LIFEBOAT_RECIPIENTS`, comma- or newline-separated) and `-R` files,
