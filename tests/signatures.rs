@@ -681,3 +681,51 @@ fn rekey_signs_what_it_writes() {
         .stderr_has("the signing key ci_key.pub");
     assert!(!sandbox.path("other.age").exists());
 }
+
+#[test]
+fn verify_and_inspect_read_the_signature_from_the_image() {
+    use crate::image::crafted::{file, gzip, oci_members, tar_of};
+    let setup = signed();
+    let sandbox = &setup.sandbox;
+    let member = "etc/lifeboat/snapshot.age";
+    let image = |name: &str, snapshot: &str, sig: Option<&str>| {
+        let mut layer = file(member, &sandbox.read(snapshot));
+        if let Some(sig) = sig {
+            layer.extend(file(&format!("{member}.sig"), &sandbox.read(sig)));
+        }
+        layer.extend(vec![0u8; 1024]);
+        sandbox.write(name, tar_of(&oci_members(&[gzip(&layer)])));
+    };
+    image("signed.tar", "snap.age", Some("snap.age.sig"));
+    image("unsigned.tar", "snap.age", None);
+    image("forged.tar", "evil.age", Some("snap.age.sig"));
+    let verify = |archive: &str| {
+        sandbox.run(&[
+            "verify",
+            "--image",
+            archive,
+            "-i",
+            "key.txt",
+            "--trusted-signers",
+            "allowed_signers",
+        ])
+    };
+    verify("signed.tar")
+        .ok()
+        .stdout_has("signed by ssh-ed25519 SHA256:");
+    verify("unsigned.tar")
+        .code(21)
+        .stderr_has("no signature: unsigned.tar:/etc/lifeboat/snapshot.age.sig does not exist");
+    verify("forged.tar").code(21).stderr_has("bad signature");
+    let shown = sandbox.run(&["inspect", "--image", "signed.tar", "--json"]);
+    let shown: serde_json::Value = serde_json::from_str(&shown.ok().stdout).unwrap();
+    assert_eq!(shown["signature"]["verified"], false);
+    assert!(shown["signature"]["fingerprint"]
+        .as_str()
+        .unwrap()
+        .starts_with("SHA256:"));
+    sandbox
+        .run(&["inspect", "--image", "unsigned.tar"])
+        .ok()
+        .stdout_has("note:");
+}

@@ -6,13 +6,13 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use super::snapshot_input::read_snapshot;
+use super::snapshot_input::{read_snapshot, read_snapshot_signature};
 use super::{stdout, CommandError};
 use crate::cli::VerifyArgs;
 use crate::duration::describe;
 use crate::keys::{load_identities, Passphrases};
 use crate::log::counted;
-use crate::signature::{check_beside, AllowedSigners};
+use crate::signature::AllowedSigners;
 use crate::snapshot::{check_freshness, check_pin, open_file};
 
 /// Runs `verify`.
@@ -40,17 +40,21 @@ fn check(args: VerifyArgs) -> Result<String, CommandError> {
         .as_deref()
         .map(AllowedSigners::read)
         .transpose()?;
-    if signers.is_some() && args.image.image.is_some() {
-        return Err(CommandError::Usage(
-            "--trusted-signers with --image is not supported yet: the signature is not read from the image; copy the snapshot and its .sig out of the image and verify the file".into(),
-        ));
-    }
     let mut file = read_snapshot(&args.file, &args.image)?;
     let now = SystemTime::now();
     check_pin(&file, args.pin.expect_sha256.as_ref())?;
     // Before the file is parsed or decrypted, as the pin: an unsigned file is not opened.
     let signer = match &signers {
-        Some(signers) => Some(check_beside(&file.path, &file.bytes, signers, now)?),
+        Some(signers) => {
+            let (sig_path, sig_text) = read_snapshot_signature(&args.file, &args.image)?;
+            Some(crate::signature::check(
+                &sig_path,
+                &sig_text,
+                &file.bytes,
+                signers,
+                now,
+            )?)
+        }
         None => None,
     };
     let opened = open_file(&mut file, &keys)?;

@@ -113,19 +113,13 @@ pub struct Unverified {
     pub namespace: String,
 }
 
-/// Reads the signature beside `snapshot` without checking it: `Ok(None)` when there is
-/// none.
-pub fn describe_beside(snapshot: &Path) -> Result<Option<Unverified>, SignatureError> {
-    let (sig_path, sig_text) = match read_signature(snapshot) {
-        Ok(read) => read,
-        Err(SignatureError::Missing { .. }) => return Ok(None),
-        Err(error) => return Err(error),
-    };
-    let (sig, key) = parse(&sig_path, &sig_text)?;
-    Ok(Some(Unverified {
+/// What the signature read from `sig_path` says about itself, unchecked.
+pub fn describe(sig_path: &Path, sig_text: &[u8]) -> Result<Unverified, SignatureError> {
+    let (sig, key) = parse(sig_path, sig_text)?;
+    Ok(Unverified {
         fingerprint: key.fingerprint(),
         namespace: crate::redact::shown(&String::from_utf8_lossy(&sig.namespace)),
-    }))
+    })
 }
 
 fn parse(sig_path: &Path, sig_text: &[u8]) -> Result<(SshSig, PublicKey), SignatureError> {
