@@ -67,7 +67,7 @@ set edit:completion:arg-completer[lifeboat] = {|@words|
             cand --output 'The snapshot file to write (replaced atomically if it exists)'
             cand --expires-in 'Make the snapshot expire after DUR (90s, 5m, 12h, 30d): `run` and `verify` refuse it afterwards; `recover` still opens it'
             cand --build-id 'The build this snapshot is made in (a timestamp, the CI run id), shown in the summary. In a Dockerfile it is the `LIFEBOAT_BUILD_ID` build argument, which makes the snapshot step re-run on every build'
-            cand --sign-key 'Sign the snapshot with this OpenSSH Ed25519 private key (unencrypted; a build secret): writes OUT.sig beside it, an SSH signature for the namespace lifeboat-snapshot that `ssh-keygen -Y verify` and `run --trusted-signers` check'
+            cand --sign-key 'Sign the snapshot with this OpenSSH Ed25519 private key (a build secret; a passphrase-protected one is asked for on the terminal): writes OUT.sig beside it, an SSH signature for the namespace lifeboat-snapshot that `ssh-keygen -Y verify` and `run --trusted-signers` check'
             cand --allow-override 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
             cand --publish-names 'Record the secret names in the metadata that `inspect` shows with no key'
             cand --require-build-id 'Refuse to run without a build id (Dockerfile.example sets it): BuildKit would otherwise reuse a cached snapshot with old secrets without a word'

@@ -216,9 +216,10 @@ pub struct SnapshotArgs {
     #[arg(long)]
     pub require_build_id: bool,
 
-    /// Sign the snapshot with this OpenSSH Ed25519 private key (unencrypted; a build
-    /// secret): writes OUT.sig beside it, an SSH signature for the namespace
-    /// lifeboat-snapshot that `ssh-keygen -Y verify` and `run --trusted-signers` check.
+    /// Sign the snapshot with this OpenSSH Ed25519 private key (a build secret; a
+    /// passphrase-protected one is asked for on the terminal): writes OUT.sig beside it,
+    /// an SSH signature for the namespace lifeboat-snapshot that `ssh-keygen -Y verify`
+    /// and `run --trusted-signers` check.
     #[arg(
         long,
         value_name = "FILE",

@@ -535,7 +535,7 @@ fn the_signing_key_is_in_no_output_or_file_but_its_own() {
     runs.last()
         .unwrap()
         .stderr_has("not an OpenSSH private key");
-    runs[runs.len() - 2].stderr_has("a passphrase-protected signing key is not supported yet");
+    runs[runs.len() - 2].stderr_has("is passphrase-protected and there is no terminal");
     for run in &runs {
         for text in [&run.stdout, &run.stderr] {
             for canary in &planted {

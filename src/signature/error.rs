@@ -202,8 +202,13 @@ pub enum SignerFileError {
         /// What is wrong, in words (never the key's text).
         reason: String,
     },
-    /// The signing key is passphrase-protected.
+    /// The signing key is passphrase-protected, and there is no terminal to ask on.
     PassphraseProtected {
+        /// The file.
+        path: PathBuf,
+    },
+    /// The passphrase typed does not open the signing key.
+    WrongPassphrase {
         /// The file.
         path: PathBuf,
     },
@@ -223,7 +228,8 @@ impl SignerFileError {
             }
             SignerFileError::SignersLine { .. } | SignerFileError::NoSigners { .. } => "the trusted signers file is OpenSSH's allowed_signers format (man ssh-keygen, ALLOWED SIGNERS): one `PRINCIPALS [OPTIONS] ssh-ed25519 KEY` line per key".into(),
             SignerFileError::SigningKey { .. } => "give an OpenSSH Ed25519 private key (`ssh-keygen -t ed25519 -N '' -f KEY`)".into(),
-            SignerFileError::PassphraseProtected { .. } => "use a signing key without a passphrase, kept as a build secret (a BuildKit secret mount), or sign afterwards with `ssh-keygen -Y sign -n lifeboat-snapshot`".into(),
+            SignerFileError::PassphraseProtected { .. } => "its passphrase is asked on a terminal only, never read from a pipe or a variable: in CI use a signing key without a passphrase, kept as a build secret (a BuildKit secret mount)".into(),
+            SignerFileError::WrongPassphrase { .. } => "check the passphrase and try again".into(),
         })
     }
 }
@@ -256,7 +262,12 @@ impl fmt::Display for SignerFileError {
             ),
             SignerFileError::PassphraseProtected { path } => write!(
                 f,
-                "the signing key {} is passphrase-protected: a passphrase-protected signing key is not supported yet",
+                "the signing key {} is passphrase-protected and there is no terminal to ask for its passphrase on",
+                shown_path(path)
+            ),
+            SignerFileError::WrongPassphrase { path } => write!(
+                f,
+                "the passphrase does not open the signing key {}",
                 shown_path(path)
             ),
         }
