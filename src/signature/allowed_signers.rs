@@ -81,7 +81,8 @@ impl AllowedSigners {
         AllowedSigners::parse(&text, path)
     }
 
-    fn parse(text: &str, path: &Path) -> Result<AllowedSigners, SignerFileError> {
+    /// Parses the text of a trusted signers file read from `path` (which errors name).
+    pub fn parse(text: &str, path: &Path) -> Result<AllowedSigners, SignerFileError> {
         let mut entries = Vec::new();
         for (index, line) in text.lines().enumerate() {
             let line = line.trim();
