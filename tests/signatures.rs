@@ -452,6 +452,19 @@ fn the_cache_serves_only_while_the_baked_snapshot_passes_its_signature_check() {
         .ok()
         .stderr_has("starting from the runtime cache");
     assert_eq!(setup.app_env().unwrap()["LIFEBOAT_ORIGIN"], "cache");
+    // Within the breaker's cooldown (its default, after that failure) the cache serves
+    // without the service being asked.
+    let breaker = [
+        "--cache-dir",
+        "cache",
+        "--trusted-signers",
+        "allowed_signers",
+    ];
+    setup
+        .run(&setup.fake.url(), &breaker, &[])
+        .ok()
+        .stderr_has("starting from the runtime cache")
+        .stderr_has("without asking the service");
     // The image's snapshot swapped for one whose signature fails: no copy serves.
     std::fs::write(
         sandbox.path("snap.age.sig"),
@@ -462,6 +475,14 @@ fn the_cache_serves_only_while_the_baked_snapshot_passes_its_signature_check() {
         .run(&setup.fake.url(), &signers, &[])
         .code(21)
         .stderr_has("bad signature")
+        .stderr_has(
+            "the cache serves only while the image's snapshot opens with a valid signature",
+        );
+    assert!(setup.app_env().is_none(), "the app started");
+    // Nor through the breaker.
+    setup
+        .run(&setup.fake.url(), &breaker, &[])
+        .code(21)
         .stderr_has(
             "the cache serves only while the image's snapshot opens with a valid signature",
         );
