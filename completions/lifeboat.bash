@@ -497,7 +497,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__rekey)
-            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --expect-sha256 --allow-expired --output --force --expires-in --json --help --version"
+            opts="-i -r -R -o -h -V --log-format --identity --recipient --recipients-file --expect-sha256 --allow-expired --output --force --expires-in --sign-key --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -547,6 +547,10 @@ _lifeboat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sign-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -555,7 +559,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__run)
-            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --identity --expect-sha256 --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --keep-identity --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
+            opts="-i -h -V --log-format --snapshot --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --identity --expect-sha256 --trusted-signers --timeout --max-age --fallback-on --allow-other-source --offline --live-only --keep-existing-env --keep-credentials --keep-identity --cache-dir --live-cooldown --show-names --files-dir --file --file-env --allow-disk --check --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -621,6 +625,10 @@ _lifeboat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --trusted-signers)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 --timeout)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
@@ -657,7 +665,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__snapshot)
-            opts="-r -R -o -h -V --log-format --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --timeout --recipient --recipients-file --output --expires-in --publish-names --build-id --require-build-id --json --help --version"
+            opts="-r -R -o -h -V --log-format --source --token-file --ca-file --role-id-file --secret-id-file --vault-auth --vault-role --vault-auth-mount --jwt-file --name --allow-override --timeout --recipient --recipients-file --output --expires-in --publish-names --build-id --require-build-id --sign-key --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -743,6 +751,10 @@ _lifeboat() {
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;
+                --sign-key)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
                 *)
                     COMPREPLY=()
                     ;;
@@ -751,7 +763,7 @@ _lifeboat() {
             return 0
             ;;
         lifeboat__subcmd__verify)
-            opts="-i -h -V --log-format --image --path --platform --image-ref --identity --expect-sha256 --max-age --json --help --version"
+            opts="-i -h -V --log-format --image --path --platform --image-ref --identity --expect-sha256 --trusted-signers --max-age --json --help --version"
             if [[ ${cur} == -* || ${COMP_CWORD} -eq 2 ]] ; then
                 COMPREPLY=( $(compgen -W "${opts}" -- "${cur}") )
                 return 0
@@ -786,6 +798,10 @@ _lifeboat() {
                     return 0
                     ;;
                 --expect-sha256)
+                    COMPREPLY=($(compgen -f "${cur}"))
+                    return 0
+                    ;;
+                --trusted-signers)
                     COMPREPLY=($(compgen -f "${cur}"))
                     return 0
                     ;;

@@ -67,6 +67,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s R -l reci
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -s o -l output -d 'The snapshot file to write (replaced atomically if it exists)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l expires-in -d 'Make the snapshot expire after DUR (90s, 5m, 12h, 30d): `run` and `verify` refuse it afterwards; `recover` still opens it' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l build-id -d 'The build this snapshot is made in (a timestamp, the CI run id), shown in the summary. In a Dockerfile it is the `LIFEBOAT_BUILD_ID` build argument, which makes the snapshot step re-run on every build' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l sign-key -d 'Sign the snapshot with this OpenSSH Ed25519 private key (a build secret; a passphrase-protected one is asked for on the terminal): writes OUT.sig beside it, an SSH signature for the namespace lifeboat-snapshot that `ssh-keygen -Y verify` and `run --trusted-signers` check' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l allow-override -d 'With several sources: a later source may replace a name an earlier one defined (the names replaced are reported); without it, that is an error'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l publish-names -d 'Record the secret names in the metadata that `inspect` shows with no key'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand snapshot" -l require-build-id -d 'Refuse to run without a build id (Dockerfile.example sets it): BuildKit would otherwise reuse a cached snapshot with old secrets without a word'
@@ -90,6 +91,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -l platform -d
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -l image-ref -d 'Of an archive holding several images (a docker save of many tags), the one to read: a tag (app:1.2.3) or an OCI ref name' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -l trusted-signers -d 'Refuse, before opening it, a snapshot without a valid signature (SNAPSHOT.sig beside it) by a key in FILE, OpenSSH\'s allowed_signers format, for the namespace lifeboat-snapshot (namespaces=, valid-after=, valid-before= honoured)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -l max-age -d 'Refuse a snapshot older than DUR (90s, 5m, 12h, 30d)' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -l json -d 'Print one JSON object instead of text'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand verify" -s h -l help -d 'Print help (see more with \'--help\')'
@@ -134,6 +136,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l jwt-file -d 'T
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l name -d 'The variable name for an AWS Secrets Manager secret that is a plain string, not a JSON object' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -s i -l identity -d 'An identity file: age (AGE-SECRET-KEY-1…, several keys allowed) or an unencrypted OpenSSH private key. Repeatable. Without it, LIFEBOAT_IDENTITY (the key text) is used' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l trusted-signers -d 'Refuse, before opening it, a snapshot without a valid signature (SNAPSHOT.sig beside it) by a key in FILE, OpenSSH\'s allowed_signers format, for the namespace lifeboat-snapshot (namespaces=, valid-after=, valid-before= honoured)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l timeout -d 'The total time for the live fetch: connecting, retries and the body' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l max-age -d 'Refuse a snapshot older than DUR' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand run" -l fallback-on -d 'The failure classes that fall back to the snapshot: unreachable, server-error, bad-response, denied, not-found (comma-separated; also all or none)' -r -f -a "unreachable\t''
@@ -194,6 +197,7 @@ complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s R -l recipie
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expect-sha256 -d 'Refuse, before opening it, any snapshot whose SHA-256 is not HEX (the sha256 `lifeboat snapshot` printed at build time). Pins the exact snapshot from outside the image: age cannot tell who sealed a file' -r
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -s o -l output -d 'Where to write the new snapshot (default: over SNAPSHOT, which needs --force)' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l expires-in -d 'A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept' -r
+complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l sign-key -d 'Sign the new snapshot with this OpenSSH Ed25519 private key: writes OUT.sig beside it, as `snapshot --sign-key` does' -r -F
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l allow-expired -d 'Rekey a snapshot that has expired (give --expires-in for a new expiry)'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l force -d 'Replace OUT if it exists'
 complete -c lifeboat -n "__fish_lifeboat_using_subcommand rekey" -l json -d 'Print one JSON object instead of text'

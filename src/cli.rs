@@ -216,6 +216,18 @@ pub struct SnapshotArgs {
     #[arg(long)]
     pub require_build_id: bool,
 
+    /// Sign the snapshot with this OpenSSH Ed25519 private key (a build secret; a
+    /// passphrase-protected one is asked for on the terminal): writes OUT.sig beside it,
+    /// an SSH signature for the namespace lifeboat-snapshot that `ssh-keygen -Y verify`
+    /// and `run --trusted-signers` check.
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_SIGN_KEY_FILE",
+        hide_env_values = true
+    )]
+    pub sign_key: Option<PathBuf>,
+
     /// Print the summary as one JSON object (path, id, secret count, source, sha256), for
     /// scripts that pin the snapshot.
     #[arg(long)]
@@ -450,6 +462,21 @@ pub struct PinArgs {
     pub expect_sha256: Option<Pin>,
 }
 
+/// The keys trusted to sign snapshots, shared by `verify` and `run`.
+#[derive(Debug, Args)]
+pub struct SignerArgs {
+    /// Refuse, before opening it, a snapshot without a valid signature (SNAPSHOT.sig
+    /// beside it) by a key in FILE, OpenSSH's allowed_signers format, for the namespace
+    /// lifeboat-snapshot (namespaces=, valid-after=, valid-before= honoured).
+    #[arg(
+        long,
+        value_name = "FILE",
+        env = "LIFEBOAT_TRUSTED_SIGNERS",
+        hide_env_values = true
+    )]
+    pub trusted_signers: Option<PathBuf>,
+}
+
 /// Open a snapshot with a key and check it, printing no secret value.
 #[derive(Debug, Args)]
 pub struct VerifyArgs {
@@ -468,6 +495,10 @@ pub struct VerifyArgs {
     /// The pinned snapshot, if any.
     #[command(flatten)]
     pub pin: PinArgs,
+
+    /// The trusted signers, if any.
+    #[command(flatten)]
+    pub signers: SignerArgs,
 
     /// Refuse a snapshot older than DUR (90s, 5m, 12h, 30d).
     #[arg(long, value_name = "DUR", env = "LIFEBOAT_MAX_AGE", hide_env_values = true, value_parser = duration::parse)]
@@ -580,6 +611,10 @@ pub struct RunArgs {
     /// The pinned snapshot, if any.
     #[command(flatten)]
     pub pin: PinArgs,
+
+    /// The trusted signers, if any.
+    #[command(flatten)]
+    pub signers: SignerArgs,
 
     /// The total time for the live fetch: connecting, retries and the body.
     #[arg(long, value_name = "DUR", env = "LIFEBOAT_TIMEOUT", hide_env_values = true, value_parser = duration::parse, default_value = "5s")]
@@ -840,6 +875,11 @@ pub struct RekeyArgs {
     /// A new expiry, DUR from now (90s, 5m, 12h, 30d); by default the old one is kept.
     #[arg(long, value_name = "DUR", value_parser = duration::parse)]
     pub expires_in: Option<Duration>,
+
+    /// Sign the new snapshot with this OpenSSH Ed25519 private key: writes OUT.sig
+    /// beside it, as `snapshot --sign-key` does.
+    #[arg(long, value_name = "FILE")]
+    pub sign_key: Option<PathBuf>,
 
     /// Print one JSON object instead of text.
     #[arg(long)]

@@ -10,6 +10,7 @@
 //! - [`source`]: where secrets come from (`env:`, `file:`, and later the live services).
 //! - [`keys`]: recipients (public keys) and identities (private keys), and their fingerprints.
 //! - `http`: the one HTTP client of the live sources: deadline, retries, failure classes.
+//! - [`signature`]: signed snapshots (OpenSSH's SSHSIG and allowed_signers, Ed25519).
 //! - `runtime`: `run`, live first with the snapshot as fallback, then exec.
 //! - [`commands`]: one file per subcommand, over the parts above.
 //! - [`exit`]: the documented exit codes every error maps to.
@@ -18,7 +19,7 @@
 #![deny(missing_docs)]
 
 // The deliberate surface: `cli` and `commands` for the binary; `exit`, `image`, `keys`,
-// `secret`, `snapshot` and `source` for the tests, the fuzz targets and the benchmarks,
+// `secret`, `signature`, `snapshot` and `source` for the tests, the fuzz targets and the benchmarks,
 // which drive the parsers and the format directly. The rest is private to the crate.
 mod atomic_file;
 pub mod cli;
@@ -34,6 +35,7 @@ mod read_capped;
 mod redact;
 mod runtime;
 pub mod secret;
+pub mod signature;
 mod similar;
 pub mod snapshot;
 pub mod source;

@@ -11,7 +11,7 @@ mod targets;
 /// A target's name and body.
 type Target = (&'static str, fn(&[u8]));
 
-const TARGETS: [Target; 9] = [
+const TARGETS: [Target; 11] = [
     ("snapshot_header", targets::snapshot_header),
     ("snapshot_open", targets::snapshot_open),
     ("snapshot_payload", targets::snapshot_payload),
@@ -21,6 +21,8 @@ const TARGETS: [Target; 9] = [
     ("vault_answer", targets::vault_answer),
     ("https_answer", targets::https_answer),
     ("image_archive", targets::image_archive),
+    ("ssh_signature", targets::ssh_signature),
+    ("allowed_signers", targets::allowed_signers),
 ];
 
 fn inputs(dir: &Path) -> Vec<Vec<u8>> {
@@ -80,6 +82,23 @@ fn the_seeds_reach_the_parsers_success_paths() {
     }
     for seed in inputs(&seeds.join("doppler_answer")) {
         parse_doppler_answer(&seed, "seed").unwrap();
+    }
+    let signers = seeds.join("allowed_signers");
+    for seed in inputs(&signers) {
+        let text = String::from_utf8(seed).unwrap();
+        lifeboat::signature::AllowedSigners::parse(&text, &signers).unwrap();
+    }
+    let vector = std::fs::read(seeds.join("snapshot_open/vector.age")).unwrap();
+    let trusted = lifeboat::signature::AllowedSigners::read(&signers.join("plain")).unwrap();
+    for seed in inputs(&seeds.join("ssh_signature")) {
+        lifeboat::signature::check(
+            Path::new("seed.sig"),
+            &seed,
+            &vector,
+            &trusted,
+            std::time::SystemTime::now(),
+        )
+        .unwrap();
     }
     let kv2 = std::fs::read(seeds.join("vault_answer/kv2-read.json")).unwrap();
     assert_eq!(parse_kv2_answer(&kv2, "secret").unwrap().1, Some(3));

@@ -422,3 +422,82 @@ fn a_signal_at_the_prompt_leaves_the_terminal_echoing() {
         }
     }
 }
+
+#[test]
+fn a_passphrase_protected_signing_key_signs_at_a_terminal() {
+    let sandbox = Sandbox::new();
+    let made = sandbox.tool(
+        "ssh-keygen",
+        &[
+            "-q", "-t", "ed25519", "-N", PASSPHRASE, "-C", "ci", "-f", "ci_key",
+        ],
+    );
+    assert!(
+        made.status.success(),
+        "{}",
+        String::from_utf8_lossy(&made.stderr)
+    );
+    sandbox.holds_secrets("ci_key");
+    let recipient = sandbox.keygen("key.txt");
+    sandbox.write("canaries.env", crate::util::canary_dotenv());
+    let snapshot = |out: &str| {
+        vec![
+            "snapshot".to_string(),
+            "--source".into(),
+            "file:canaries.env".into(),
+            "-r".into(),
+            recipient.clone(),
+            "-o".into(),
+            out.into(),
+            "--sign-key".into(),
+            "ci_key".into(),
+        ]
+    };
+    let args = snapshot("s.age");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let signed = at_terminal(&sandbox, lifeboat(), &args, &[PASSPHRASE]);
+    assert_eq!(signed.code, 0, "{}", signed.stderr);
+    assert!(
+        signed
+            .transcript
+            .contains("lifeboat: passphrase for the signing key ci_key: "),
+        "{}",
+        signed.transcript
+    );
+    assert_eq!(signed.answered, 1);
+    // Stock OpenSSH checks what the protected key signed.
+    let public = String::from_utf8(sandbox.read("ci_key.pub")).unwrap();
+    let key: Vec<&str> = public.split_whitespace().take(2).collect();
+    sandbox.write("allowed_signers", format!("ci@example {}\n", key.join(" ")));
+    let checked = Command::new("ssh-keygen")
+        .args(["-Y", "verify", "-f", "allowed_signers", "-I", "ci@example"])
+        .args(["-n", "lifeboat-snapshot", "-s", "s.age.sig"])
+        .current_dir(sandbox.root())
+        .stdin(std::fs::File::open(sandbox.path("s.age")).unwrap())
+        .output()
+        .unwrap();
+    assert!(
+        checked.status.success(),
+        "{}",
+        String::from_utf8_lossy(&checked.stderr)
+    );
+    // A wrong passphrase, and no terminal: clear errors, nothing written.
+    let args = snapshot("w.age");
+    let args: Vec<&str> = args.iter().map(String::as_str).collect();
+    let wrong = at_terminal(&sandbox, lifeboat(), &args, &["wrong"]);
+    assert_eq!(wrong.code, 3, "{}", wrong.stderr);
+    assert!(
+        wrong
+            .stderr
+            .contains("the passphrase does not open the signing key ci_key"),
+        "{}",
+        wrong.stderr
+    );
+    sandbox
+        .run(&args)
+        .code(3)
+        .stderr_has("the signing key ci_key is passphrase-protected and there is no terminal to ask for its passphrase on");
+    assert!(!sandbox.path("w.age").exists());
+    assert!(!sandbox.path("w.age.sig").exists());
+    assert_passphrase_nowhere(&sandbox);
+}

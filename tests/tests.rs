@@ -34,6 +34,7 @@ mod rekey;
 mod release;
 mod run;
 mod several;
+mod signatures;
 mod snapshot;
 mod strict_inputs;
 mod tenants;

@@ -16,6 +16,7 @@ use std::time::{Duration, SystemTime};
 use lifeboat::exit::Exit;
 use lifeboat::keys::{parse_identities, Identity, Passphrases};
 use lifeboat::secret::Secrets;
+use lifeboat::signature::{AllowedSigners, SignatureError};
 use lifeboat::snapshot::{
     check_freshness, check_payload, open, read_header, Header, SnapshotError, SnapshotFile,
 };
@@ -211,5 +212,55 @@ pub fn image_archive(data: &[u8]) {
                 "{error:?} exits {exit:?}"
             );
         }
+    }
+}
+
+/// The key that signed the seed signature of the v1 vector (its private half was thrown
+/// away).
+const SEED_SIGNER: &str = "fuzz@example namespaces=\"lifeboat-snapshot\" ssh-ed25519 AAAAC3NzaC1lZDI1NTE5AAAAIMwRs7Yd+utcUVO3SZFQp7npG3+qt69kewO8y27dbIvd";
+
+fn seed_signers() -> &'static AllowedSigners {
+    static SIGNERS: OnceLock<AllowedSigners> = OnceLock::new();
+    SIGNERS.get_or_init(|| {
+        AllowedSigners::parse(SEED_SIGNER, std::path::Path::new("seed_signers"))
+            .expect("seed signer")
+    })
+}
+
+/// A snapshot signature (`SNAPSHOT.sig`), checked over the v1 vector against the seed's
+/// signer: refused with exit 21 and the check named, or accepted; read unchecked as
+/// `inspect` reads it.
+pub fn ssh_signature(data: &[u8]) {
+    let sig = std::path::Path::new("fuzz.sig");
+    match lifeboat::signature::check(sig, data, VECTOR, seed_signers(), SystemTime::now()) {
+        Ok(signer) => assert_eq!(signer.principals, "fuzz@example"),
+        Err(error) => check_signature_error(&error),
+    }
+    if let Err(error) = lifeboat::signature::describe(sig, data) {
+        check_signature_error(&error);
+    }
+}
+
+fn check_signature_error(error: &SignatureError) {
+    let _ = error.to_string();
+    let _ = error.hint();
+    assert_eq!(error.exit(), Exit::SnapshotUnusable, "{error:?}");
+    assert!([
+        "no-signature",
+        "bad-signature",
+        "wrong-namespace",
+        "unknown-key",
+        "outside-validity"
+    ]
+    .contains(&error.check()));
+}
+
+/// A trusted signers file (OpenSSH's allowed_signers): parsed, or refused as bad input.
+pub fn allowed_signers(data: &[u8]) {
+    let text = String::from_utf8_lossy(data);
+    if let Err(error) = AllowedSigners::parse(&text, std::path::Path::new("fuzz_signers")) {
+        let _ = error.to_string();
+        let _ = error.hint();
+        assert_eq!(error.exit(), Exit::BadInput, "{error:?}");
     }
 }

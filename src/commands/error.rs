@@ -12,6 +12,7 @@ use crate::export::ExportError;
 use crate::image::ImageError;
 use crate::keys::KeyError;
 use crate::runtime::RunError;
+use crate::signature::{SignatureError, SignerFileError};
 use crate::snapshot::{SnapshotError, Staleness};
 use crate::source::SourceError;
 
@@ -40,6 +41,10 @@ pub enum CommandError {
     Run(RunError),
     /// `diff`: the snapshot and the live source differ (the counts, in words).
     Differs(String),
+    /// The snapshot's signature was refused (`--trusted-signers`).
+    Signature(SignatureError),
+    /// A signing key or trusted signers file that cannot be used.
+    Signer(SignerFileError),
 }
 
 impl CommandError {
@@ -55,6 +60,8 @@ impl CommandError {
             CommandError::Image(e) => e.exit(),
             CommandError::Run(e) => e.exit(),
             CommandError::Differs(_) => Exit::SnapshotDiffers,
+            CommandError::Signature(e) => e.exit(),
+            CommandError::Signer(e) => e.exit(),
         }
     }
 
@@ -85,6 +92,8 @@ impl CommandError {
             CommandError::Differs(_) => Some(
                 "rebuild the image for a snapshot of the secrets as they are now (before running migrations)".into(),
             ),
+            CommandError::Signature(e) => Some(e.hint()),
+            CommandError::Signer(e) => e.hint(),
             CommandError::Export(_) | CommandError::Usage(_) | CommandError::Stdout(_) => None,
         }
     }
@@ -121,6 +130,8 @@ impl fmt::Display for CommandError {
             CommandError::Differs(counts) => {
                 write!(f, "the snapshot differs from the live source: {counts}")
             }
+            CommandError::Signature(e) => e.fmt(f),
+            CommandError::Signer(e) => e.fmt(f),
         }
     }
 }
@@ -143,5 +154,7 @@ from_layer!(
     Stale(Staleness),
     Export(ExportError),
     Image(ImageError),
-    Run(RunError)
+    Run(RunError),
+    Signature(SignatureError),
+    Signer(SignerFileError)
 );

@@ -5,22 +5,66 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use super::snapshot_input::read_snapshot;
+use super::snapshot_input::{read_snapshot, read_snapshot_signature};
 use super::{stdout, CommandError};
 use crate::cli::InspectArgs;
 use crate::duration::describe;
+use crate::signature::{describe as describe_signature, SignatureError, Unverified};
 use crate::snapshot::{read_header, Header, SnapshotFile};
 
 /// Runs `inspect`.
 pub fn execute(args: InspectArgs) -> Result<(), CommandError> {
     let file = read_snapshot(&args.file, &args.image)?;
     let header = read_header(&file.bytes)?;
+    // The .sig beside the snapshot, in the file system or in the image; none is no error.
+    let signature = match read_snapshot_signature(&args.file, &args.image) {
+        Ok((sig_path, sig_text)) => {
+            Some(describe_signature(&sig_path, &sig_text).map(|seen| (sig_path, seen)))
+        }
+        Err(CommandError::Signature(SignatureError::Missing { .. })) => None,
+        // A .sig that cannot be read is shown as such: inspect reads what it can.
+        Err(CommandError::Signature(error)) => Some(Err(error)),
+        Err(error) => return Err(error),
+    };
     let text = if args.json {
-        format!("{:#}\n", inspect_json(&file, &header))
+        let mut value = inspect_json(&file, &header);
+        value["signature"] = match &signature {
+            None => json!(null),
+            Some(Ok((sig_path, seen))) => json!({
+                "file": crate::redact::path(sig_path),
+                "type": "ssh-ed25519",
+                "fingerprint": seen.fingerprint,
+                "namespace": seen.namespace,
+                "verified": false,
+            }),
+            Some(Err(error)) => json!({
+                "error": error.to_string(),
+                "verified": false,
+            }),
+        };
+        format!("{value:#}\n")
     } else {
-        inspect_text(&file, &header)
+        let mut text = inspect_text(&file, &header);
+        if let Some(seen) = &signature {
+            let line = signature_line(seen);
+            // Before the closing note, which stays the last line.
+            let at = text.rfind("note:").unwrap_or(text.len());
+            text.insert_str(at, &line);
+        }
+        text
     };
     stdout::print(&text)
+}
+
+/// The `signature:` line for a .sig found beside the snapshot.
+fn signature_line(seen: &Result<(std::path::PathBuf, Unverified), SignatureError>) -> String {
+    match seen {
+        Ok((_, seen)) => format!(
+            "signature:   ssh-ed25519 {} (namespace {}); unverified: no signer list (`lifeboat verify --trusted-signers FILE` checks it)\n",
+            seen.fingerprint, seen.namespace
+        ),
+        Err(error) => format!("signature:   unreadable: {error}\n"),
+    }
 }
 
 /// What `inspect --json` prints for a snapshot's header.

@@ -8,13 +8,14 @@ use std::time::SystemTime;
 
 use serde_json::json;
 
-use super::snapshot::collect_recipients;
+use super::snapshot::{collect_recipients, write_signature};
 use super::{stdout, CommandError};
 use crate::atomic_file::{self, Existing};
 use crate::cli::RekeyArgs;
 use crate::duration::format_timestamp;
 use crate::keys::{load_identities, Passphrases, Recipient};
 use crate::log::{counted, Log};
+use crate::signature::{signature_path, SigningKey};
 use crate::snapshot::{
     check_freshness, check_pin, open, read_header, seal, Lineage, Metadata, RecipientInfo,
     SnapshotError, SnapshotFile, FORMAT_VERSION,
@@ -32,6 +33,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         return Err(atomic_file::WriteError::Exists(output).into());
     }
     let recipients = collect_recipients(&args.recipients, &args.recipients_files)?;
+    let sign_key = args.sign_key.as_deref().map(SigningKey::read).transpose()?;
     let keys = load_identities(&args.identities.identity_files, Passphrases::AskOnTerminal)?;
     let old = SnapshotFile::read(&args.file)?;
     // A pinned snapshot is checked before it is opened: rekeying a forgery would launder
@@ -81,6 +83,7 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
         Existing::Refuse
     };
     atomic_file::write(&output, &sealed, 0o644, existing)?;
+    let signed_by = write_signature(&output, &sealed, sign_key.as_ref(), log)?;
     let file = SnapshotFile::new(output.clone(), sealed);
     let sha256 = file.sha256();
     log.info(
@@ -97,10 +100,11 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
             "rekeyed_from": metadata.rekeyed_from,
             "sha256": sha256,
             "recipients": metadata.recipients,
+            "signed_by": signed_by,
         }),
     );
     if args.json {
-        let summary = json!({
+        let mut summary = json!({
             "snapshot": crate::redact::path(&output),
             "snapshot_id": metadata.id,
             "secret_count": metadata.secret_count,
@@ -109,6 +113,10 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
             "recipients": metadata.recipients,
             "rekeyed_from": metadata.rekeyed_from,
         });
+        if let Some(fingerprint) = &signed_by {
+            summary["signature"] = json!(crate::redact::path(&signature_path(&output)));
+            summary["signed_by"] = json!(format!("ssh-ed25519 {fingerprint}"));
+        }
         return stdout::print(&format!("{summary}\n"));
     }
     let sealed_to: Vec<String> = metadata
@@ -119,8 +127,16 @@ pub fn execute(args: RekeyArgs, log: &Log) -> Result<(), CommandError> {
             None => r.fingerprint.to_string(),
         })
         .collect();
+    let signed = signed_by
+        .map(|fingerprint| {
+            format!(
+                ", signed by ssh-ed25519 {fingerprint} in {}",
+                crate::redact::path(&signature_path(&output))
+            )
+        })
+        .unwrap_or_default();
     stdout::print(&format!(
-        "{}: snapshot {}, {} from {}, sha256 {}, rekeyed from {}, sealed to {}\n",
+        "{}: snapshot {}, {} from {}, sha256 {}, rekeyed from {}, sealed to {}{signed}\n",
         crate::redact::path(&output),
         metadata.id,
         counted(metadata.secret_count, "secret"),

@@ -9,6 +9,7 @@ use crate::log::Log;
 use crate::runtime::{
     self, Chosen, EnvOptions, FallbackPolicy, FilesPlan, RunPlan, SnapshotPlan, Start,
 };
+use crate::signature::AllowedSigners;
 use crate::source::{LiveSettings, SourceSpec};
 
 /// Runs `run`.
@@ -176,6 +177,14 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
             "no source: give --source (or LIFEBOAT_SOURCE), or --offline to start from the snapshot alone".into(),
         ));
     }
+    // Read here, before the start's deadline: a list that cannot be read is lifeboat's
+    // configuration, refused whether or not the snapshot would have been needed.
+    let signers = args
+        .signers
+        .trusted_signers
+        .as_deref()
+        .map(AllowedSigners::read)
+        .transpose()?;
     Ok(RunPlan {
         start,
         source,
@@ -193,6 +202,7 @@ pub fn plan(args: RunArgs) -> Result<RunPlan, CommandError> {
             pin: args.pin.expect_sha256,
             max_age: args.max_age,
             other_source_allowed: args.allow_other_source,
+            signers,
         },
         env: EnvOptions {
             keep_existing: args.keep_existing_env,

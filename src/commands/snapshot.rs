@@ -14,6 +14,7 @@ use crate::duration::format_timestamp;
 use crate::http::Deadline;
 use crate::keys::{check_recipients_agree, parse_recipient, read_recipients_file, Recipient};
 use crate::log::{counted, Log};
+use crate::signature::{signature_path, SigningKey};
 use crate::snapshot::{
     read_header, seal, Metadata, RecipientInfo, SnapshotError, SnapshotFile, FORMAT_VERSION,
 };
@@ -39,6 +40,9 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         }
     }
     let spec = SourceSpec::parse_all(&args.source)?;
+    // Read before the source is asked, so a key that cannot sign fails the build before
+    // anything is fetched or written.
+    let sign_key = args.sign_key.as_deref().map(SigningKey::read).transpose()?;
     let recipients = collect_recipients(
         &args.recipients.recipients,
         &args.recipients.recipients_files,
@@ -89,6 +93,8 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
         })?;
     }
     atomic_file::write(&args.output, &sealed, 0o644, Existing::Replace)?;
+    let sig_path = signature_path(&args.output);
+    let signed_by = write_signature(&args.output, &sealed, sign_key.as_ref(), log)?;
 
     let file = SnapshotFile::new(args.output.clone(), sealed);
     let sha256 = file.sha256();
@@ -108,10 +114,11 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             "source": metadata.source,
             "recipients": metadata.recipients,
             "fetch_ms": fetch_ms,
+            "signed_by": signed_by,
         }),
     );
     if args.json {
-        let summary = json!({
+        let mut summary = json!({
             "snapshot": crate::redact::path(&args.output),
             "snapshot_id": metadata.id,
             "path": crate::redact::path(&args.output),
@@ -121,19 +128,69 @@ pub fn execute(args: SnapshotArgs, log: &Log) -> Result<(), CommandError> {
             "sha256": sha256,
             "build_id": build_id.map(crate::redact::value),
         });
+        if let Some(fingerprint) = &signed_by {
+            summary["signature"] = json!(crate::redact::path(&sig_path));
+            summary["signed_by"] = json!(format!("ssh-ed25519 {fingerprint}"));
+        }
         return stdout::print(&format!("{summary}\n"));
     }
     let build = build_id
         .map(|id| format!(", build {}", crate::redact::value(id)))
         .unwrap_or_default();
+    let signed = signed_by
+        .map(|fingerprint| {
+            format!(
+                ", signed by ssh-ed25519 {fingerprint} in {}",
+                crate::redact::path(&sig_path)
+            )
+        })
+        .unwrap_or_default();
     stdout::print(&format!(
-        "{}: snapshot {}, {} from {}, sha256 {}{build}\n",
+        "{}: snapshot {}, {} from {}, sha256 {}{build}{signed}\n",
         crate::redact::path(&args.output),
         metadata.id,
         counted(metadata.secret_count, "secret"),
         metadata.source,
         sha256
     ))
+}
+
+/// Signs the snapshot just written to `output` with `key` into `OUTPUT.sig`, and returns
+/// the key's fingerprint; without a key, warns of a `.sig` left beside it, which signs an
+/// earlier file. Called after the snapshot is written: a reader that finds a new .sig
+/// finds the snapshot it signs; one between the two renames sees the new snapshot with
+/// the old .sig, which does not match and is refused, never accepted.
+pub(super) fn write_signature(
+    output: &std::path::Path,
+    sealed: &[u8],
+    key: Option<&SigningKey>,
+    log: &Log,
+) -> Result<Option<String>, CommandError> {
+    let sig_path = signature_path(output);
+    match key {
+        Some(key) => {
+            atomic_file::write(
+                &sig_path,
+                key.sign(sealed).as_bytes(),
+                0o644,
+                Existing::Replace,
+            )?;
+            Ok(Some(key.fingerprint()))
+        }
+        None => {
+            if sig_path.exists() {
+                log.warn(
+                    "signature_stale",
+                    &format!(
+                        "{} beside the snapshot signs an earlier one and no longer matches it: sign this one (--sign-key) or remove it",
+                        crate::redact::path(&sig_path)
+                    ),
+                    json!({"signature": crate::redact::path(&sig_path)}),
+                );
+            }
+            Ok(None)
+        }
+    }
 }
 
 /// `-r` values (or `LIFEBOAT_RECIPIENTS`, comma- or newline-separated) and `-R` files,

@@ -7,6 +7,7 @@ use std::io;
 use crate::exit::Exit;
 use crate::http::FailureClass;
 use crate::keys::KeyError;
+use crate::signature::SignatureError;
 use crate::snapshot::{SnapshotError, Staleness};
 use crate::source::SourceError;
 
@@ -18,6 +19,8 @@ pub enum SnapshotProblem {
     Key(KeyError),
     /// The file is missing, not the pinned one, corrupt, or opened by no given key.
     Snapshot(SnapshotError),
+    /// Its signature was refused (`--trusted-signers`).
+    Signature(SignatureError),
     /// Past its expiry or `--max-age`.
     Stale(Staleness),
     /// Made for another scope than the one configured.
@@ -36,6 +39,7 @@ impl SnapshotProblem {
         match self {
             SnapshotProblem::Key(e) => e.exit(),
             SnapshotProblem::Snapshot(e) => e.exit(),
+            SnapshotProblem::Signature(e) => e.exit(),
             SnapshotProblem::Stale(_) => Exit::SnapshotStale,
             SnapshotProblem::Scope(_) => Exit::SnapshotScope,
             SnapshotProblem::ReaderStopped | SnapshotProblem::TooSlow(_) => Exit::SnapshotUnusable,
@@ -48,6 +52,7 @@ impl SnapshotProblem {
         match self {
             SnapshotProblem::Key(e) => e.hint().map(str::to_string),
             SnapshotProblem::Snapshot(e) => e.hint(),
+            SnapshotProblem::Signature(e) => Some(e.hint()),
             SnapshotProblem::Stale(e) => Some(e.hint().into()),
             SnapshotProblem::Scope(mismatch) => Some(format!(
                 "rebuild the image for the scope run is configured for, or fix the configuration ({}); or, if this snapshot is meant for this start, give --allow-other-source (LIFEBOAT_ALLOW_OTHER_SOURCE): the app may then start on secrets made for another scope",
@@ -66,6 +71,7 @@ impl fmt::Display for SnapshotProblem {
         match self {
             SnapshotProblem::Key(e) => e.fmt(f),
             SnapshotProblem::Snapshot(e) => e.fmt(f),
+            SnapshotProblem::Signature(e) => e.fmt(f),
             SnapshotProblem::Stale(e) => e.fmt(f),
             SnapshotProblem::Scope(mismatch) => {
                 write!(f, "the snapshot is for another scope: {}", mismatch.reason)
@@ -86,6 +92,12 @@ impl fmt::Display for SnapshotProblem {
 impl From<KeyError> for SnapshotProblem {
     fn from(error: KeyError) -> Self {
         SnapshotProblem::Key(error)
+    }
+}
+
+impl From<SignatureError> for SnapshotProblem {
+    fn from(error: SignatureError) -> Self {
+        SnapshotProblem::Signature(error)
     }
 }
 

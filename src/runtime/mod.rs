@@ -57,6 +57,9 @@ fn open_snapshot(plan: &SnapshotPlan) -> Result<Opened, SnapshotProblem> {
     let identities = load_identities(&plan.identity_files, Passphrases::Refuse)?;
     let mut file = SnapshotFile::read(&plan.path)?;
     check_pin(&file, plan.pin.as_ref())?;
+    if let Some(signers) = &plan.signers {
+        crate::signature::check_beside(&plan.path, &file.bytes, signers, SystemTime::now())?;
+    }
     Ok(open_file(&mut file, &identities)?)
 }
 
@@ -262,11 +265,13 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
                 _ => configured.as_ref(),
             };
             let mut baked_scope = None;
+            let mut vouched = plan.snapshot.signers.is_none();
             let baked = match job {
                 None => Backup::NotOpened,
                 Some(job) => {
                     let opened = joined(job, deadline);
                     baked_scope = opened.as_ref().ok().map(|o| o.metadata.source.clone());
+                    vouched = vouches_for_cache(&opened, &plan.snapshot);
                     baked_copy(usable_snapshot(opened, &plan.snapshot, scope, log))
                 }
             };
@@ -279,8 +284,13 @@ fn resolve(plan: &RunPlan, log: &Log, deadline: Deadline) -> Result<Resolved, Ru
                     if !plan.check {
                         remember(&cache.cache, *class, log);
                     }
-                    let cached =
-                        read_cache(cache, plan, configured.as_ref(), baked_scope.as_ref(), log);
+                    let cached = read_cache(
+                        cache,
+                        plan,
+                        configured.as_ref(),
+                        (baked_scope.as_ref(), vouched),
+                        log,
+                    );
                     freshest(baked, cached, |c: &Copy| c.opened.metadata.created())
                 }
                 _ => baked,
@@ -419,15 +429,29 @@ fn write_cache(
     }
 }
 
-/// The cached copy, if it is authentic, fresh enough and for this start's own scope; any
+/// Whether the image's snapshot, as opened, lets the runtime cache serve in its place.
+/// With `--trusted-signers` only one that opened (its signature checked) does: the cache
+/// holds what a start fetched beside that snapshot, and must not outlive its trust. A
+/// snapshot refused, missing or too slow to check vouches for no copy.
+fn vouches_for_cache(opened: &Result<Opened, SnapshotProblem>, plan: &SnapshotPlan) -> bool {
+    plan.signers.is_none() || opened.is_ok()
+}
+
+/// The cached copy, if it is authentic, fresh enough and for this start's own scope, and
+/// the image's snapshot (its scope, and whether it vouches for a copy) allows it; any
 /// problem is a warning and no copy.
 fn read_cache(
     cache: &CacheUse,
     plan: &RunPlan,
     configured: Option<&Scope>,
-    baked: Option<&Scope>,
+    (baked, vouched): (Option<&Scope>, bool),
     log: &Log,
 ) -> Option<Copy> {
+    if !vouched {
+        let reason = "not used: with --trusted-signers the cache serves only while the image's snapshot opens with a valid signature, and it did not".to_string();
+        warn_cache(log, "cache_unusable", &CacheProblem::Unusable(reason));
+        return None;
+    }
     match cache.cache.read(&cache.identities) {
         Ok(None) => None,
         Ok(Some(opened)) => {
@@ -489,8 +513,15 @@ fn breaker_copy(
     // Opened on its thread and waited for within the deadline, as on any start.
     let opened = joined(open_in_background(&plan.snapshot), deadline);
     let baked_scope = opened.as_ref().ok().map(|o| o.metadata.source.clone());
+    let vouched = vouches_for_cache(&opened, &plan.snapshot);
     let baked = baked_copy(usable_snapshot(opened, &plan.snapshot, configured, log));
-    let cached = read_cache(cache_use, plan, configured, baked_scope.as_ref(), log);
+    let cached = read_cache(
+        cache_use,
+        plan,
+        configured,
+        (baked_scope.as_ref(), vouched),
+        log,
+    );
     let copy = match freshest(baked, cached, |c: &Copy| c.opened.metadata.created()) {
         Backup::Usable(copy) => copy,
         _ => return None,

@@ -6,6 +6,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use super::{EnvOptions, FallbackPolicy};
+use crate::signature::AllowedSigners;
 use crate::snapshot::Pin;
 use crate::source::{LiveSettings, SourceSpec};
 
@@ -33,6 +34,9 @@ pub struct SnapshotPlan {
     pub max_age: Option<Duration>,
     /// A snapshot made from another kind of source may serve (`--allow-other-source`).
     pub other_source_allowed: bool,
+    /// The keys trusted to sign it (`--trusted-signers`): its signature is checked after
+    /// the pin, before the file is parsed; the runtime cache serves only while it passes.
+    pub signers: Option<AllowedSigners>,
 }
 
 /// One start, decided.
