@@ -78,6 +78,8 @@ echo "== scripts/release.sh (tests/release.rs reads what it wrote)"
 scripts/release.sh --allow-modified target/release-check >/dev/null
 echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts nothing)"
 scripts/bench.sh --quick >/dev/null
+echo "== scripts/fuzz.sh 20 (every fuzz target for 20 s: one that stops building or crashes at once fails here)"
+LIFEBOAT_FUZZ_PARALLEL=2 scripts/fuzz.sh 20
 echo "== cargo test"
 log=$(mktemp)
 # Every sandbox appends what its final leak scan covered (tests/util.rs).
