@@ -82,6 +82,8 @@ echo "== scripts/bench.sh --quick (proves the benchmark still runs; it asserts n
 scripts/bench.sh --quick >/dev/null
 echo "== scripts/budget.sh (instructions per start, callgrind, against budgets.txt)"
 scripts/budget.sh
+echo "== scripts/fuzz.sh 20 (every fuzz target for 20 s: one that stops building or crashes at once fails here)"
+LIFEBOAT_FUZZ_PARALLEL=2 scripts/fuzz.sh 20
 echo "== cargo test"
 log=$(mktemp)
 # Every sandbox appends what its final leak scan covered (tests/util.rs).

@@ -40,3 +40,7 @@ mod similar;
 pub mod snapshot;
 pub mod source;
 mod wiped;
+
+/// The runtime cache's files, planted and read back: a surface for the fuzz targets only
+/// (`runtime_cache` in fuzz/src/lib.rs), the runtime module being private.
+pub use runtime::cache_for_fuzzing;

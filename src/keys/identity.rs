@@ -383,6 +383,11 @@ fn parse_ssh_identity(
         origin: origin.to_string(),
         reason,
     };
+    if super::ssh_integers::private_key_has_zero_integer(text) {
+        return Err(bad(
+            "not a valid private key (an RSA integer is only zero bytes)".into(),
+        ));
+    }
     let key =
         age::ssh::Identity::from_buffer(Cursor::new(text.as_bytes()), None).map_err(|_| {
             bad("not a valid private key (damaged, truncated or of an unknown kind)".into())

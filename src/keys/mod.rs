@@ -12,6 +12,7 @@ mod identity;
 pub mod mlkem768x25519;
 pub mod passphrase;
 mod recipient;
+mod ssh_integers;
 
 pub use error::KeyError;
 pub use fingerprint::{Fingerprint, KeyKind};

@@ -251,6 +251,11 @@ pub fn parse_recipient(text: &str, origin: &str) -> Result<Recipient, KeyError> 
         return parse_age_recipient(key_text, label, bad);
     }
     if key_text.starts_with("ssh-") {
+        if super::ssh_integers::public_key_has_zero_integer(key_text) {
+            return Err(bad(
+                "not a valid OpenSSH public key (an RSA integer is only zero bytes)".into(),
+            ));
+        }
         let key = age::ssh::Recipient::from_str(key_text).map_err(|error| {
             bad(match error {
                 age::ssh::ParseRecipientKeyError::RsaModulusTooLarge => {

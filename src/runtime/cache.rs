@@ -389,6 +389,35 @@ pub fn draw_jitter() -> f64 {
     f64::from(u32::from_le_bytes(random)) / (f64::from(u32::MAX) + 1.0) / 2.0
 }
 
+/// The cache of `identities` in `dir` for one fixed source: a surface for the fuzz target
+/// `runtime_cache` (fuzz/src/lib.rs), which plants files there ([`Cache::plant`]) and
+/// reads them with [`Cache::read`] and [`Cache::last_failure`].
+pub fn cache_for_fuzzing(dir: &Path, identities: &[Identity]) -> Result<Cache, CacheProblem> {
+    Cache::new(dir, identities, b"fuzz")
+}
+
+impl Cache {
+    /// Writes `bytes` as both the cache file and the breaker's record, for the fuzz
+    /// target. With `sign`, each is first framed with a true MAC, as the identity's
+    /// holder writes it (the cache file's first line; the record's last word), so that
+    /// what is read after the MAC check is reached too.
+    pub fn plant(&self, bytes: &[u8], sign: bool) -> std::io::Result<()> {
+        create_dir(&self.dir).map_err(|e| std::io::Error::other(e.to_string()))?;
+        if !sign {
+            std::fs::write(self.cache_path(), bytes)?;
+            return std::fs::write(self.breaker_path(), bytes);
+        }
+        let mut file = MAGIC.to_vec();
+        file.extend_from_slice(self.tag(bytes).as_bytes());
+        file.push(b'\n');
+        file.extend_from_slice(bytes);
+        std::fs::write(self.cache_path(), file)?;
+        let record = String::from_utf8_lossy(bytes);
+        let tag = self.tag(record.as_bytes());
+        std::fs::write(self.breaker_path(), format!("{record} {tag}\n"))
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -18,6 +18,7 @@ mod policy;
 mod scope_check;
 mod signals;
 
+pub use cache::cache_for_fuzzing; // a surface for the fuzz targets (lib.rs)
 pub use child_env::EnvOptions;
 pub use decision::{decide, freshest, Backup, Decision, Live};
 pub use drift::Drift;

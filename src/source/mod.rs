@@ -19,6 +19,13 @@ mod several;
 mod vault;
 
 pub use aws::{parse_secret_answer, AWS_ERRORS};
+// Surfaces for the fuzz targets (fuzz/src/lib.rs), which drive each parser of bytes from
+// outside directly: AWS's answers and shared files, and token files (the Kubernetes
+// service-account token, --token-file, --jwt-file).
+pub use aws::{
+    add_parameters_answer, error_name, json_credentials, read_aws_error, shared_file_sections,
+    sts_credentials, xml_field, ParametersAccount,
+};
 pub use doppler::{parse_doppler_answer, DopplerAnswer};
 pub use dotenv::parse_dotenv;
 pub use env::EnvSource;
@@ -26,6 +33,7 @@ pub use error::SourceError;
 pub use file::{parse_secrets_file, FileSource};
 pub use https::parse_https_answer;
 pub use json::parse_flat_json;
+pub use live::read_secret_file;
 pub use live::{LiveSettings, VaultLogin};
 pub use scope::Scope;
 pub use several::overridden_message;

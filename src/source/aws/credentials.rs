@@ -181,7 +181,13 @@ fn web_identity(
             "the web identity login (STS AssumeRoleWithWebIdentity)",
         )
     })?;
-    let xml = std::str::from_utf8(&answer).map_err(|_| {
+    sts_credentials(&answer)
+}
+
+/// The credentials in STS's XML answer to `AssumeRoleWithWebIdentity`. Public as a
+/// surface for the fuzz targets (`aws_credentials`).
+pub fn sts_credentials(answer: &[u8]) -> Result<Credentials, FetchError> {
+    let xml = std::str::from_utf8(answer).map_err(|_| {
         FetchError::service(
             FailureClass::BadResponse,
             "STS answered with something other than text",
@@ -301,7 +307,8 @@ fn container(settings: &LiveSettings, deadline: Deadline) -> Result<Credentials,
 }
 
 /// `{AccessKeyId, SecretAccessKey, Token}`: the container endpoint's and IMDS's answer.
-fn json_credentials(body: &[u8], from: &str) -> Result<Credentials, FetchError> {
+/// Public as a surface for the fuzz targets (`aws_credentials`).
+pub fn json_credentials(body: &[u8], from: &str) -> Result<Credentials, FetchError> {
     let value: serde_json::Value = serde_json::from_slice(body).map_err(|_| {
         FetchError::service(
             FailureClass::BadResponse,

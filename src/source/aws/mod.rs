@@ -16,8 +16,14 @@ mod secrets_manager;
 mod sigv4;
 
 pub use arn::account as arn_account;
+// Surfaces for the fuzz targets (fuzz/src/lib.rs): the parsers of what AWS answers and of
+// the shared files.
+pub use credentials::{json_credentials, sts_credentials};
 pub use errors::AWS_ERRORS;
+pub use errors::{error_name, read_aws_error, xml_field};
 pub use parameter_store::ParameterStoreSource;
+pub use parameter_store::{add_answer as add_parameters_answer, Account as ParametersAccount};
+pub use profile::sections as shared_file_sections;
 pub use secrets_manager::{
     arn_region, parse_secret_answer, parse_secret_spec, Pick, SecretsManagerSource,
 };

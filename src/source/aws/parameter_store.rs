@@ -66,15 +66,7 @@ impl ParameterStoreSource {
             let answer = self
                 .api
                 .call("GetParameter", &body, &credentials, deadline)?;
-            let mut value = parse(&answer)?;
-            let parameter = value
-                .get_mut("Parameter")
-                .map(Value::take)
-                .unwrap_or_default();
-            account.add(&parameter)?;
-            let (_, text) = parameter_value(parameter)?;
-            let name = self.path.rsplit('/').next().unwrap_or_default().to_string();
-            secrets.insert(name, SecretValue::new(text));
+            add_answer(&answer, &self.path, &mut secrets, &mut account)?;
             return Ok((secrets, account.0));
         }
         let mut next: Option<String> = None;
@@ -98,29 +90,7 @@ impl ParameterStoreSource {
             let answer = self
                 .api
                 .call("GetParametersByPath", &body, &credentials, deadline)?;
-            let mut value = parse(&answer)?;
-            let Some(Value::Array(parameters)) = value.get_mut("Parameters").map(Value::take)
-            else {
-                return Err(bad("the answer has no Parameters list"));
-            };
-            for parameter in parameters {
-                account.add(&parameter)?;
-                let (path, text) = parameter_value(parameter)?;
-                let name = parameter_name(&self.path, &path)
-                    .ok_or_else(|| bad("a parameter outside the path asked for came back"))?;
-                if secrets.get(&name).is_some() {
-                    return Err(bad(&format!(
-                        "two parameters under {} make the one name {}; rename one of them",
-                        crate::redact::shown(&self.path),
-                        crate::redact::shown(&name)
-                    )));
-                }
-                secrets.insert(name, SecretValue::new(text));
-            }
-            let token = value["NextToken"]
-                .as_str()
-                .filter(|t| !t.is_empty())
-                .map(str::to_string);
+            let token = add_answer(&answer, &self.path, &mut secrets, &mut account)?;
             // A page may be empty with a token after it; a token seen before is a loop.
             if let Some(token) = &token {
                 if !seen_tokens.insert(token.clone()) {
@@ -137,9 +107,53 @@ impl ParameterStoreSource {
     }
 }
 
+/// Adds what one answer for `path` holds to `secrets` (a `GetParameter` answer if `path`
+/// names one parameter, else a page of `GetParametersByPath`) and returns the page's
+/// `NextToken`, if any. Public as a surface for the fuzz targets (`aws_parameters`).
+pub fn add_answer(
+    answer: &[u8],
+    path: &str,
+    secrets: &mut Secrets,
+    account: &mut Account,
+) -> Result<Option<String>, FetchError> {
+    let mut value = parse(answer)?;
+    if !path.ends_with('/') {
+        let parameter = value
+            .get_mut("Parameter")
+            .map(Value::take)
+            .unwrap_or_default();
+        account.add(&parameter)?;
+        let (_, text) = parameter_value(parameter)?;
+        let name = path.rsplit('/').next().unwrap_or_default().to_string();
+        secrets.insert(name, SecretValue::new(text));
+        return Ok(None);
+    }
+    let Some(Value::Array(parameters)) = value.get_mut("Parameters").map(Value::take) else {
+        return Err(bad("the answer has no Parameters list"));
+    };
+    for parameter in parameters {
+        account.add(&parameter)?;
+        let (parameter_path, text) = parameter_value(parameter)?;
+        let name = parameter_name(path, &parameter_path)
+            .ok_or_else(|| bad("a parameter outside the path asked for came back"))?;
+        if secrets.get(&name).is_some() {
+            return Err(bad(&format!(
+                "two parameters under {} make the one name {}; rename one of them",
+                crate::redact::shown(path),
+                crate::redact::shown(&name)
+            )));
+        }
+        secrets.insert(name, SecretValue::new(text));
+    }
+    Ok(value["NextToken"]
+        .as_str()
+        .filter(|t| !t.is_empty())
+        .map(str::to_string))
+}
+
 /// The one account the parameters' ARNs name, once one has.
 #[derive(Default)]
-struct Account(Option<String>);
+pub struct Account(pub Option<String>);
 
 impl Account {
     /// Takes the account of `parameter`'s ARN; parameters of two accounts in one answer

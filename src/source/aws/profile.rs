@@ -8,6 +8,7 @@
 
 use std::collections::BTreeMap;
 use std::path::{Path, PathBuf};
+use std::rc::Rc;
 
 use zeroize::Zeroizing;
 
@@ -41,10 +42,13 @@ impl Profile {
     }
 }
 
-/// The sections of an INI text: (section name as written, key, value).
-fn sections(text: &str) -> Vec<(String, String, Zeroizing<String>)> {
+/// The sections of an INI text: (section name as written, key, value). Public as a
+/// surface for the fuzz targets (`aws_profile`). The entries share their section's name
+/// (`Rc`): a copy for each would make a file of one long name and many short lines cost
+/// its size squared.
+pub fn sections(text: &str) -> Vec<(Rc<str>, String, Zeroizing<String>)> {
     let mut entries = Vec::new();
-    let mut section: Option<String> = None;
+    let mut section: Option<Rc<str>> = None;
     for raw in text.lines() {
         // An indented line belongs to the setting above it (`s3 =` and its keys).
         let nested = raw.starts_with([' ', '\t']);
@@ -53,7 +57,7 @@ fn sections(text: &str) -> Vec<(String, String, Zeroizing<String>)> {
             continue;
         }
         if let Some(name) = line.strip_prefix('[').and_then(|l| l.strip_suffix(']')) {
-            section = Some(name.trim().to_string());
+            section = Some(Rc::from(name.trim()));
             continue;
         }
         // A continuation or sub-setting line (indented, or without `=`) is not used.
@@ -99,8 +103,8 @@ pub fn load(name: &str) -> Result<Option<Profile>, FetchError> {
     if let Some(path) = home_file("AWS_CONFIG_FILE", ".aws/config") {
         if let Some(text) = read(&path, "config")? {
             for (section, key, value) in sections(&text) {
-                let this = section == format!("profile {name}")
-                    || (name == "default" && section == "default");
+                let this = *section == *format!("profile {name}")
+                    || (name == "default" && &*section == "default");
                 if this {
                     found = true;
                     profile.config_file.insert(key, value);
@@ -111,7 +115,7 @@ pub fn load(name: &str) -> Result<Option<Profile>, FetchError> {
     if let Some(path) = home_file("AWS_SHARED_CREDENTIALS_FILE", ".aws/credentials") {
         if let Some(text) = read(&path, "credentials")? {
             for (section, key, value) in sections(&text) {
-                if section == name {
+                if &*section == name {
                     found = true;
                     profile.credentials_file.insert(key, value);
                 }
@@ -130,7 +134,7 @@ mod tests {
         let text = "# c\n[default]\naws_access_key_id = AKIA1\n; c\n[profile ci]\nRegion=eu-west-1\ns3 =\n  nested = x\n";
         let entries: Vec<(String, String, String)> = sections(text)
             .into_iter()
-            .map(|(s, k, v)| (s, k, v.to_string()))
+            .map(|(s, k, v)| (s.to_string(), k, v.to_string()))
             .collect();
         assert_eq!(
             entries,
