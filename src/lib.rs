@@ -35,6 +35,7 @@ mod read_capped;
 mod redact;
 mod runtime;
 pub mod secret;
+mod signal_mask;
 pub mod signature;
 mod similar;
 pub mod snapshot;

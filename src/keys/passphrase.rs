@@ -19,6 +19,8 @@ use rustix::termios::{self, LocalModes, OptionalActions, Termios};
 use signal_hook::consts::{SIGHUP, SIGINT, SIGQUIT, SIGTERM};
 use zeroize::Zeroizing;
 
+use crate::signal_mask::ignored_signals;
+
 /// Whether a command may ask for a passphrase.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub enum Passphrases {
@@ -180,20 +182,6 @@ fn watch_signals() {
             }
         }
     });
-}
-
-/// The signals this process ignores, as the kernel's bit mask (bit n-1 for signal n),
-/// from `/proc/self/status` (the one way to ask without `unsafe`). Without `/proc`,
-/// nothing is taken as ignored.
-fn ignored_signals() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("SigIgn:"))
-        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        .unwrap_or(0)
 }
 
 /// Asks a yes/no question on the terminal (echo on).

@@ -15,6 +15,7 @@ use std::sync::Arc;
 use signal_hook::consts::{SIGHUP, SIGINT, SIGTERM};
 
 use crate::exit::Exit;
+use crate::signal_mask::ignored_signals;
 
 /// The signals that stop a start, and the exit code each ends it with.
 const STOPPING: [(i32, Exit); 3] = [
@@ -38,20 +39,6 @@ pub fn stop_on_signals() {
         let status = i32::from(exit.code());
         let _ = signal_hook::flag::register_conditional_shutdown(signal, status, armed.clone());
     }
-}
-
-/// The signals this process ignores, as the kernel's bit mask (bit n-1 for signal n),
-/// from `/proc/self/status` (the one way to ask without `unsafe`). Without `/proc`,
-/// nothing is taken as ignored.
-fn ignored_signals() -> u64 {
-    let Ok(status) = std::fs::read_to_string("/proc/self/status") else {
-        return 0;
-    };
-    status
-        .lines()
-        .find_map(|line| line.strip_prefix("SigIgn:"))
-        .and_then(|mask| u64::from_str_radix(mask.trim(), 16).ok())
-        .unwrap_or(0)
 }
 
 #[cfg(test)]
